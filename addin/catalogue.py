@@ -1,0 +1,183 @@
+"""Catalogue of every finding code: severity, Chinese title and message templates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from addin.findings import Finding
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: str
+    title: str
+    templates: Mapping[str, str]
+    group: str
+
+
+def _e(code, severity, group, title, **templates) -> Entry:
+    return Entry(code, severity, title, templates, group)
+
+
+_ENTRIES = [
+    # -- the file itself ----------------------------------------------------------------------
+    _e("FILE-01", "error", "文件", "文件无法打开",
+       default="无法打开文件：{reason}。"),
+    _e("FILE-02", "error", "文件", "不支持的文件类型",
+       default="不支持的文件类型（{kind}）。请将报告另存为 Excel 工作簿（.xlsx）后再校验。"),
+    _e("FILE-03", "error", "文件", "文件已加密",
+       default="文件设有打开密码（已加密），无法读取。请取消密码后另存为 .xlsx 再校验。"),
+    _e("FILE-04", "error", "文件", "文件已损坏",
+       default="文件已损坏或不是有效的 Excel 工作簿：{reason}。请用 Excel 或 WPS 打开后重新保存。"),
+    _e("FILE-05", "error", "文件", "文件超出安全限制",
+       default="文件超出安全限制：{reason}。为防止恶意文件，已停止读取。"),
+    _e("FILE-06", "info", "文件", "工作簿含宏",
+       default="工作簿含有宏（VBA 项目）。gkreport 只读取数据，不会运行宏；报送时请使用不含宏的 .xlsx 文件。"),
+    _e("FILE-07", "warning", "文件", "工作簿含外部链接",
+       default="工作簿引用了其他文件（外部链接 {detail}）。报送文件不应依赖外部文件，请将链接转换为数值。"),
+    _e("FILE-08", "error", "文件", "校验超时",
+       default="文件在 {seconds} 秒内未能校验完毕，已跳过。请检查文件是否异常庞大或损坏。"),
+    _e("FILE-09", "error", "文件", "校验程序异常",
+       default="校验此文件时程序意外中止（{reason}）。其他文件不受影响，请将此文件反馈给技术支持。"),
+    # -- cover and workbook structure -------------------------------------------------------------
+    _e("COV-01", "error", "封面", "缺少单位名称",
+       default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。"),
+    _e("COV-02", "error", "封面", "报告年度缺失或无效",
+       missing="未找到报告年度：请在“报告年度”右侧的单元格中填写四位年份（如 2025）。",
+       invalid="报告年度“{raw}”不是有效的四位年份。"),
+    _e("STR-04", "error", "结构", "表格格式与报告年度不符",
+       wrong="{year}年度报告应使用{expected_name}（{expected_notice}）的表格，但工作簿中的表格属于{actual_name}（{actual_notice}）。",
+       mixed="工作簿同时含有两种格式版本的表格标签（{versions}），新旧表格混用。",
+       unsupported="报告年度 {year} 不在本工具支持的范围内（支持 {supported}）。",
+       unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。"),
+    _e("STR-06", "error", "结构", "表二结构与官方格式不符",
+       missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       missing_block="{table}缺少“{anchor}”部分。",
+       missing_row="{table}缺少“{label}”行。",
+       missing_column="{table}缺少“{label}”列。",
+       missing_label="{table}表头缺少“{label}”。",
+       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
+       prefix="{table}标题写作“{raw}”（带条例名称前缀），可以接受。"),
+    _e("STR-07", "error", "结构", "表三结构与官方格式不符",
+       missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       missing_row="{table}缺少“{label}”行（或行的顺序与官方格式不符）。",
+       missing_column="{table}缺少“{label}”列。",
+       missing_label="{table}表头缺少“{label}”。",
+       note="{table}左上角的勾稽关系说明缺失或被改动：应为“{label}”。",
+       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。"),
+    _e("STR-08", "warning", "结构", "数据行超出表头范围",
+       default="{table}“{label}”行在表头之外的单元格 {extra} 中还有内容，无法确定对齐方式，请删除多余内容。"),
+    _e("STR-09", "warning", "结构", "自行增加的小计",
+       added="{table}自行增加了小计“{label}”（官方格式没有此项），该小计不参与报送。",
+       mismatch="{table}小计“{label}”应等于其各分项之和 {expected}，实际填写 {actual}。"),
+    _e("STR-10", "error", "结构", "表四结构与官方格式不符",
+       missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       missing_column="{table}缺少“{label}”列。",
+       missing_label="{table}表头缺少“{label}”。",
+       missing_row="{table}表头下方没有数据行。"),
+    _e("WB-01", "warning", "结构", "表格位于隐藏工作表",
+       default="{table}位于隐藏的工作表“{sheet}”中。请取消隐藏，确认其内容是本单位的正式报告。"),
+    _e("WB-02", "warning", "结构", "表格重复出现",
+       default="{table}在工作簿中出现了不止一次（另见工作表“{other}”），只校验第一处。"),
+    _e("FML-01", "error", "公式", "公式没有计算结果",
+       default="{where}是公式“{formula}”，但文件中没有保存计算结果。请在 Excel/WPS 中打开、重新计算并保存，或改为填写数值。"),
+    _e("FML-02", "error", "公式", "公式计算出错",
+       default="{where}的公式结果是错误值 {raw}。"),
+    # -- normalisation notices -------------------------------------------------------------------
+    _e("NORM-06", "info", "数值", "数字含千位分隔符",
+       default="{where}“{raw}”含千位分隔符，已读作 {value}。"),
+    _e("NORM-08", "info", "结构", "标签含附加说明",
+       default="“{raw}”含官方格式之外的说明文字，已按“{label}”识别。"),
+    # -- value rules (rules.md §2) -------------------------------------------------------------------
+    _e("VAL-01", "error", "数值", "数据单元格为空",
+       default="{where}为空{raw_note}。没有数据时应填写 0。",
+       lenient="{where}为空{raw_note}，已按 0 处理（宽松模式）。正式报送前请填写 0。"),
+    _e("VAL-02", "error", "数值", "以占位符代替数字",
+       default="{where}填写的是“{raw}”而不是数字。没有数据时应填写 0。",
+       lenient="{where}填写的是“{raw}”，已按 0 处理（宽松模式）。正式报送前请填写 0。"),
+    _e("VAL-03", "error", "数值", "件数应为非负整数",
+       default="{where}应为非负整数，实际为“{raw}”。"),
+    _e("VAL-04", "error", "数值", "本年增/减应为整数",
+       default="{where}应为整数（减少用负数表示，如 -8），实际为“{raw}”。",
+       plus="{where}写作“{raw}”，正号可以省略，已读作 {value}。"),
+    _e("VAL-05", "error", "数值", "收费金额（万元）有误",
+       default="{where}应为以万元为单位的非负数，实际为“{raw}”。",
+       wrong_unit="{where}“{raw}”的单位“{unit}”与表头的“万元”不符，请换算为万元后填写数字。",
+       unit_repeated="{where}“{raw}”重复写了单位“万元”，已读作 {value}。",
+       precision="{where}“{raw}”的小数超过 4 位（万元以下到 0.0001 万元即 1 元），请核实。"),
+    _e("VAL-06", "error", "数值", "采购总金额有误",
+       default="{where}应为非负数，实际为“{raw}”。",
+       unit_unknown="{where}为 {value}，但表格和单元格都没有写明单位（元还是万元），请注明。",
+       unit_recorded="{where}“{raw}”写明了单位“{unit}”，已记录。"),
+    _e("VAL-07", "info", "数值", "数字前后有空格",
+       default="{where}“{raw}”的数字前后有空格或不可见字符（{chars}），已读作 {value}。",
+       inner="{where}“{raw}”的数字之间有空格，可能是两个数字，请核实后只填写一个数。"),
+    _e("VAL-08", "info", "数值", "全角数字",
+       default="{where}“{raw}”使用了全角数字，已读作 {value}。"),
+    _e("VAL-09", "info", "数值", "数字带单位",
+       default="{where}“{raw}”带有单位“{unit}”，已读作 {value}。"),
+    # -- arithmetic rules (rules.md §4) ---------------------------------------------------------
+    _e("T2-01", "warning", "勾稽", "现行有效件数小于制发减废止",
+       default="{where}：现行有效件数 {actual} 小于本年制发件数减本年废止件数（{expected}），请核实。"),
+    _e("T2-02", "warning", "勾稽", "现行有效件数小于本年制发件数",
+       default="{where}：现行有效件数 {actual} 小于本年制发件数 {expected}，即本年制发的文件在本年内已被废止，请核实。"),
+    _e("T2-04", "error", "勾稽", "年末项目数量为负",
+       default="{where}：上一年项目数量加本年增/减为 {total}，年末项目数量不能为负。"),
+    _e("T2-05", "warning", "勾稽", "对外公开总数量小于本年新公开数量",
+       default="{where}：对外公开总数量 {actual} 小于本年新公开数量 {expected}，请核实。"),
+    _e("T2-06", "warning", "勾稽", "本年新公开数量大于本年新制作数量",
+       default="{where}：本年新公开数量 {actual} 大于本年新制作数量 {expected}，请核实（补公开往年文件时可能出现）。"),
+    _e("T3-01", "error", "勾稽", "表三第一项加第二项不等于第三项加第四项",
+       default="{where}：一、本年新收 + 二、上年结转 = {lhs}，而（七）总计 + 四、结转下年度 = {rhs}，两者应相等。"),
+    _e("T3-02", "error", "勾稽", "表三（七）总计不等于各办理结果之和",
+       default="{where}：（七）总计应等于（一）至（六）各项办理结果之和 {expected}，实际填写 {actual}。"),
+    _e("T3-03", "error", "勾稽", "表三总计列不等于各申请人列之和",
+       default="{where}：总计应等于自然人与法人或其他组织各列之和 {expected}，实际填写 {actual}。"),
+    _e("T3-04", "error", "勾稽", "表三总计列有误（只在总计列不平）",
+       default="{where}：总计应为本行各申请人列之和 {expected}，实际填写 {actual}；表三各项勾稽关系只在总计列不成立，均由此引起。"),
+    _e("T4-01", "error", "勾稽", "行政复议总计不等于各项之和",
+       default="{where}：行政复议总计应等于结果维持、结果纠正、其他结果、尚未审结之和 {expected}，实际填写 {actual}。"),
+    _e("T4-02", "error", "勾稽", "未经复议直接起诉总计不等于各项之和",
+       default="{where}：未经复议直接起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
+    _e("T4-03", "error", "勾稽", "复议后起诉总计不等于各项之和",
+       default="{where}：复议后起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
+]
+
+CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
+
+
+class _Blank(dict):
+    """Leave unknown placeholders visible instead of failing: a message is never lost."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def make(code: str, variant: str = "default", *, severity: str | None = None, pointer=None,
+         sheet=None, cell=None, expected=None, actual=None, **fields) -> Finding:
+    """Build a Finding from the catalogue entry `code`, filling the chosen message template."""
+    entry = CATALOGUE[code]
+    template = entry.templates.get(variant) or next(iter(entry.templates.values()))
+    message = template.format_map(_Blank(fields, expected=_fmt(expected), actual=_fmt(actual)))
+    return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
+                   sheet=sheet, cell=cell, expected=expected, actual=actual)
+
+
+def _fmt(value) -> str:
+    return "" if value is None else str(value)
+
+
+def legend_rows(codes) -> list[tuple[str, str, str]]:
+    """(code, severity, title) for the given codes, in catalogue order, for legends and docs."""
+    wanted = set(codes)
+    return [(e.code, e.severity, e.title) for e in _ENTRIES if e.code in wanted]
+
+
+def markdown_table() -> str:
+    """The catalogue as a Markdown table (docs/findings.md is generated from this)."""
+    from addin.findings import SEVERITY_ZH
+
+    lines = ["| 代码 | 默认级别 | 类别 | 说明 |", "|---|---|---|---|"]
+    lines += [f"| {e.code} | {SEVERITY_ZH[e.severity]} | {e.group} | {e.title} |" for e in _ENTRIES]
+    return "\n".join(lines) + "\n"

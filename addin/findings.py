@@ -1,0 +1,64 @@
+"""The one value type for everything the validator reports about a workbook."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem or notice: a stable code, its severity, a Chinese message and where it is."""
+
+    code: str
+    severity: str
+    message: str
+    pointer: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    expected: Any = None
+    actual: Any = None
+    details: tuple = field(default=(), compare=False)
+
+    def at(self, sheet: str | None, cell: str | None) -> "Finding":
+        return replace(self, sheet=sheet, cell=cell)
+
+    def sort_key(self) -> tuple:
+        return (SEVERITY_RANK[self.severity], self.sheet or "", _cell_order(self.cell), self.code)
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "pointer": self.pointer,
+            "message": self.message,
+            "expected": _jsonable(self.expected),
+            "actual": _jsonable(self.actual),
+        }
+
+
+def _cell_order(cell: str | None) -> tuple:
+    """Sort A1 references by row, then column ("B10" after "C9")."""
+    if not cell:
+        return (0, 0)
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return (int(digits) if digits else 0, col)
+
+
+def _jsonable(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)

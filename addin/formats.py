@@ -1,0 +1,215 @@
+"""Official format versions, loaded from the data under schema/<version>/ and checked on load."""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from addin.catalogue import CATALOGUE
+
+FORMAT_FILES = ("format.json", "layout.json", "rules.json", "report.schema.json")
+
+
+class FormatError(Exception):
+    """A format folder under schema/ is incomplete or breaks its meta-schema."""
+
+
+def schema_root() -> Path:
+    """The installed format data (addin/_schema in a wheel) or the source tree's schema/."""
+    packaged = Path(__file__).with_name("_schema")
+    if (packaged / "meta").is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schema"
+
+
+def escape(token: str) -> str:
+    """Escape one JSON Pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+@dataclass(frozen=True)
+class DataCell:
+    """One data cell of the official tables, as the layout defines it."""
+
+    pointer: str
+    table: str
+    table_name: str
+    block: str
+    row: str
+    row_label: str | None
+    column: str
+    column_path: tuple[str, ...]
+    type: str
+    unit: str | None
+
+    @property
+    def where(self) -> str:
+        """Chinese description: 表三「（七）总计」行「自然人」列."""
+        parts = [self.table_name]
+        if self.row_label:
+            parts.append(f"“{self.row_label}”行")
+        parts.append(f"“{'›'.join(self.column_path)}”列" if len(self.column_path) > 1 else f"“{self.column_path[0]}”列")
+        return "".join(parts)
+
+
+@dataclass
+class FormatDef:
+    """One official format version: metadata, workbook layout, data schema and rules."""
+
+    directory: Path
+    meta: dict
+    layout: dict
+    rules: list
+    report_schema: dict
+    cells: list[DataCell] = field(default_factory=list)
+
+    @property
+    def version(self) -> str:
+        return self.meta["version"]
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    @property
+    def notice(self) -> str:
+        return self.meta["notice"]
+
+    def covers_year(self, year: int) -> bool:
+        years = self.meta["years"]
+        return years["first"] <= year and (years["last"] is None or year <= years["last"])
+
+    @cached_property
+    def by_pointer(self) -> dict[str, DataCell]:
+        return {c.pointer: c for c in self.cells}
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.report_schema)
+
+    def tables(self):
+        return self.layout["tables"]
+
+    def block(self, ref: str) -> dict:
+        """A block by reference "T3" (single-block table) or "T2.A5"."""
+        table_id, _, block_id = ref.partition(".")
+        for table in self.layout["tables"]:
+            if table["id"] == table_id:
+                blocks = table["blocks"]
+                if not block_id:
+                    if len(blocks) != 1:
+                        raise FormatError(f"{ref}: table has several blocks, name one")
+                    return blocks[0]
+                for block in blocks:
+                    if block["id"] == block_id:
+                        return block
+        raise FormatError(f"{self.version}: no block {ref}")
+
+    def rows_of(self, ref: str, tag: str | None = None) -> list[str]:
+        return [r["key"] for r in self.block(ref)["rows"] if tag is None or tag in r.get("tags", ())]
+
+    def columns_of(self, ref: str) -> list[str]:
+        return [c["key"] for c in self.block(ref)["columns"]]
+
+    @cached_property
+    def labels(self) -> set[str]:
+        """Every label text printed in this version's tables (used to tell versions apart)."""
+        out = set()
+        for table in self.layout["tables"]:
+            for block in table["blocks"]:
+                out.add(block["anchor"])
+                for row in block["header"] + [block.get("caption", [])] + [r["cells"] for r in block["rows"]]:
+                    out.update(c["text"] for c in row)
+        return out
+
+
+def _build_cells(layout: dict) -> list[DataCell]:
+    cells = []
+    for table in layout["tables"]:
+        for block in table["blocks"]:
+            for row, col in itertools.product(block["rows"], block["columns"]):
+                pointer = block["pointer"].format(row=escape(row["key"]), column=escape(col["key"]))
+                cells.append(DataCell(pointer, table["id"], table["name"], block["id"], row["key"], row["label"],
+                                      col["key"], tuple(col["path"]), col["type"], col.get("unit")))
+    return cells
+
+
+@lru_cache(maxsize=None)
+def _meta_validator(name: str) -> Draft202012Validator:
+    schema = json.loads((schema_root() / "meta" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _load_checked(path: Path, meta_name: str | None):
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"{path}: {exc}") from exc
+    if meta_name:
+        errors = sorted(_meta_validator(meta_name).iter_errors(data), key=lambda e: list(e.path))
+        if errors:
+            e = errors[0]
+            raise FormatError(f"{path}: {'/'.join(map(str, e.path))}: {e.message}")
+    return data
+
+
+def load_format(directory: Path) -> FormatDef:
+    """Load and check one format folder; raise FormatError with the first problem found."""
+    directory = Path(directory)
+    missing = [f for f in FORMAT_FILES if not (directory / f).is_file()]
+    if missing:
+        raise FormatError(f"{directory}: missing {', '.join(missing)}")
+    meta = _load_checked(directory / "format.json", "format")
+    layout = _load_checked(directory / "layout.json", "layout")
+    rules = _load_checked(directory / "rules.json", "rules")["rules"]
+    report_schema = _load_checked(directory / "report.schema.json", None)
+    try:
+        Draft202012Validator.check_schema(report_schema)
+    except Exception as exc:
+        raise FormatError(f"{directory / 'report.schema.json'}: {exc}") from exc
+    if meta["version"] != directory.name:
+        raise FormatError(f"{directory}: format.json says version {meta['version']}")
+    fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout))
+    _check_rules(fmt)
+    return fmt
+
+
+def _check_rules(fmt: FormatDef) -> None:
+    """Every rule id is a catalogue code and every pointer a rule can produce is a layout cell."""
+    from addin.validation.rules import expand_pointers  # the rule engine knows how templates expand
+
+    for rule in fmt.rules:
+        if rule["id"] not in CATALOGUE:
+            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
+        for pointer in expand_pointers(fmt, rule):
+            if pointer not in fmt.by_pointer:
+                raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} refers to unknown cell {pointer}")
+
+
+@lru_cache(maxsize=None)
+def available_formats(root: str | None = None) -> dict[str, FormatDef]:
+    """Every format folder under the schema root (any folder holding a format.json)."""
+    base = Path(root) if root else schema_root()
+    found = {}
+    for directory in sorted(p for p in base.iterdir() if (p / "format.json").is_file()):
+        fmt = load_format(directory)
+        found[fmt.version] = fmt
+    if not found:
+        raise FormatError(f"{base}: no format versions found")
+    return found
+
+
+def format_for_year(year: int, formats: dict[str, FormatDef] | None = None) -> FormatDef | None:
+    for fmt in (formats or available_formats()).values():
+        if fmt.covers_year(year):
+            return fmt
+    return None

@@ -1,0 +1,64 @@
+"""What every reader produces: a workbook as sheets of raw cell values, independent of the library."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from addin.findings import Finding
+
+
+@dataclass
+class SheetData:
+    """Raw values of one sheet; rows[i][j] is the cell at 0-based (row_offset + i, col_offset + j)."""
+
+    name: str
+    rows: list[list[Any]]
+    row_offset: int = 0
+    col_offset: int = 0
+    visible: bool = True
+    # 0-based (row, col) -> formula text, for formula cells whose file holds no cached result
+    uncached_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def value(self, row: int, col: int) -> Any:
+        i, j = row - self.row_offset, col - self.col_offset
+        if 0 <= i < len(self.rows):
+            r = self.rows[i]
+            if 0 <= j < len(r):
+                return r[j]
+        return None
+
+    @property
+    def n_rows(self) -> int:
+        return self.row_offset + len(self.rows)
+
+    @property
+    def n_cols(self) -> int:
+        return self.col_offset + max((len(r) for r in self.rows), default=0)
+
+
+@dataclass
+class WorkbookData:
+    """A workbook as the engine sees it, plus file-level findings made while reading it."""
+
+    sheets: list[SheetData]
+    findings: list[Finding] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) -> "B3"."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """"B3" -> 0-based (2, 1)."""
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(ref[len(letters):]) - 1, col - 1
