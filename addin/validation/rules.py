@@ -1,0 +1,157 @@
+"""Consistency rules as data (schema/<version>/rules.json): expansion and evaluation, one function per kind."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterator, Mapping
+
+from addin import catalogue
+from addin.findings import Finding
+from addin.formats import FormatDef, escape
+
+NUMBER_TYPES = (int, Decimal)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    binding: dict
+    mark: str
+    actual: Any
+    expected: Any
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotEvaluated:
+    """An arithmetic rule that could not be evaluated because some operand is not a number."""
+
+    rule: str
+    mark: str
+    blocked_by: tuple[str, ...]
+
+
+def bindings(fmt: FormatDef, foreach: Mapping[str, Any] | None, base: dict | None = None) -> Iterator[dict]:
+    """Expand a foreach object (variable -> domain) into binding dicts, nested in key order."""
+    base = dict(base or {})
+    items = list((foreach or {}).items())
+    if not items:
+        yield base
+        return
+    (name, domain), rest = items[0], dict(items[1:])
+    for value in _domain(fmt, domain, base):
+        yield from bindings(fmt, rest, {**base, name: value})
+
+
+def _domain(fmt: FormatDef, domain, binding: dict) -> list[str]:
+    if isinstance(domain, list):
+        return domain
+    if "rows_of" in domain:
+        return fmt.rows_of(domain["rows_of"].format(**binding), domain.get("tag"))
+    return fmt.columns_of(domain["columns_of"].format(**binding))
+
+
+def _pointer(template: str, binding: dict) -> str:
+    return template.format(**{k: escape(v) for k, v in binding.items()})
+
+
+def _terms(fmt: FormatDef, terms: list, binding: dict) -> list[str]:
+    out = []
+    for term in terms:
+        if isinstance(term, str):
+            out.append(_pointer(term, binding))
+        else:
+            out.extend(_pointer(term["pointer"], b) for b in bindings(fmt, term["each"], binding))
+    return out
+
+
+def expand_pointers(fmt: FormatDef, rule: dict) -> set[str]:
+    """Every cell pointer the rule can touch (used to check rules against the layout on load)."""
+    if rule["kind"] != "linear":
+        return set()
+    found = set()
+    for binding in bindings(fmt, rule.get("foreach")):
+        found.add(_pointer(rule["mark"], binding))
+        for side in ("lhs", "rhs"):
+            for sign in ("plus", "minus"):
+                found.update(_terms(fmt, rule[side].get(sign, []), binding))
+    return found
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: list, skipped: list) -> None:
+    for binding in bindings(fmt, rule.get("foreach")):
+        sides = {}
+        coefficient = {}
+        for side, side_sign in (("lhs", 1), ("rhs", -1)):
+            for sign_name, sign in (("plus", 1), ("minus", -1)):
+                for p in _terms(fmt, rule[side].get(sign_name, []), binding):
+                    sides.setdefault(side, []).append((p, sign))
+                    coefficient[p] = coefficient.get(p, 0) + side_sign * sign
+        mark = _pointer(rule["mark"], binding)
+        operands = [p for side in sides.values() for p, _ in side]
+        blocked = tuple(p for p in operands if not _is_number(values.get(p)))
+        if blocked:
+            skipped.append(NotEvaluated(rule["id"], mark, blocked))
+            continue
+        lhs = sum((values[p] * s for p, s in sides.get("lhs", [])), 0)
+        rhs = sum((values[p] * s for p, s in sides.get("rhs", [])), 0)
+        op = rule["op"]
+        holds = lhs == rhs if op == "==" else lhs >= rhs if op == ">=" else lhs <= rhs
+        if holds:
+            continue
+        actual = values[mark]
+        c = coefficient.get(mark, 0)
+        # Solve lhs - rhs (op) 0 for the marked cell: the value (or bound) it would need.
+        rest = (lhs - rhs) - c * actual
+        bound = -rest / c if c else None
+        if isinstance(bound, Decimal) and bound == bound.to_integral_value():
+            bound = int(bound)
+        elif isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        if op == "==":
+            expected = bound
+        else:
+            mark_op = op if c > 0 else {">=": "<=", "<=": ">="}[op]
+            expected = f"{'≥' if mark_op == '>=' else '≤'} {bound}"
+        violations.append(Violation(rule["id"], binding, mark, actual, expected,
+                                    {"lhs": lhs, "rhs": rhs, "bound": bound, "total": lhs}))
+
+
+def _total_consequence(rule: dict, violations: list) -> None:
+    """T3-04: when column identities fail only in the total column, report the wrong row totals once."""
+    by_column = [v for v in violations if v.rule in rule["column_rules"]]
+    by_row = [v for v in violations if v.rule == rule["row_rule"]]
+    if not by_column or not by_row:
+        return
+    if any(v.binding.get(rule["variable"]) != rule["total"] for v in by_column):
+        return
+    for v in by_column + by_row:
+        violations.remove(v)
+    violations.extend(Violation(rule["id"], v.binding, v.mark, v.actual, v.expected, v.fields) for v in by_row)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, NUMBER_TYPES) and not isinstance(value, bool)
+
+
+def evaluate(fmt: FormatDef, values: Mapping[str, Any]) -> tuple[list[Violation], list[NotEvaluated]]:
+    """Run every rule of the format over the flat pointer -> value map."""
+    violations: list[Violation] = []
+    skipped: list[NotEvaluated] = []
+    for rule in fmt.rules:
+        if rule["kind"] == "linear":
+            _linear(fmt, rule, values, violations, skipped)
+        elif rule["kind"] == "total_consequence":
+            _total_consequence(rule, violations)
+    return violations, skipped
+
+
+def to_findings(fmt: FormatDef, violations: list[Violation]) -> list[Finding]:
+    findings = []
+    for v in violations:
+        cell = fmt.by_pointer[v.mark]
+        findings.append(catalogue.make(v.rule, pointer=v.mark, expected=v.expected, actual=v.actual,
+                                       where=cell.where, **v.fields))
+    return findings
