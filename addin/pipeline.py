@@ -1,0 +1,63 @@
+"""The one place where load → extract → validate → result is wired; CLI and add-in only call this."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from addin import catalogue
+from addin.findings import Finding
+from addin.formats import FormatDef, available_formats
+from addin.reading.extract import Extraction, extract
+from addin.reading.model import WorkbookData
+from addin.result import FAILED, PASSED, UNREADABLE, FileResult
+from addin.validation import rules, schema_check
+
+
+@dataclass(frozen=True)
+class Options:
+    lenient: bool = False
+    schema_dir: str | None = None   # another folder of format versions (tests, future formats)
+
+    def formats(self) -> dict[str, FormatDef]:
+        return available_formats(self.schema_dir)
+
+
+def validate(ex: Extraction) -> tuple[list[Finding], list]:
+    """Schema and consistency findings for an extraction, located through its origins."""
+    if ex.fmt is None or ex.document is None:
+        return [], []
+    flagged = {f.pointer for f in ex.findings if f.pointer}
+    found = schema_check.schema_findings(ex.fmt, ex.document, ex.origins, flagged)
+    violations, skipped = rules.evaluate(ex.fmt, ex.values)
+    found += rules.to_findings(ex.fmt, violations)
+    return [_locate(f, ex) for f in found], skipped
+
+
+def _locate(f: Finding, ex: Extraction) -> Finding:
+    origin = ex.origins.get(f.pointer) if f.pointer else None
+    return f.at(origin.sheet, origin.cell) if origin and not f.cell else f
+
+
+def check_data(workbook: WorkbookData, path: str, options: Options = Options()) -> FileResult:
+    """Check a workbook that is already read (from a file or from a live Excel book)."""
+    ex = extract(workbook, options.formats(), lenient=options.lenient)
+    more, skipped = validate(ex)
+    findings = sorted(workbook.findings + ex.findings + more, key=Finding.sort_key)
+    status = FAILED if any(f.severity == "error" for f in findings) else PASSED
+    return FileResult(path=path, status=status, format_version=ex.fmt.version if ex.fmt else None,
+                      report_year=ex.year, unit=ex.unit, findings=findings, not_evaluated=skipped,
+                      document=ex.document, origins=ex.origins)
+
+
+def check_file(path: str | Path, options: Options = Options()) -> FileResult:
+    """Read and check one file; a file that cannot be read gives an "unreadable" result, never an exception."""
+    from addin.reading.load import Unreadable, load_workbook
+
+    try:
+        workbook = load_workbook(path)
+    except Unreadable as exc:
+        return FileResult(path=str(path), status=UNREADABLE, findings=[exc.finding])
+    except Exception as exc:  # a reader bug must not stop a batch: report it as this file's finding
+        return FileResult(path=str(path), status=UNREADABLE,
+                          findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])
+    return check_data(workbook, str(path), options)

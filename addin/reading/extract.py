@@ -1,0 +1,478 @@
+"""Locate the official tables by their labels and extract every value with where it came from."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from addin import catalogue
+from addin.findings import Finding
+from addin.formats import FormatDef, escape, unescape
+from addin.reading.model import SheetData, WorkbookData, a1
+from addin.reading.normalise import label_matches, norm_label, parse_value, show_raw
+
+HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
+ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
+MAX_LABEL_LEN = 300     # longer cells are text, never labels
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*政府信息公开")
+
+
+@dataclass(frozen=True)
+class Origin:
+    sheet: str
+    cell: str
+    raw: Any
+
+
+@dataclass
+class Extraction:
+    """The data document of one workbook, with the origin of every value and what reading found."""
+
+    fmt: FormatDef | None
+    document: dict | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    year: int | None = None
+    unit: str | None = None
+    expected_fmt: FormatDef | None = None
+    subtotals: list = field(default_factory=list)
+    row_positions: dict = field(default_factory=dict)
+
+
+class LabelIndex:
+    """Every short text cell of the workbook by its normalised label, for position-free lookup."""
+
+    def __init__(self, workbook: WorkbookData):
+        self.sheets = workbook.sheets
+        self.by_label: dict[str, list[tuple[int, int, int]]] = {}
+        for s_index, sheet in enumerate(workbook.sheets):
+            for i, row in enumerate(sheet.rows):
+                for j, value in enumerate(row):
+                    if isinstance(value, str) and value and len(value) <= MAX_LABEL_LEN:
+                        key = norm_label(value)
+                        if key:
+                            self.by_label.setdefault(key, []).append((s_index, i + sheet.row_offset, j + sheet.col_offset))
+
+    def find(self, label: str, prefixes=()) -> list[tuple[int, int, int, str | None]]:
+        """Cells equal to the label (or a prefix + label, or label + an explanation in brackets)."""
+        target = norm_label(label)
+        hits = [(s, r, c, None) for s, r, c in self.by_label.get(target, [])]
+        for prefix in prefixes:
+            hits += [(s, r, c, "prefix") for s, r, c in self.by_label.get(norm_label(prefix) + target, [])]
+        if not hits:
+            for key, cells in self.by_label.items():
+                if key.startswith(target) and label_matches(key, target)[0]:
+                    hits += [(s, r, c, "note") for s, r, c in cells]
+        return sorted(hits, key=lambda h: (h[0], h[1], h[2]))
+
+    def contains(self, label: str) -> bool:
+        return norm_label(label) in self.by_label
+
+
+def _text(sheet: SheetData, row: int, col: int) -> str:
+    v = sheet.value(row, col)
+    return norm_label(v) if isinstance(v, str) else ("" if v is None else norm_label(str(v)))
+
+
+# -- format detection and cover ------------------------------------------------------------------
+
+def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> dict[str, int]:
+    """Hits of each version's own labels (those no other version prints): the version fingerprints."""
+    hits = {}
+    for version, fmt in formats.items():
+        others = set().union(*(f.labels for v, f in formats.items() if v != version)) if len(formats) > 1 else set()
+        own = {norm_label(t) for t in fmt.labels} - {norm_label(t) for t in others}
+        hits[version] = sum(1 for label in own if label in index.by_label)
+    return hits
+
+
+def _field_value(index: LabelIndex, label: str):
+    """The first non-empty cell right of a label cell ("单位名称" or "单位名称："), and where it is."""
+    for candidate in (label, label + "：", label + ":"):
+        for s, r, c, _ in index.find(candidate):
+            sheet = index.sheets[s]
+            for cc in range(c + 1, c + 8):
+                v = sheet.value(r, cc)
+                if v not in (None, "") and not (isinstance(v, str) and not v.strip()):
+                    return v, sheet.name, a1(r, cc), True
+            return None, sheet.name, a1(r, c + 1), True
+    return None, None, None, False
+
+
+def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
+    cover = {}
+    title_year, title_unit = _title(index)
+    for fdef in fmt.layout["cover"]["fields"]:
+        raw, sheet, cell, found = _field_value(index, fdef["label"])
+        pointer = "/cover/" + escape(fdef["key"])
+        if sheet:
+            ex.origins[pointer] = Origin(sheet, cell, raw)
+        if fdef["type"] == "year":
+            year = _parse_year(raw)
+            if year is None and title_year is not None and raw is None:
+                year = title_year
+            if year is None:
+                variant = "invalid" if raw is not None else "missing"
+                ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
+            cover[fdef["key"]] = year
+            ex.year = year
+        else:
+            text = " ".join(str(raw).split()) if raw is not None else (title_unit if title_unit else None)
+            if not text:
+                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+                text = None
+            cover[fdef["key"]] = text
+            ex.unit = text
+    return cover
+
+
+def _parse_year(raw) -> int | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, (int, float)) and float(raw).is_integer():
+        year = int(raw)
+    else:
+        m = re.fullmatch(r"\s*((?:19|20)\d{2})\s*年?\s*度?\s*", norm_label(str(raw)))
+        if not m:
+            return None
+        year = int(m.group(1))
+    return year if 1990 <= year <= 2100 else None
+
+
+def _title(index: LabelIndex) -> tuple[int | None, str | None]:
+    for key, cells in index.by_label.items():
+        m = _YEAR_IN_TITLE.search(key)
+        if m and "年度报告" in key or (m and "工作报告" in key):
+            unit = key[: m.start()].strip() or None
+            return int(m.group(1)), unit
+    return None, None
+
+
+def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
+    texts = {}
+    for section in fmt.layout["cover"]["sections"]:
+        value = None
+        for heading in [section["heading"], *section["variants"]]:
+            hits = index.find(heading)
+            if hits:
+                s, r, c, _ = hits[0]
+                sheet = index.sheets[s]
+                raw = sheet.value(r + 1, c)
+                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r + 1, c), raw)
+                value = str(raw) if raw not in (None, "") else None
+                break
+        texts[section["key"]] = value
+    return texts
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Located:
+    sheet: SheetData
+    columns: dict[str, int]
+    rows: dict[str, int]
+
+
+def _pick(hits, index: LabelIndex, preferred_sheet: str):
+    """Prefer the layout's sheet, then visible sheets, then the first in workbook order."""
+    def rank(h):
+        sheet = index.sheets[h[0]]
+        return (sheet.name != preferred_sheet, not sheet.visible, h[0], h[1], h[2])
+    return sorted(hits, key=rank)
+
+
+def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, code: str) -> _Located | None:
+    hits = index.find(block["anchor"], block.get("anchor_prefixes", ()))
+    if not hits:
+        return None
+    hits = _pick(hits, index, table["sheet"])
+    s, ar, ac, how = hits[0]
+    sheet = index.sheets[s]
+    others = {index.sheets[h[0]].name for h in hits[1:]} - {sheet.name}
+    if others:
+        ex.findings.append(catalogue.make("WB-02", sheet=sheet.name, cell=a1(ar, ac), table=table["name"], other="、".join(sorted(others))))
+    if how == "prefix":
+        ex.findings.append(catalogue.make(code, "prefix", severity="info", sheet=sheet.name, cell=a1(ar, ac),
+                                          table=table["name"], raw=str(sheet.value(ar, ac)).strip()))
+    elif how == "note":
+        ex.findings.append(catalogue.make("NORM-08", sheet=sheet.name, cell=a1(ar, ac), raw=str(sheet.value(ar, ac)).strip(), label=block["anchor"]))
+    has_caption = bool(block.get("caption"))
+    h_start = ar + 1 if has_caption else ar
+    h_stop = h_start + len(block["header"]) + HEADER_SLACK
+    scan_from = ac if has_caption else max(0, ac - table["label_width"])
+    width = sheet.n_cols
+
+    columns: dict[str, int] = {}
+    header_end = h_start + len(block["header"]) - 1
+    prev = scan_from - 1
+    for col in block["columns"]:
+        leaf = norm_label(col["path"][-1])
+        found = None
+        for c in range(prev + 1, width):
+            for r in range(h_start, h_stop):
+                ok, noted = label_matches(_text(sheet, r, c), leaf)
+                if ok:
+                    found = (r, c)
+                    if noted:
+                        ex.findings.append(catalogue.make("NORM-08", sheet=sheet.name, cell=a1(r, c),
+                                                          raw=str(sheet.value(r, c)).strip(), label=col["path"][-1]))
+                    break
+            if found:
+                break
+        if not found:
+            ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
+                                              sheet=sheet.name, cell=a1(h_start, ac)))
+            continue
+        columns[col["key"]] = found[1]
+        prev = found[1]
+    if columns:
+        header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
+                         *(r for r in range(h_start, h_stop) for c in columns.values() if _header_leaf_at(sheet, block, r, c)))
+    header_texts = {_text(sheet, r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
+    for group in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]):
+        if norm_label(group) not in header_texts and not any(label_matches(t, norm_label(group))[0] for t in header_texts):
+            ex.findings.append(catalogue.make(code, "missing_label", severity="warning", table=table["name"], label=group,
+                                              sheet=sheet.name, cell=a1(h_start, ac)))
+    if block.get("note"):
+        if norm_label(block["note"]) not in header_texts:
+            ex.findings.append(catalogue.make(code, "note", severity="warning", table=table["name"], label=block["note"],
+                                              sheet=sheet.name, cell=a1(h_start, scan_from)))
+    first_data_col = min(columns.values()) if columns else scan_from + table["label_width"]
+    right_edge = max([c for r in range(h_start, header_end + 1) for c in range(scan_from, width) if _text(sheet, r, c)] or [first_data_col])
+    label_cols = range(scan_from, first_data_col)
+    for r in range(h_start, header_end + 1):
+        for c in range(first_data_col, right_edge + 1):
+            text = _text(sheet, r, c)
+            if "小计" in text and c not in columns.values():
+                ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=str(sheet.value(r, c)).strip(),
+                                                  sheet=sheet.name, cell=a1(r, c)))
+                ex.subtotals.append(("column", sheet, c, block, columns, table["name"], str(sheet.value(r, c)).strip()))
+    rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
+    _check_row_width(sheet, table, block, ex, rows, right_edge)
+    return _Located(sheet, columns, rows)
+
+
+def _header_leaf_at(sheet: SheetData, block: dict, r: int, c: int) -> bool:
+    text = _text(sheet, r, c)
+    return any(label_matches(text, norm_label(col["path"][-1]))[0] for col in block["columns"])
+
+
+def _row_label_texts(sheet: SheetData, r: int, label_cols) -> list[str]:
+    return [t for c in label_cols if (t := _text(sheet, r, c))]
+
+
+def _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    expected = block["rows"]
+    if len(expected) == 1 and expected[0]["label"] is None:
+        # a single unlabeled data row (table 四): the first row below the header holding anything
+        for r in range(header_end + 1, header_end + 4):
+            if any(sheet.value(r, c) not in (None, "") for c in columns.values()):
+                rows[expected[0]["key"]] = r
+                return rows
+        rows[expected[0]["key"]] = header_end + 1
+        return rows
+    group_labels = {norm_label(g["label"]): g for g in block.get("groups", [])}
+    cursor = header_end + 1
+    for row in expected:
+        target = norm_label(row["label"])
+        found = None
+        for r in range(cursor, cursor + ROW_SEARCH_LIMIT):
+            for t in _row_label_texts(sheet, r, label_cols):
+                ok, noted = label_matches(t, target)
+                if ok:
+                    found = r
+                    if noted:
+                        ex.findings.append(catalogue.make("NORM-08", sheet=sheet.name, cell=a1(r, label_cols.start),
+                                                          raw=t, label=row["label"]))
+                    break
+            if found is not None:
+                break
+        if found is None:
+            ex.findings.append(catalogue.make(code, "missing_row", table=table["name"], label=row["label"],
+                                              sheet=sheet.name, cell=a1(cursor, label_cols.start if label_cols else 0)))
+            continue
+        for r in range(cursor, found):
+            _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels)
+        rows[row["key"]] = found
+        cursor = found + 1
+    return rows
+
+
+def _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels) -> None:
+    """A row between two expected rows: a subtotal of a group (STR-09) or an added row."""
+    labels = _row_label_texts(sheet, r, label_cols)
+    has_data = any(sheet.value(r, c) not in (None, "") for c in columns.values())
+    if not labels or not has_data:
+        return
+    group = next((group_labels[t] for t in labels if t in group_labels), None)
+    raw_label = next((str(sheet.value(r, c)).strip() for c in label_cols if _text(sheet, r, c)), labels[0])
+    if group is None:
+        ex.findings.append(catalogue.make(code, "extra_row", severity="warning", table=table["name"], label=raw_label,
+                                          sheet=sheet.name, cell=a1(r, label_cols.start)))
+        return
+    ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=raw_label,
+                                      sheet=sheet.name, cell=a1(r, label_cols.start)))
+    ex.subtotals.append(("row", sheet, r, group, columns, table["name"], raw_label))
+
+
+def _check_row_width(sheet, table, block, ex, rows, right_edge) -> None:
+    for key, r in rows.items():
+        extra = [a1(r, c) for c in range(right_edge + 1, right_edge + 4) if sheet.value(r, c) not in (None, "")]
+        if extra:
+            label = next((row["label"] for row in block["rows"] if row["key"] == key), None) or table["name"]
+            ex.findings.append(catalogue.make("STR-08", table=table["name"], label=label, extra="、".join(extra),
+                                              sheet=sheet.name, cell=extra[0]))
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+_VALUE_CODES = {"BLANK": "VAL-01", "PLACEHOLDER": "VAL-02"}
+
+
+def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, lenient: bool) -> None:
+    pointer = cell_def.pointer
+    raw = sheet.value(r, c)
+    ref = a1(r, c)
+    ex.origins[pointer] = Origin(sheet.name, ref, raw)
+    where = cell_def.where
+    formula = sheet.uncached_formulas.get((r, c))
+    if formula is not None:
+        ex.findings.append(catalogue.make("FML-01", pointer=pointer, sheet=sheet.name, cell=ref, where=where, formula="=" + formula))
+        ex.values[pointer] = None
+        return
+    parsed = parse_value(raw, cell_def.type, cell_def.unit)
+    if parsed.state == "FORMULA_ERROR":
+        ex.findings.append(catalogue.make("FML-02", pointer=pointer, sheet=sheet.name, cell=ref, where=where, raw=parsed.value))
+        ex.values[pointer] = None
+        return
+    shown = show_raw(raw)
+    if parsed.state in _VALUE_CODES:
+        raw_note = f"（单元格内容为“{shown}”）" if raw not in (None, "") else ""
+        ex.findings.append(catalogue.make(_VALUE_CODES[parsed.state], "lenient" if lenient else "default",
+                                          severity="warning" if lenient else None, pointer=pointer, sheet=sheet.name,
+                                          cell=ref, where=where, raw=shown, raw_note=raw_note, actual=shown, expected=0))
+        ex.values[pointer] = 0 if lenient else None
+    else:
+        ex.values[pointer] = parsed.value
+    for n in parsed.notices:
+        ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
+                                          cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
+
+
+def _check_subtotals(ex: Extraction, fmt: FormatDef, lenient: bool) -> None:
+    for kind, sheet, at, spec, columns, table_name, label in ex.subtotals:
+        if kind == "row":
+            members = spec["rows"]
+            block = next(b for t in fmt.tables() for b in t["blocks"] if spec in b.get("groups", []))
+            member_keys = fmt.rows_of(f"{_table_of(fmt, block)}.{block['id']}", members) if isinstance(members, str) else members
+            for col_key, c in columns.items():
+                parts = [ex.values.get(_ptr(block, key, col_key)) for key in member_keys]
+                _compare_subtotal(ex, sheet, at, c, parts, table_name, label, lenient)
+        else:
+            block = spec
+            keys = list(columns)
+            left = [k for k, c in columns.items() if c < at]
+            if not left:
+                continue
+            group_of = {col["key"]: tuple(col["path"][:-1]) for col in block["columns"]}
+            group = group_of[left[-1]]
+            member_cols = [k for k in keys if group_of[k] == group and len(group) > 1]
+            for row in block["rows"]:
+                r = ex.row_positions.get((block["id"], row["key"]))
+                if r is None:
+                    continue
+                parts = [ex.values.get(_ptr(block, row["key"], k)) for k in member_cols]
+                _compare_subtotal(ex, sheet, r, at, parts, table_name, label, lenient)
+
+
+def _table_of(fmt: FormatDef, block: dict) -> str:
+    return next(t["id"] for t in fmt.tables() if block in t["blocks"])
+
+
+def _ptr(block: dict, row: str, column: str) -> str:
+    return block["pointer"].format(row=escape(row), column=escape(column))
+
+
+def _compare_subtotal(ex, sheet, r, c, parts, table_name, label, lenient) -> None:
+    parsed = parse_value(sheet.value(r, c), "count")
+    if parsed.state != "NUM" or any(not isinstance(p, (int,)) and p.__class__.__name__ != "Decimal" for p in parts):
+        return
+    expected = sum(parts)
+    if parsed.value != expected:
+        ex.findings.append(catalogue.make("STR-09", "mismatch", severity="error", sheet=sheet.name, cell=a1(r, c),
+                                          table=table_name, label=label, expected=expected, actual=parsed.value))
+
+
+def _nest(flat: dict[str, Any], skeleton: dict) -> dict:
+    for pointer, value in flat.items():
+        tokens = [unescape(t) for t in pointer.split("/")[1:]]
+        node = skeleton
+        for t in tokens[:-1]:
+            node = node.setdefault(t, {})
+        node[tokens[-1]] = value
+    return skeleton
+
+
+def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
+    """Detect the format version, read cover, texts and tables into a data document with origins."""
+    index = LabelIndex(workbook)
+    hits = detect_versions(index, formats)
+    present = sorted((v for v, n in hits.items() if n), key=lambda v: -hits[v])
+    fmt = formats[present[0]] if present else None
+    probe = fmt or next(iter(formats.values()))
+    ex = Extraction(fmt)
+    cover = read_cover(index, probe, ex)
+    if ex.year is not None:
+        ex.expected_fmt = next((f for f in formats.values() if f.covers_year(ex.year)), None)
+    if len(present) > 1:
+        ex.findings.append(catalogue.make("STR-04", "mixed", versions="、".join(f"{formats[v].notice}（{hits[v]}处）" for v in present)))
+    if ex.year is not None and ex.expected_fmt is None:
+        supported = "、".join(f"{f.meta['years']['first']}—{f.meta['years']['last'] or ''}" for f in formats.values())
+        ex.findings.append(catalogue.make("STR-04", "unsupported", year=ex.year, supported=supported))
+    if fmt is None:
+        fmt = ex.expected_fmt
+        if fmt is None:
+            ex.findings.append(catalogue.make("STR-04", "unknown"))
+            return ex
+    elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
+        ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
+                                          expected_notice=ex.expected_fmt.notice, actual_name=fmt.name, actual_notice=fmt.notice))
+    ex.fmt = fmt
+    texts = read_texts(index, fmt, ex)
+    cells_by_block: dict[tuple[str, str], list] = {}
+    for cell_def in fmt.cells:
+        cells_by_block.setdefault((cell_def.table, cell_def.block), []).append(cell_def)
+    for table in fmt.tables():
+        located_any = False
+        for block in table["blocks"]:
+            located = locate_block(index, table, block, ex, table["structure_code"])
+            if located is None:
+                continue
+            located_any = True
+            if not located.sheet.visible:
+                ex.findings.append(catalogue.make("WB-01", sheet=located.sheet.name, table=table["name"]))
+            for key, r in located.rows.items():
+                ex.row_positions[(block["id"], key)] = r
+            for cell_def in cells_by_block[(table["id"], block["id"])]:
+                r = located.rows.get(cell_def.row)
+                c = located.columns.get(cell_def.column)
+                if r is None or c is None:
+                    ex.values[cell_def.pointer] = None
+                    continue
+                _read_cell(ex, cell_def, located.sheet, r, c, lenient)
+        if not located_any:
+            ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
+                                              anchor=table["blocks"][0]["anchor"]))
+        else:
+            for block in table["blocks"]:
+                if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:
+                    ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))
+        for cell_def in fmt.cells:
+            if cell_def.table == table["id"]:
+                ex.values.setdefault(cell_def.pointer, None)
+    _check_subtotals(ex, fmt, lenient)
+    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts})
+    return ex

@@ -1,0 +1,49 @@
+"""The outcome of checking one file: status, identification, findings and the data document."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from addin.findings import Finding, SEVERITIES
+
+PASSED, FAILED, UNREADABLE, TIMED_OUT = "passed", "failed", "unreadable", "timed_out"
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    format_version: str | None = None
+    report_year: int | None = None
+    unit: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    not_evaluated: list = field(default_factory=list)
+    document: dict | None = None
+    origins: dict = field(default_factory=dict)
+    content_hash: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PASSED
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {
+            "path": self.path,
+            "status": self.status,
+            "format_version": self.format_version,
+            "report_year": self.report_year,
+            "unit": self.unit,
+            "counts": self.counts,
+            "findings": [f.as_dict() for f in self.findings],
+            "not_evaluated": [{"rule": n.rule, "pointer": n.mark, "blocked_by": list(n.blocked_by)} for n in self.not_evaluated],
+        }
+        if self.content_hash:
+            out["sha256"] = self.content_hash
+        return out
