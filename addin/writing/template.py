@@ -1,0 +1,494 @@
+"""The standard input workbook (标准填报模板) of a format version, placed from its layout.json."""
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
+from addin.formats import FormatDef, available_formats, escape, format_for_year
+from addin.reading.model import a1
+
+PROP_FORMAT_VERSION = "gkreport.format_version"
+PROP_REPORT_YEAR = "gkreport.report_year"
+
+# Fixed timestamps so that regenerating a template yields the same content.
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+COVER_WIDTH = 4          # grid columns of the cover sheet: label column + value spanning the rest
+TEXT_ROW_HEIGHT = 220    # points; a tall box for each narrative section
+YEAR_RANGE = (2019, 2100)
+SIGNED_LIMIT = 999_999_999  # Excel "whole number" needs bounds; any realistic count fits
+
+
+class TemplateError(Exception):
+    """A template cannot be made as asked (unknown year, wrong format version, bad values)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Placement (pure; no openpyxl)
+
+
+@dataclass(frozen=True)
+class LabelCell:
+    """A printed, locked cell. row/col are 1-based sheet coordinates of the top-left cell."""
+
+    sheet: str
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+    role: str  # title|heading|caption|header|row_label|field_label|section_heading|info
+
+    @property
+    def ref(self) -> str:
+        return a1(self.row - 1, self.col - 1)
+
+    @property
+    def range(self) -> str:
+        return _range(self.row, self.col, self.rowspan, self.colspan)
+
+
+@dataclass(frozen=True)
+class InputCell:
+    """An unlocked cell the filer types into: a data cell, a cover field value or a section text."""
+
+    sheet: str
+    row: int
+    col: int
+    colspan: int
+    kind: str   # data|field|text
+    key: str    # pointer, field key or section key
+    type: str   # count|signed|money (data), text|year (field), text (text)
+
+    @property
+    def ref(self) -> str:
+        return a1(self.row - 1, self.col - 1)
+
+    @property
+    def range(self) -> str:
+        return _range(self.row, self.col, 1, self.colspan)
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    kind: str                 # cover|table
+    width: int                # grid columns used
+    height: int = 0           # last used row
+    column_widths: list[float] = field(default_factory=list)
+    row_heights: dict[int, float] = field(default_factory=dict)
+    print_title_rows: str | None = None
+    table_rows: tuple[int, int] | None = None  # first/last row of the bordered table grid
+
+    @property
+    def landscape(self) -> bool:
+        return self.width > 5
+
+
+@dataclass
+class Plan:
+    """Where everything goes: label cells, and input cells keyed by pointer, ("cover", key), ("text", key)."""
+
+    title: str
+    sheets: list[SheetPlan]
+    labels: list[LabelCell]
+    inputs: dict[object, InputCell]
+
+    @property
+    def data(self) -> dict[str, InputCell]:
+        return {k: v for k, v in self.inputs.items() if isinstance(k, str)}
+
+    def address(self, key) -> tuple[str, str]:
+        """(sheet, "B7") of an input cell: a pointer, ("cover", field key) or ("text", section key)."""
+        cell = self.inputs[key]
+        return cell.sheet, cell.ref
+
+    def sheet(self, name: str) -> SheetPlan:
+        return next(s for s in self.sheets if s.name == name)
+
+
+def _range(row: int, col: int, rowspan: int, colspan: int) -> str:
+    first = a1(row - 1, col - 1)
+    if rowspan == 1 and colspan == 1:
+        return first
+    return f"{first}:{a1(row + rowspan - 2, col + colspan - 2)}"
+
+
+def place_html_rows(rows: list[list[dict]], occupied: set[tuple[int, int]] | None = None, first_row: int = 0):
+    """HTML-table placement: each cell goes to the next grid column of its row not covered by a
+    rowspan from above. Yields (row, col, rowspan, colspan, cell) with 0-based grid coordinates;
+    `occupied` carries rowspans across calls (row labels spanning several data rows)."""
+    occupied = set() if occupied is None else occupied
+    for r, cells in enumerate(rows, start=first_row):
+        col = 0
+        for cell in cells:
+            while (r, col) in occupied:
+                col += 1
+            rowspan, colspan = cell.get("rowspan", 1), cell.get("colspan", 1)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    occupied.add((r + dr, col + dc))
+            yield r, col, rowspan, colspan, cell
+            col += colspan
+
+
+def column_positions(block: dict) -> dict[str, tuple[int, int]]:
+    """Data column key -> (grid column, colspan), from the header cell holding its leaf label.
+    Duplicate leaves (表四 结果维持 ×3) are matched in order, left to right; only header cells that
+    reach the bottom of the header count as leaves."""
+    header = block["header"]
+    placed = list(place_html_rows(header))
+    leaves = sorted(((c, r, cs, cell["text"]) for r, c, rs, cs, cell in placed if r + rs == len(header)))
+    used: set[int] = set()
+    out = {}
+    for column in block["columns"]:
+        leaf = column["path"][-1]
+        for i, (c, _r, cs, text) in enumerate(leaves):
+            if text == leaf and i not in used:
+                used.add(i)
+                out[column["key"]] = (c, cs)
+                break
+        else:
+            raise TemplateError(f"格式数据有误：{block['id']} 的数据列“{leaf}”在表头中找不到对应的单元格。")
+    return out
+
+
+def _display_len(text: str) -> int:
+    """Width in Excel character units: CJK and full-width characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _text_height(text: str, width_chars: float, line_pt: float = 15.0, pad: float = 6.0) -> float:
+    lines = max(1, math.ceil(_display_len(text) / max(width_chars - 1, 1)))
+    return lines * line_pt + pad
+
+
+def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]]) -> list[float]:
+    """Label columns fit their single-cell labels (capped, they wrap); group-only label columns are
+    narrow; data columns fit their leaf header."""
+    width, label_width = table["width"], table["label_width"]
+    widths = []
+    for col in range(width):
+        single = [_display_len(t) for _r, c, rs, cs, t in grid_labels if c == col and cs == 1 and rs == 1]
+        if col < label_width:
+            widths.append(min(max(single) + 2, 44) if single else 10)
+        else:
+            widths.append(max(10, min(max(single, default=8) + 2, 16)))
+    return widths
+
+
+def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None) -> Plan:
+    """Place the cover and every table of `fmt` on sheets (1-based rows/cols)."""
+    layout = fmt.layout
+    cover = layout["cover"]
+    title = report_title(fmt, year, unit)
+    labels: list[LabelCell] = []
+    inputs: dict[object, InputCell] = {}
+    sheets: list[SheetPlan] = []
+
+    # Cover sheet: title, fields, format line, then each section heading with its text box below.
+    cs = SheetPlan(cover["sheet"], "cover", COVER_WIDTH, column_widths=[14] + [30] * (COVER_WIDTH - 1))
+    labels.append(LabelCell(cs.name, 1, 1, 1, COVER_WIDTH, title, "title"))
+    cs.row_heights[1] = 36
+    row = 3
+    for f in cover["fields"]:
+        labels.append(LabelCell(cs.name, row, 1, 1, 1, f["label"], "field_label"))
+        inputs[("cover", f["key"])] = InputCell(cs.name, row, 2, COVER_WIDTH - 1, "field", f["key"], f["type"])
+        cs.row_heights[row] = 22
+        row += 1
+    row += 1
+    labels.append(LabelCell(cs.name, row, 1, 1, COVER_WIDTH, format_line(fmt), "info"))
+    row += 2
+    for s in cover["sections"]:
+        labels.append(LabelCell(cs.name, row, 1, 1, COVER_WIDTH, s["heading"], "section_heading"))
+        cs.row_heights[row] = 24
+        inputs[("text", s["key"])] = InputCell(cs.name, row + 1, 1, COVER_WIDTH, "text", s["key"], "text")
+        cs.row_heights[row + 1] = TEXT_ROW_HEIGHT
+        row += 3
+    cs.height = row - 2
+    sheets.append(cs)
+
+    # Table sheets: heading, one blank row, then the blocks back to back like the Word template.
+    for table in layout["tables"]:
+        sp = SheetPlan(table["sheet"], "table", table["width"])
+        labels.append(LabelCell(sp.name, 1, 1, 1, table["width"], table["heading"], "heading"))
+        sp.row_heights[1] = 28
+        first = 3
+        grid = 0  # 0-based grid row relative to `first`
+        grid_labels = []
+        header_end = None
+        for block in table["blocks"]:
+            positions = column_positions(block)
+            occupied: set[tuple[int, int]] = set()
+            parts = ([("caption", [block["caption"]])] if block.get("caption") else []) + [("header", block["header"])]
+            for role, rows in parts:
+                for r, c, rs, csp, cell in place_html_rows(rows, occupied, grid):
+                    grid_labels.append((r, c, rs, csp, cell["text"]))
+                    labels.append(LabelCell(sp.name, first + r, c + 1, rs, csp, cell["text"], role))
+                grid += len(rows)
+            if header_end is None and len(table["blocks"]) == 1:
+                header_end = first + grid - 1
+            label_rows = [row_def["cells"] for row_def in block["rows"]]
+            for r, c, rs, csp, cell in place_html_rows(label_rows, occupied, grid):
+                grid_labels.append((r, c, rs, csp, cell["text"]))
+                labels.append(LabelCell(sp.name, first + r, c + 1, rs, csp, cell["text"], "row_label"))
+            for i, row_def in enumerate(block["rows"]):
+                for column in block["columns"]:
+                    c, csp = positions[column["key"]]
+                    pointer = block["pointer"].format(row=escape(row_def["key"]), column=escape(column["key"]))
+                    inputs[pointer] = InputCell(sp.name, first + grid + i, c + 1, csp, "data", pointer, column["type"])
+            grid += len(block["rows"])
+        sp.height = first + grid - 1
+        sp.table_rows = (first, sp.height)
+        sp.column_widths = _column_widths(table, grid_labels)
+        sp.print_title_rows = f"1:{header_end or 1}"
+        # Row heights: enough lines for the longest single-row label in each grid row.
+        for r in range(grid):
+            need = 20.0
+            for gr, c, rs, csp, text in grid_labels:
+                if gr == r and rs == 1:
+                    need = max(need, _text_height(text, sum(sp.column_widths[c:c + csp])))
+            sp.row_heights[first + r] = need
+        sheets.append(sp)
+
+    missing = set(c.pointer for c in fmt.cells) - set(k for k in inputs if isinstance(k, str))
+    if missing:
+        raise TemplateError(f"格式数据有误：{len(missing)} 个数据单元格没有位置，例如 {sorted(missing)[0]}。")
+    return Plan(title, sheets, labels, inputs)
+
+
+def report_title(fmt: FormatDef, year: int | None, unit: str | None) -> str:
+    return fmt.layout["cover"]["title"].format(unit=unit or "", year="" if year is None else year)
+
+
+def format_line(fmt: FormatDef) -> str:
+    return f"格式版本：《{fmt.name}》（{fmt.notice}）"
+
+
+# ---------------------------------------------------------------------------------------------
+# Format choice
+
+
+def resolve_format(year: int, format_version: str | None = None) -> FormatDef:
+    """The format a report of `year` must use; refuse a `format_version` that does not apply."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise TemplateError(f"报告年度必须是整数年份，收到的是“{year}”。")
+    formats = available_formats()
+    fmt = format_for_year(year, formats)
+    if fmt is None:
+        spans = "；".join(
+            f"{f.version}版：{f.meta['years']['first']}年度"
+            + (f"至{f.meta['years']['last']}年度" if f.meta["years"]["last"] else "起")
+            for f in formats.values())
+        raise TemplateError(f"{year}年度没有适用的政府信息公开工作年度报告格式（{spans}）。")
+    if format_version is not None:
+        wanted = str(format_version)
+        if wanted not in formats:
+            raise TemplateError(f"未知的格式版本“{wanted}”，可用的版本：{'、'.join(formats)}。")
+        if wanted != fmt.version:
+            raise TemplateError(f"{year}年度报告应使用{fmt.version}版格式（{fmt.notice}），不能使用{wanted}版格式。")
+    return fmt
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbook
+
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+FONT = "宋体"
+
+_ROLE_STYLE = {
+    # role: (font size, bold, horizontal alignment, bordered)
+    "title": (16, True, "center", False),
+    "heading": (13, True, "left", False),
+    "caption": (11, True, "left", True),
+    "header": (11, True, "center", True),
+    "row_label": (11, False, "left", True),
+    "field_label": (11, True, "center", True),
+    "section_heading": (12, True, "left", False),
+    "info": (9, False, "left", False),
+}
+
+_DV_RULES = {
+    # input type: DataValidation arguments, prompt (Chinese)
+    "count": (dict(type="whole", operator="greaterThanOrEqual", formula1="0"), "请填写大于或等于0的整数（没有发生请填0）。"),
+    "signed": (dict(type="whole", operator="between", formula1=str(-SIGNED_LIMIT), formula2=str(SIGNED_LIMIT)),
+               "请填写整数，减少用负数表示（如 -8），没有变化请填0。"),
+    "money": (dict(type="decimal", operator="greaterThanOrEqual", formula1="0"), "请填写大于或等于0的数字（金额），没有请填0。"),
+    "year": (dict(type="whole", operator="between", formula1=str(YEAR_RANGE[0]), formula2=str(YEAR_RANGE[1])),
+             f"请填写四位年份（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}）。"),
+}
+
+
+def _style_range(ws, row: int, col: int, rowspan: int, colspan: int, border: bool) -> None:
+    # A merged cell only shows borders that are set on each cell it covers.
+    if rowspan > 1 or colspan > 1:
+        ws.merge_cells(start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1)
+    if border:
+        for r in range(row, row + rowspan):
+            for c in range(col, col + colspan):
+                ws.cell(r, c).border = BORDER
+
+
+def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
+                   values: dict | None = None, texts: dict | None = None) -> Workbook:
+    """The standard workbook of `fmt` for report `year`, optionally pre-filled.
+
+    Does not check that `fmt` applies to `year` (use resolve_format for that), so that tests can
+    build deliberately mismatched workbooks."""
+    p = plan(fmt, year, unit)
+    values, texts = values or {}, texts or {}
+    unknown = [k for k in values if k not in p.inputs or not isinstance(k, str)]
+    if unknown:
+        raise TemplateError(f"{fmt.version}版格式中没有数据单元格 {unknown[0]}。")
+    unknown = [k for k in texts if ("text", k) not in p.inputs]
+    if unknown:
+        raise TemplateError(f"{fmt.version}版格式中没有正文部分“{unknown[0]}”。")
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {}
+    for sp in p.sheets:
+        ws = wb.create_sheet(sp.name)
+        sheets[sp.name] = ws
+        for i, w in enumerate(sp.column_widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        for r, h in sp.row_heights.items():
+            ws.row_dimensions[r].height = h
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if sp.landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        # A table prints on one page like the official one; the cover may run over pages.
+        ws.page_setup.fitToHeight = 1 if sp.kind == "table" else 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.print_area = f"A1:{a1(sp.height - 1, sp.width - 1)}"
+        if sp.print_title_rows:
+            ws.print_title_rows = sp.print_title_rows
+        ws.sheet_view.showGridLines = sp.kind == "cover"
+        # Protected without a password: labels cannot be changed by accident, inputs stay editable.
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+
+    for lab in p.labels:
+        ws = sheets[lab.sheet]
+        size, bold, horizontal, border = _ROLE_STYLE[lab.role]
+        cell = ws.cell(lab.row, lab.col, lab.text)
+        cell.data_type = "s"
+        cell.font = Font(name=FONT, size=size, bold=bold)
+        cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+        cell.protection = Protection(locked=True)
+        _style_range(ws, lab.row, lab.col, lab.rowspan, lab.colspan, border)
+
+    validations: dict[tuple[str, str], list[str]] = {}
+    prefill = {("cover", k): v for k, v in _cover_defaults(fmt, year, unit).items()}
+    for key, ic in p.inputs.items():
+        ws = sheets[ic.sheet]
+        cell = ws.cell(ic.row, ic.col)
+        if ic.kind == "data":
+            value = values.get(key)
+        elif ic.kind == "text":
+            value = texts.get(ic.key)
+        else:
+            value = prefill.get(key)
+        if value is not None:
+            _put(cell, value)
+        cell.font = Font(name=FONT, size=11)
+        cell.fill = INPUT_FILL
+        cell.protection = Protection(locked=False)
+        if ic.kind == "text":
+            cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        else:
+            cell.alignment = Alignment(horizontal="center" if ic.kind == "data" else "left", vertical="center",
+                                       wrap_text=ic.kind != "data")
+        _style_range(ws, ic.row, ic.col, 1, ic.colspan, border=True)
+        if ic.type in _DV_RULES:
+            validations.setdefault((ic.sheet, ic.type), []).append(ic.range)
+
+    for (sheet, kind), ranges in sorted(validations.items()):
+        args, prompt = _DV_RULES[kind]
+        dv = DataValidation(**args, allow_blank=True, showErrorMessage=True, showInputMessage=True,
+                            errorStyle="stop", errorTitle="输入有误", error=prompt, promptTitle="填写说明",
+                            prompt=prompt)
+        dv.sqref = " ".join(ranges)
+        sheets[sheet].add_data_validation(dv)
+
+    wb.active = 0
+    props = wb.properties
+    props.title = p.title
+    props.subject = format_line(fmt)
+    props.creator = "gkreport"
+    props.lastModifiedBy = "gkreport"
+    props.created = props.modified = FIXED_TIME
+    wb.custom_doc_props.append(StringProperty(name=PROP_FORMAT_VERSION, value=fmt.version))
+    wb.custom_doc_props.append(StringProperty(name=PROP_REPORT_YEAR, value=str(year)))
+    return wb
+
+
+def _cover_defaults(fmt: FormatDef, year: int, unit: str | None) -> dict:
+    out = {}
+    for f in fmt.layout["cover"]["fields"]:
+        if f["type"] == "year":
+            out[f["key"]] = year
+        elif f["type"] == "text" and unit:
+            out[f["key"]] = unit
+    return out
+
+
+def _put(cell, value) -> None:
+    if isinstance(value, bool):
+        raise TemplateError(f"{cell.coordinate}：不能写入布尔值。")
+    if isinstance(value, (int, float, Decimal)):
+        cell.value = value
+    elif isinstance(value, str):
+        cell.value = value
+        # Raw text stays text even if it looks like a formula ("=1+1").
+        cell.data_type = "s"
+    else:
+        raise TemplateError(f"{cell.coordinate}：不支持的值类型 {type(value).__name__}。")
+
+
+def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
+    """Save keeping the fixed timestamps (openpyxl's own save stamps the current time)."""
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+
+
+def write_template(path: str | os.PathLike, year: int, format_version: str | None = None,
+                   unit: str | None = None) -> Path:
+    """Resolve the format for `year`, build the workbook and save it atomically at `path`."""
+    fmt = resolve_format(year, format_version)
+    wb = build_workbook(fmt, year, unit)
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    # Same directory so os.replace is a rename on one file system; a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        save_workbook(wb, tmp)
+        # mkstemp creates 0600; give the file the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
