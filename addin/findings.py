@@ -57,8 +57,6 @@ def _cell_order(cell: str | None) -> tuple:
 def _jsonable(value: Any) -> Any:
     from decimal import Decimal
 
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if value is None or isinstance(value, (int, float, str, bool)):
+    if value is None or isinstance(value, (int, float, str, bool, Decimal)):
         return value
     return str(value)

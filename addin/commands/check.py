@@ -1,0 +1,40 @@
+"""`gkreport check`: validate report workbooks and print what is wrong, for people or machines."""
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("check", help="校验报告工作簿", description="校验一个或多个年度报告工作簿（.xlsx/.xlsm）。"
+                       "退出码：0 全部通过（允许有警告和提示），1 有文件未通过或无法读取，2 用法错误。", add_help=False)
+    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    p.add_argument("paths", nargs="+", metavar="FILE", help="要校验的工作簿")
+    p.add_argument("--json", action="store_true", help="以 JSON 格式输出到标准输出")
+    p.add_argument("--lenient", action="store_true", help="宽松模式：空白或占位符按 0 处理，只给出警告")
+    p.add_argument("--verbose", action="store_true", help="逐条列出所有提示")
+    p.add_argument("--schema-dir", metavar="DIR", help=argparse_suppress())
+    p.set_defaults(run=run)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def run(args) -> int:
+    from addin.pipeline import Options, check_file
+    from addin.reporters import console, json_report
+
+    options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
+    results = []
+    for path in args.paths:
+        result = check_file(path, options)
+        results.append(result)
+        if not args.json:
+            console.write_result(result, sys.stdout, verbose=args.verbose)
+    if args.json:
+        sys.stdout.write(json_report.run_document(results) + "\n")
+    else:
+        console.write_summary(results, sys.stdout)
+    return 0 if all(r.ok for r in results) else 1

@@ -1,0 +1,53 @@
+"""Human-readable Chinese report of check results for the terminal."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TextIO
+
+from addin.catalogue import CATALOGUE
+from addin.findings import SEVERITY_ZH
+from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
+
+STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
+GROUP_INFOS_OVER = 3   # more infos of one code than this are shown as one summary line
+
+
+def _location(f) -> str:
+    if f.sheet and f.cell:
+        return f"{f.sheet}!{f.cell}"
+    return f.sheet or "（工作簿）"
+
+
+def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None:
+    c = result.counts
+    out.write(f"文件：{result.path}\n")
+    if result.status != UNREADABLE:
+        fmt = f"{result.format_version}版" if result.format_version else "未识别"
+        out.write(f"  单位：{result.unit or '（未填写）'}　年度：{result.report_year or '（未填写）'}　格式：{fmt}\n")
+    out.write(f"  结果：{STATUS_ZH[result.status]}（错误 {c['error']} 项，警告 {c['warning']} 项，提示 {c['info']} 项）\n")
+    by_code = defaultdict(list)
+    for f in result.findings:
+        if f.severity == "info" and not verbose:
+            by_code[f.code].append(f)
+    grouped = {code for code, items in by_code.items() if len(items) > GROUP_INFOS_OVER}
+    for f in result.findings:
+        if f.code in grouped and f.severity == "info" and not verbose:
+            continue
+        out.write(f"  [{SEVERITY_ZH[f.severity]}] {_location(f)}  {f.code}  {f.message}\n")
+    for code in sorted(grouped):
+        items = by_code[code]
+        places = "、".join(_location(f) for f in items[:5])
+        more = f" 等 {len(items)} 处" if len(items) > 5 else ""
+        out.write(f"  [提示] {code}  {CATALOGUE[code].title}：{places}{more}（共 {len(items)} 处，加 --verbose 逐条列出）\n")
+    if result.not_evaluated:
+        rules = sorted({n.rule for n in result.not_evaluated})
+        out.write(f"  说明：{len(result.not_evaluated)} 项勾稽关系（{'、'.join(rules)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
+    out.write("\n")
+
+
+def write_summary(results: list[FileResult], out: TextIO) -> None:
+    if len(results) < 2:
+        return
+    n = {s: sum(1 for r in results if r.status == s) for s in STATUS_ZH}
+    out.write(f"共校验 {len(results)} 个文件：通过 {n[PASSED]}，未通过 {n[FAILED]}，无法读取 {n[UNREADABLE]}"
+              + (f"，超时 {n[TIMED_OUT]}" if n[TIMED_OUT] else "") + "。\n")
