@@ -313,6 +313,7 @@ def test_regeneration_is_deterministic(tmp_path):
     a = write_template(tmp_path / "a.xlsx", 2026)
     b = write_template(tmp_path / "b.xlsx", 2026)
     assert snapshot(a) == snapshot(b)
+    assert a.read_bytes() == b.read_bytes()
 
 
 # --- printing through LibreOffice -----------------------------------------------------------

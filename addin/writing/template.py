@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
@@ -185,7 +185,7 @@ def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]
     for col in range(width):
         single = [_display_len(t) for _r, c, rs, cs, t in grid_labels if c == col and cs == 1 and rs == 1]
         if col < label_width:
-            widths.append(min(max(single) + 2, 44) if single else 10)
+            widths.append(min(max(single) + 2, 44) if single else 12)
         else:
             widths.append(max(10, min(max(single, default=8) + 2, 16)))
     return widths
@@ -465,9 +465,20 @@ def _put(cell, value) -> None:
         raise TemplateError(f"{cell.coordinate}：不支持的值类型 {type(value).__name__}。")
 
 
+class _FixedTimeZip(ZipFile):
+    """A zip whose members carry a fixed date, so that the same workbook gives the same bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
     """Save keeping the fixed timestamps (openpyxl's own save stamps the current time)."""
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with _FixedTimeZip(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
 
 
