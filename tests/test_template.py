@@ -336,3 +336,15 @@ def test_libreoffice_prints_sane_page_count(tmp_path, generated, version):
     pdf = tmp_path / (path.stem + ".pdf")
     assert pdf.is_file()
     assert 4 <= pdf_pages(pdf) <= 12
+
+
+def test_colliding_layout_is_refused(formats):
+    import copy
+
+    fmt = copy.copy(formats["2021"])
+    fmt.layout = copy.deepcopy(fmt.layout)
+    # A row label widened over the data columns would sit on top of the row's value cells.
+    block = fmt.layout["tables"][0]["blocks"][0]
+    block["rows"][0]["cells"][0]["colspan"] = 2
+    with pytest.raises(TemplateError, match="同时属于"):
+        plan(fmt)

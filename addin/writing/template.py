@@ -268,7 +268,22 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None) -> Pl
     missing = set(c.pointer for c in fmt.cells) - set(k for k in inputs if isinstance(k, str))
     if missing:
         raise TemplateError(f"格式数据有误：{len(missing)} 个数据单元格没有位置，例如 {sorted(missing)[0]}。")
+    _check_no_overlap(labels, inputs.values())
     return Plan(title, sheets, labels, inputs)
+
+
+def _check_no_overlap(labels, inputs) -> None:
+    """A layout whose spans collide would silently overwrite cells; refuse it instead."""
+    seen: dict[tuple[str, int, int], int] = {}
+    spans = [(c.sheet, c.row, c.col, c.rowspan, c.colspan, c.text) for c in labels]
+    spans += [(c.sheet, c.row, c.col, 1, c.colspan, c.key) for c in inputs]
+    for i, (sheet, row, col, rowspan, colspan, what) in enumerate(spans):
+        for r in range(row, row + rowspan):
+            for c in range(col, col + colspan):
+                other = seen.setdefault((sheet, r, c), i)
+                if other != i:
+                    raise TemplateError(f"格式数据有误：工作表“{sheet}”的 {a1(r - 1, c - 1)} "
+                                        f"同时属于“{spans[other][5]}”和“{what}”。")
 
 
 def report_title(fmt: FormatDef, year: int | None, unit: str | None) -> str:
