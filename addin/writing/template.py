@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
@@ -185,7 +185,7 @@ def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]
     for col in range(width):
         single = [_display_len(t) for _r, c, rs, cs, t in grid_labels if c == col and cs == 1 and rs == 1]
         if col < label_width:
-            widths.append(min(max(single) + 2, 44) if single else 10)
+            widths.append(min(max(single) + 2, 44) if single else 12)
         else:
             widths.append(max(10, min(max(single, default=8) + 2, 16)))
     return widths
@@ -268,7 +268,22 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None) -> Pl
     missing = set(c.pointer for c in fmt.cells) - set(k for k in inputs if isinstance(k, str))
     if missing:
         raise TemplateError(f"格式数据有误：{len(missing)} 个数据单元格没有位置，例如 {sorted(missing)[0]}。")
+    _check_no_overlap(labels, inputs.values())
     return Plan(title, sheets, labels, inputs)
+
+
+def _check_no_overlap(labels, inputs) -> None:
+    """A layout whose spans collide would silently overwrite cells; refuse it instead."""
+    seen: dict[tuple[str, int, int], int] = {}
+    spans = [(c.sheet, c.row, c.col, c.rowspan, c.colspan, c.text) for c in labels]
+    spans += [(c.sheet, c.row, c.col, 1, c.colspan, c.key) for c in inputs]
+    for i, (sheet, row, col, rowspan, colspan, what) in enumerate(spans):
+        for r in range(row, row + rowspan):
+            for c in range(col, col + colspan):
+                other = seen.setdefault((sheet, r, c), i)
+                if other != i:
+                    raise TemplateError(f"格式数据有误：工作表“{sheet}”的 {a1(r - 1, c - 1)} "
+                                        f"同时属于“{spans[other][5]}”和“{what}”。")
 
 
 def report_title(fmt: FormatDef, year: int | None, unit: str | None) -> str:
@@ -465,9 +480,20 @@ def _put(cell, value) -> None:
         raise TemplateError(f"{cell.coordinate}：不支持的值类型 {type(value).__name__}。")
 
 
+class _FixedTimeZip(ZipFile):
+    """A zip whose members carry a fixed date, so that the same workbook gives the same bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
     """Save keeping the fixed timestamps (openpyxl's own save stamps the current time)."""
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with _FixedTimeZip(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
 
 
