@@ -26,9 +26,12 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     """Schema and consistency findings for an extraction, located through its origins."""
     if ex.fmt is None or ex.document is None:
         return [], []
-    flagged = {f.pointer for f in ex.findings if f.pointer}
-    found = schema_check.schema_findings(ex.fmt, ex.document, ex.origins, flagged)
-    violations, skipped = rules.evaluate(ex.fmt, ex.values)
+    found = schema_check.schema_findings(ex.fmt, ex.document, ex.origins)
+    # A value that breaks its type (a negative count, a decimal count) is not an operand: the
+    # arithmetic would only repeat the same defect at other cells.
+    invalid = {f.pointer for f in found}
+    operands = {p: (None if p in invalid else v) for p, v in ex.values.items()}
+    violations, skipped = rules.evaluate(ex.fmt, operands)
     found += rules.to_findings(ex.fmt, violations)
     return [_locate(f, ex) for f in found], skipped
 

@@ -8,6 +8,7 @@ from typing import Any
 from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef, escape, unescape
+from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import label_matches, norm_label, parse_value, show_raw
 
@@ -206,27 +207,29 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
 
     columns: dict[str, int] = {}
     header_end = h_start + len(block["header"]) - 1
+    expected = column_positions(block)
+    origin = ac - anchor_column(block)   # sheet column of the block's grid column 0
     prev = scan_from - 1
     for col in block["columns"]:
         leaf = norm_label(col["path"][-1])
-        found = None
+        candidates = []
         for c in range(prev + 1, width):
             for r in range(h_start, h_stop):
                 ok, noted = label_matches(_text(sheet, r, c), leaf)
                 if ok:
-                    found = (r, c)
-                    if noted:
-                        ex.findings.append(catalogue.make("NORM-08", sheet=sheet.name, cell=a1(r, c),
-                                                          raw=str(sheet.value(r, c)).strip(), label=col["path"][-1]))
+                    candidates.append((abs(c - origin - expected[col["key"]][0]), c, r, noted))
                     break
-            if found:
-                break
-        if not found:
+        if not candidates:
             ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
                                               sheet=sheet.name, cell=a1(h_start, ac)))
             continue
-        columns[col["key"]] = found[1]
-        prev = found[1]
+        # duplicate leaves (表四 结果维持 ×3): take the occurrence nearest the column's place in the layout
+        _, c, r, noted = min(candidates)
+        if noted:
+            ex.findings.append(catalogue.make("NORM-08", sheet=sheet.name, cell=a1(r, c),
+                                              raw=str(sheet.value(r, c)).strip(), label=col["path"][-1]))
+        columns[col["key"]] = c
+        prev = c
     if columns:
         header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
                          *(r for r in range(h_start, h_stop) for c in columns.values() if _header_leaf_at(sheet, block, r, c)))
@@ -298,6 +301,11 @@ def _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
             _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels)
         rows[row["key"]] = found
         cursor = found + 1
+    # rows right below the last expected one that carry a label and numbers were added by the filer
+    r = cursor
+    while _row_label_texts(sheet, r, label_cols) and any(sheet.value(r, c) not in (None, "") for c in columns.values()):
+        _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels)
+        r += 1
     return rows
 
 
@@ -308,13 +316,14 @@ def _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labe
     if not labels or not has_data:
         return
     group = next((group_labels[t] for t in labels if t in group_labels), None)
-    raw_label = next((str(sheet.value(r, c)).strip() for c in label_cols if _text(sheet, r, c)), labels[0])
+    label_col = next(c for c in label_cols if _text(sheet, r, c))
+    raw_label = str(sheet.value(r, label_col)).strip()
     if group is None:
         ex.findings.append(catalogue.make(code, "extra_row", severity="warning", table=table["name"], label=raw_label,
-                                          sheet=sheet.name, cell=a1(r, label_cols.start)))
+                                          sheet=sheet.name, cell=a1(r, label_col)))
         return
     ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=raw_label,
-                                      sheet=sheet.name, cell=a1(r, label_cols.start)))
+                                      sheet=sheet.name, cell=a1(r, label_col)))
     ex.subtotals.append(("row", sheet, r, group, columns, table["name"], raw_label))
 
 

@@ -172,6 +172,6 @@ def _money_checks(kind: str, unit: str | None, value, found_unit: str | None) ->
         return []
     if unit and isinstance(value, Decimal) and -value.as_tuple().exponent > 4:
         return [Notice("VAL-05", "precision", "warning")]
-    if not unit and not found_unit and value != 0:
+    if not unit and not found_unit and value > 0:
         return [Notice("VAL-06", "unit_unknown", "warning")]
     return []

@@ -120,16 +120,26 @@ def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: l
 
 
 def _total_consequence(rule: dict, violations: list) -> None:
-    """T3-04: when column identities fail only in the total column, report the wrong row totals once."""
+    """T3-04: a total-column failure of a column identity is a consequence, reported once.
+
+    The total column is the sum of the other columns, so if the row totals hold, a column identity
+    that fails in the total column also fails in some other column (report only those); and if it
+    fails in the total column alone, the wrong cells are the row totals (report them as T3-04)."""
+    variable, total = rule["variable"], rule["total"]
     by_column = [v for v in violations if v.rule in rule["column_rules"]]
+    in_total = [v for v in by_column if v.binding.get(variable) == total]
     by_row = [v for v in violations if v.rule == rule["row_rule"]]
-    if not by_column or not by_row:
+    if not in_total:
         return
-    if any(v.binding.get(rule["variable"]) != rule["total"] for v in by_column):
+    if not by_row:
+        if len(in_total) < len(by_column):
+            for v in in_total:
+                violations.remove(v)
         return
-    for v in by_column + by_row:
-        violations.remove(v)
-    violations.extend(Violation(rule["id"], v.binding, v.mark, v.actual, v.expected, v.fields) for v in by_row)
+    if len(in_total) == len(by_column):
+        for v in by_column + by_row:
+            violations.remove(v)
+        violations.extend(Violation(rule["id"], v.binding, v.mark, v.actual, v.expected, v.fields) for v in by_row)
 
 
 def _is_number(value) -> bool:

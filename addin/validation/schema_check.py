@@ -7,13 +7,13 @@ from addin.formats import FormatDef, escape
 from addin.reading.normalise import show_raw
 
 
-def schema_findings(fmt: FormatDef, document: dict, origins: dict, already: set[str]) -> list[Finding]:
+def schema_findings(fmt: FormatDef, document: dict, origins: dict) -> list[Finding]:
     """One finding per failing value; the code comes from the failing subschema's x-code."""
     findings = []
     seen = set()
     for error in fmt.validator.iter_errors(document):
         pointer = "/" + "/".join(escape(str(p)) for p in error.absolute_path) if error.absolute_path else ""
-        if error.instance is None or pointer in already or pointer in seen:
+        if error.instance is None or pointer in seen:
             continue  # blanks and placeholders were reported by the reader (VAL-01/02)
         code = error.schema.get("x-code") if isinstance(error.schema, dict) else None
         if code is None:

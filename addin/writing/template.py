@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from addin.formats import FormatDef, available_formats, escape, format_for_year
+from addin.formats import FormatDef, FormatError, available_formats, escape, format_for_year
+from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
 from addin.reading.model import a1
 
 PROP_FORMAT_VERSION = "gkreport.format_version"
@@ -126,45 +127,6 @@ def _range(row: int, col: int, rowspan: int, colspan: int) -> str:
     if rowspan == 1 and colspan == 1:
         return first
     return f"{first}:{a1(row + rowspan - 2, col + colspan - 2)}"
-
-
-def place_html_rows(rows: list[list[dict]], occupied: set[tuple[int, int]] | None = None, first_row: int = 0):
-    """HTML-table placement: each cell goes to the next grid column of its row not covered by a
-    rowspan from above. Yields (row, col, rowspan, colspan, cell) with 0-based grid coordinates;
-    `occupied` carries rowspans across calls (row labels spanning several data rows)."""
-    occupied = set() if occupied is None else occupied
-    for r, cells in enumerate(rows, start=first_row):
-        col = 0
-        for cell in cells:
-            while (r, col) in occupied:
-                col += 1
-            rowspan, colspan = cell.get("rowspan", 1), cell.get("colspan", 1)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    occupied.add((r + dr, col + dc))
-            yield r, col, rowspan, colspan, cell
-            col += colspan
-
-
-def column_positions(block: dict) -> dict[str, tuple[int, int]]:
-    """Data column key -> (grid column, colspan), from the header cell holding its leaf label.
-    Duplicate leaves (表四 结果维持 ×3) are matched in order, left to right; only header cells that
-    reach the bottom of the header count as leaves."""
-    header = block["header"]
-    placed = list(place_html_rows(header))
-    leaves = sorted(((c, r, cs, cell["text"]) for r, c, rs, cs, cell in placed if r + rs == len(header)))
-    used: set[int] = set()
-    out = {}
-    for column in block["columns"]:
-        leaf = column["path"][-1]
-        for i, (c, _r, cs, text) in enumerate(leaves):
-            if text == leaf and i not in used:
-                used.add(i)
-                out[column["key"]] = (c, cs)
-                break
-        else:
-            raise TemplateError(f"格式数据有误：{block['id']} 的数据列“{leaf}”在表头中找不到对应的单元格。")
-    return out
 
 
 def _display_len(text: str) -> int:
@@ -489,6 +451,11 @@ class _FixedTimeZip(ZipFile):
             zinfo_or_arcname.compress_type = self.compression
             zinfo_or_arcname.external_attr = 0o600 << 16
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams worksheets through a temporary file; its mtime must not leak in
+        with open(filename, "rb") as fh:
+            self.writestr(arcname or os.path.basename(filename), fh.read(), compress_type, compresslevel)
 
 
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:

@@ -1,0 +1,89 @@
+"""Build report workbooks for tests from case data: a base dataset, value overrides and sheet edits."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.worksheet.cell_range import CellRange
+
+from addin import jsonio
+from addin.formats import available_formats
+from addin.writing.template import build_workbook, plan, save_workbook
+
+CASES = Path(__file__).parent / "cases"
+
+
+def base_data(version: str) -> dict:
+    return jsonio.loads((CASES / "_base" / f"{version}.json").read_text(encoding="utf-8"))
+
+
+def build_case(case: dict, path: Path, schema_dir: str | None = None) -> Path:
+    """Write the workbook a case describes: base values (or zeros), overrides, then edits."""
+    version = case["format_version"]
+    fmt = available_formats(schema_dir)[version]
+    base = base_data(version)
+    values = dict(base["values"])
+    if case.get("base") == "zeros":
+        values = {c.pointer: 0 for c in fmt.cells}
+    values.update(case.get("values", {}))
+    texts = {**base.get("texts", {}), **case.get("texts", {})}
+    year = case.get("year", base.get("year"))
+    unit = case.get("unit", base.get("unit"))
+    wb = build_workbook(fmt, year, unit, values, texts)
+    for sheet_name, cell in case.get("clear", []):
+        wb[sheet_name][cell].value = None
+    save_workbook(wb, path)
+    if case.get("edits"):
+        apply_edits(path, case["edits"])
+    return path
+
+
+def apply_edits(path: Path, edits: list[dict]) -> None:
+    """Edit a saved workbook the way a clerk would: set cells, insert/delete rows, hide sheets."""
+    wb = load_workbook(path)
+    for edit in edits:
+        ws = wb[edit["sheet"]] if "sheet" in edit else None
+        op = edit["op"]
+        if op == "set":
+            ws[edit["cell"]].value = edit["value"]
+            if isinstance(edit["value"], str) and not edit.get("formula"):
+                ws[edit["cell"]].data_type = "s"
+        elif op == "unmerge_all":
+            for rng in list(ws.merged_cells.ranges):
+                ws.unmerge_cells(str(rng))
+        elif op in ("insert_rows", "delete_rows"):
+            _shift_rows(ws, edit["row"], edit.get("amount", 1) * (1 if op == "insert_rows" else -1))
+        elif op == "insert_cols":
+            ws.insert_cols(edit["col"], edit.get("amount", 1))
+        elif op == "hide_sheet":
+            ws.sheet_state = "hidden"
+        elif op == "rename_sheet":
+            ws.title = edit["to"]
+        else:
+            raise ValueError(f"unknown edit {op}")
+    wb.save(path)
+
+
+def _shift_rows(ws, row: int, amount: int) -> None:
+    """insert_rows/delete_rows that also move merged ranges (openpyxl leaves them in place)."""
+    merged = [CellRange(str(r)) for r in ws.merged_cells.ranges]
+    for r in merged:
+        ws.unmerge_cells(str(r))
+    if amount > 0:
+        ws.insert_rows(row, amount)
+    else:
+        ws.delete_rows(row, -amount)
+    for r in merged:
+        if r.min_row >= row:
+            r.shift(row_shift=amount)
+        if r.min_row >= 1:
+            ws.merge_cells(str(r))
+
+
+def address(version: str, year: int, pointer) -> tuple[str, str]:
+    return plan(available_formats()[version], year).address(pointer)
+
+
+def load_case(name: str) -> dict:
+    return json.loads((CASES / name / "case.json").read_text(encoding="utf-8"))
