@@ -52,10 +52,8 @@ def apply_edits(path: Path, edits: list[dict]) -> None:
         elif op == "unmerge_all":
             for rng in list(ws.merged_cells.ranges):
                 ws.unmerge_cells(str(rng))
-        elif op in ("insert_rows", "delete_rows"):
-            _shift_rows(ws, edit["row"], edit.get("amount", 1) * (1 if op == "insert_rows" else -1))
-        elif op == "insert_cols":
-            ws.insert_cols(edit["col"], edit.get("amount", 1))
+        elif op in ("insert_rows", "delete_rows", "insert_cols", "delete_cols"):
+            _shift(ws, op, edit["at"], edit.get("amount", 1))
         elif op == "hide_sheet":
             ws.sheet_state = "hidden"
         elif op == "rename_sheet":
@@ -65,19 +63,28 @@ def apply_edits(path: Path, edits: list[dict]) -> None:
     wb.save(path)
 
 
-def _shift_rows(ws, row: int, amount: int) -> None:
-    """insert_rows/delete_rows that also move merged ranges (openpyxl leaves them in place)."""
+def _shift(ws, op: str, at: int, amount: int) -> None:
+    """Insert or delete rows/columns and move, grow or shrink merged ranges as Excel does
+    (openpyxl alone leaves merged ranges where they were)."""
+    rows = op.endswith("rows")
+    delta = amount if op.startswith("insert") else -amount
     merged = [CellRange(str(r)) for r in ws.merged_cells.ranges]
     for r in merged:
         ws.unmerge_cells(str(r))
-    if amount > 0:
-        ws.insert_rows(row, amount)
-    else:
-        ws.delete_rows(row, -amount)
+    getattr(ws, op)(at, amount)
     for r in merged:
-        if r.min_row >= row:
-            r.shift(row_shift=amount)
-        if r.min_row >= 1:
+        lo, hi = (r.min_row, r.max_row) if rows else (r.min_col, r.max_col)
+        if delta < 0 and at <= lo and hi < at - delta:
+            continue  # the whole range was deleted
+        if lo >= at:
+            lo, hi = max(at, lo + delta), hi + delta
+        elif hi >= at:
+            hi = max(lo, hi + delta if delta > 0 else hi - min(-delta, hi - at + 1))
+        if rows:
+            r = CellRange(min_col=r.min_col, max_col=r.max_col, min_row=lo, max_row=hi)
+        else:
+            r = CellRange(min_col=lo, max_col=hi, min_row=r.min_row, max_row=r.max_row)
+        if r.size["rows"] * r.size["columns"] > 1:
             ws.merge_cells(str(r))
 
 

@@ -14,6 +14,7 @@ from addin.reading.normalise import label_matches, norm_label, parse_value, show
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
+COLUMN_TOLERANCE = 3    # columns a data column may sit away from its place in the layout (added columns)
 MAX_LABEL_LEN = 300     # longer cells are text, never labels
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*政府信息公开")
 
@@ -216,8 +217,9 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         for c in range(prev + 1, width):
             for r in range(h_start, h_stop):
                 ok, noted = label_matches(_text(sheet, r, c), leaf)
-                if ok:
-                    candidates.append((abs(c - origin - expected[col["key"]][0]), c, r, noted))
+                distance = abs(c - origin - expected[col["key"]][0])
+                if ok and distance <= COLUMN_TOLERANCE:
+                    candidates.append((distance, c, r, noted))
                     break
         if not candidates:
             ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
