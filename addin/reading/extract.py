@@ -16,6 +16,7 @@ HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
 COLUMN_TOLERANCE = 3    # columns a data column may sit away from its place in the layout (added columns)
 MAX_LABEL_LEN = 300     # longer cells are text, never labels
+MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*政府信息公开")
 
 
@@ -79,14 +80,19 @@ def _text(sheet: SheetData, row: int, col: int) -> str:
 
 # -- format detection and cover ------------------------------------------------------------------
 
-def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> dict[str, int]:
-    """Hits of each version's own labels (those no other version prints): the version fingerprints."""
-    hits = {}
-    for version, fmt in formats.items():
-        others = set().union(*(f.labels for v, f in formats.items() if v != version)) if len(formats) > 1 else set()
-        own = {norm_label(t) for t in fmt.labels} - {norm_label(t) for t in others}
-        hits[version] = sum(1 for label in own if label in index.by_label)
-    return hits
+def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[str | None, list[str]]:
+    """(version whose tables the workbook holds, other versions whose own labels also appear).
+
+    The tables belong to the version with the largest share of its labels present (ties: more labels);
+    labels that only another version prints are that version's fingerprints (a mix is a defect)."""
+    labels = {v: {norm_label(t) for t in f.labels} for v, f in formats.items()}
+    present = {v: {t for t in ls if t in index.by_label} for v, ls in labels.items()}
+    ranked = sorted(formats, key=lambda v: (len(present[v]) / len(labels[v]), len(present[v])), reverse=True)
+    best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
+    if best is None:
+        return None, []
+    mixed = [v for v in ranked[1:] if present[v] - labels[best]]
+    return best, mixed
 
 
 def _field_value(index: LabelIndex, label: str):
@@ -430,16 +436,15 @@ def _nest(flat: dict[str, Any], skeleton: dict) -> dict:
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
     index = LabelIndex(workbook)
-    hits = detect_versions(index, formats)
-    present = sorted((v for v, n in hits.items() if n), key=lambda v: -hits[v])
-    fmt = formats[present[0]] if present else None
+    best, mixed = detect_versions(index, formats)
+    fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
     ex = Extraction(fmt)
     cover = read_cover(index, probe, ex)
     if ex.year is not None:
         ex.expected_fmt = next((f for f in formats.values() if f.covers_year(ex.year)), None)
-    if len(present) > 1:
-        ex.findings.append(catalogue.make("STR-04", "mixed", versions="、".join(f"{formats[v].notice}（{hits[v]}处）" for v in present)))
+    if mixed:
+        ex.findings.append(catalogue.make("STR-04", "mixed", versions="、".join(formats[v].notice for v in [best, *mixed])))
     if ex.year is not None and ex.expected_fmt is None:
         supported = "、".join(f"{f.meta['years']['first']}—{f.meta['years']['last'] or ''}" for f in formats.values())
         ex.findings.append(catalogue.make("STR-04", "unsupported", year=ex.year, supported=supported))

@@ -1,0 +1,82 @@
+"""The real seed report as a 2019-format workbook: exactly the table defects of seed-walkthrough.md."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from addin.formats import available_formats
+from addin.pipeline import check_file
+from addin.writing.template import build_workbook, plan, save_workbook
+from tests.helpers import CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
+WS = " \u00a0\u3000"
+
+
+def seed_workbook(tmp_path) -> Path:
+    fmt = available_formats()["2019"]
+    path = tmp_path / "seed.xlsx"
+    save_workbook(build_workbook(fmt, SEED["year"], SEED["unit"], SEED["values"], SEED["texts"]), path)
+    return path
+
+
+def test_seed_values_are_the_seed_file_verbatim():
+    # the walkthrough's invisible characters must survive into the case data
+    v = SEED["values"]
+    assert v["/T2/A1/规范性文件/本年新制作数量"] == "\u3000\u3000"
+    assert v["/T2/A1/规范性文件/本年新公开数量"] == "\u00a0"
+    assert v["/T2/A1/规范性文件/对外公开总数量"] == "\u3000"
+    assert v["/T2/A5/行政许可/上一年项目数量"] == "\u30000"
+    assert v["/T2/A5/行政许可/本年增~1减"] == ""
+    assert v["/T3/new/C1"] == "0\u00a0" and v["/T3/new/C3"] == "\u00a00"
+    padded = [p for p, raw in v.items() if p.startswith("/T3/") and raw != raw.strip(WS)]
+    assert len(padded) == 159  # I5: all but two of the 161 values of table 三
+
+
+def test_seed_table_findings_match_the_walkthrough(tmp_path):
+    result = check_file(seed_workbook(tmp_path))
+    fmt = available_formats()["2019"]
+    where = plan(fmt, SEED["year"]).address
+    blank = {p for p, raw in SEED["values"].items() if not raw.strip(WS)}
+    padded = {p for p, raw in SEED["values"].items() if raw.strip(WS) and raw != raw.strip(WS)}
+    expected = {(*where(p), "VAL-01", "error") for p in blank} | {(*where(p), "VAL-07", "info") for p in padded}
+    assert {(f.sheet, f.cell, f.code, f.severity) for f in result.findings} == expected
+    # E2, E3, E4, E6, E7 and nothing else as errors
+    assert sorted(f.pointer for f in result.findings if f.severity == "error") == sorted([
+        "/T2/A1/规范性文件/本年新制作数量", "/T2/A1/规范性文件/本年新公开数量", "/T2/A1/规范性文件/对外公开总数量",
+        "/T2/A5/行政许可/本年增~1减", "/T2/A5/其他对外管理服务事项/本年增~1减"])
+    assert len(padded) == 163  # I4 (4 cells in table 二) + I5 (159 in table 三)
+    assert result.format_version == "2019" and result.report_year == 2020 and result.status == "failed"
+    # the blocked arithmetic is reported as not evaluated, never computed with a guessed 0
+    assert {n.rule for n in result.not_evaluated} == {"T2-04", "T2-05", "T2-06"}
+    assert result.document["T3"]["carried_out"]["C7"] == 0
+
+
+def test_seed_lenient_reads_blanks_as_zero_with_warnings(tmp_path):
+    from addin.pipeline import Options
+
+    result = check_file(seed_workbook(tmp_path), Options(lenient=True))
+    assert result.status == "passed"
+    assert sorted(f.code for f in result.findings if f.severity == "warning") == ["VAL-01"] * 5
+    assert result.document["T2"]["A5"]["行政许可"]["本年增/减"] == 0
+    assert not result.not_evaluated
+
+
+def test_bundled_example_is_the_seed(tmp_path):
+    bundled = check_file(ROOT / "examples" / "seed-2020.xlsx")
+    fresh = check_file(seed_workbook(tmp_path))
+    assert bundled.document["T2"] == fresh.document["T2"] and bundled.document["T3"] == fresh.document["T3"]
+    assert [(f.sheet, f.cell, f.code) for f in bundled.findings] == [(f.sheet, f.cell, f.code) for f in fresh.findings]
+
+
+def test_examples_are_up_to_date(tmp_path):
+    # building the examples again gives the same bytes (the builder is deterministic)
+    for name in ("seed-2020.xlsx", "clean-2025.xlsx", "clean-2020.xlsx"):
+        assert (ROOT / "examples" / name).is_file()
+    subprocess.run([sys.executable, str(ROOT / "examples" / "build_examples.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    committed = {p.name: p.read_bytes() for p in (ROOT / "examples").glob("*.xlsx")}
+    assert committed == {p.name: p.read_bytes() for p in tmp_path.glob("*.xlsx")}
