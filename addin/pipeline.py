@@ -33,6 +33,8 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     operands = {p: (None if p in invalid else v) for p, v in ex.values.items()}
     violations, skipped = rules.evaluate(ex.fmt, operands)
     found += rules.to_findings(ex.fmt, violations)
+    located = {p.split("/")[-1] for p in ex.origins if p.startswith("/text/")}
+    found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located)
     return [_locate(f, ex) for f in found], skipped
 
 

@@ -80,14 +80,14 @@ def test_a_third_version_is_added_as_data_only(tmp_path):
     values = dict(base_data("2021")["values"])
     values["/T2/A5/行政确认/本年处理决定数量"] = "-4"
     path = tmp_path / "r2031.xlsx"
-    save_workbook(build_workbook(fmt, 2031, "测试单位", values), path)
+    save_workbook(build_workbook(fmt, 2031, "测试单位", values, base_data("2021")["texts"]), path)
     result = check_file(path, Options(schema_dir=str(root)))
     assert result.format_version == "2031"
     sheet, cell = plan(fmt, 2031).address("/T2/A5/行政确认/本年处理决定数量")
     assert [(f.sheet, f.cell, f.code) for f in result.findings] == [(sheet, cell, "VAL-03")]
     # the 2021 tables are now the old format for a 2031 report
     old = tmp_path / "old.xlsx"
-    save_workbook(build_workbook(formats["2021"], 2031, "测试单位", base_data("2021")["values"]), old)
+    save_workbook(build_workbook(formats["2021"], 2031, "测试单位", base_data("2021")["values"], base_data("2021")["texts"]), old)
     assert [f.code for f in check_file(old, Options(schema_dir=str(root))).findings] == ["STR-04"]
 
 

@@ -165,3 +165,26 @@ def to_findings(fmt: FormatDef, violations: list[Violation]) -> list[Finding]:
         findings.append(catalogue.make(v.rule, pointer=v.mark, expected=v.expected, actual=v.actual,
                                        where=cell.where, **v.fields))
     return findings
+
+
+def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str]) -> list[Finding]:
+    """Rules on the narrative sections; a section whose heading is not in the workbook is not judged."""
+    findings = []
+    for rule in fmt.rules:
+        if rule["kind"] != "text" or rule["section"] not in located:
+            continue
+        pointer = "/text/" + escape(rule["section"])
+        text = (texts.get(rule["section"]) or "").strip()
+        compact = "".join(text.split())
+        check = rule["check"]
+        if check == "present" and not compact:
+            findings.append(catalogue.make(rule["id"], pointer=pointer))
+        elif check == "contains_none":
+            hit = next((p for p in rule["phrases"] if p in compact), None)
+            if hit:
+                findings.append(catalogue.make(rule["id"], pointer=pointer, phrase=hit))
+        elif check == "contains_any" and not any(p in compact for p in rule["phrases"]):
+            if compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
+                                  for r in fmt.rules):
+                findings.append(catalogue.make(rule["id"], "default" if compact else "empty", pointer=pointer))
+    return findings
