@@ -258,3 +258,34 @@ def test_output_never_overwrites_input(tmp_path):
     # x.校验.xlsx annotated into its own folder is x.校验.校验.xlsx, never itself.
     outcome = ann.annotate(check_file(src), src)
     assert outcome.path.name == "x.校验.校验.xlsx"
+
+
+def test_cli_json_output_stays_clean_and_out_dir_needs_annotate(tmp_path):
+    src = make_book(tmp_path / "clean.xlsx", zeros())
+    proc = run_cli("check", str(src), "--annotate", "--json", "--out-dir", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert __import__("json").loads(proc.stdout)
+    assert "已生成标注副本" in proc.stderr and (tmp_path / "o" / "clean.校验.xlsx").exists()
+    assert run_cli("check", str(src), "--out-dir", str(tmp_path / "o")).returncode == 2
+
+
+def test_unreadable_file_gets_no_copy(tmp_path):
+    src = tmp_path / "bad.xlsx"
+    src.write_bytes(b"not a workbook")
+    proc = run_cli("check", str(src), "--annotate")
+    assert proc.returncode == 1 and "未生成标注副本" in proc.stdout
+    assert sorted(os.listdir(tmp_path)) == ["bad.xlsx"]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice not installed")
+def test_copy_opens_in_libreoffice(multi, tmp_path):
+    import re
+    import uuid
+
+    copy = annotated(multi, tmp_path / "out")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / ('lo-' + uuid.uuid4().hex)}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(copy)],
+                   capture_output=True, timeout=120, check=True)
+    pdf = (tmp_path / "pdf" / (copy.stem + ".pdf")).read_bytes()
+    # Results sheet (at least one page) plus the four report sheets.
+    assert 5 <= len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) <= 20

@@ -48,8 +48,12 @@ def run(args) -> int:
     from addin.pipeline import Options, check_file
     from addin.reporters import console, json_report
 
+    if args.out_dir and not args.annotate:
+        print("用法错误：--out-dir 只能与 --annotate 一起使用。", file=sys.stderr)
+        return 2
     options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
     results = []
+    annotated_ok = True
     for path in args.paths:
         result = check_file(path, options)
         results.append(result)
@@ -57,9 +61,10 @@ def run(args) -> int:
             console.write_result(result, sys.stdout, verbose=args.verbose)
         if args.annotate:
             # With --json, stdout carries only the JSON document.
-            _annotate(result, path, args.out_dir, sys.stderr if args.json else sys.stdout)
+            annotated_ok &= _annotate(result, path, args.out_dir, sys.stderr if args.json else sys.stdout)
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
         console.write_summary(results, sys.stdout)
-    return 0 if all(r.ok for r in results) else 1
+    # A requested copy that could not be written is a failure even when every file passed.
+    return 0 if all(r.ok for r in results) and annotated_ok else 1

@@ -185,7 +185,8 @@ def lossy_content(path: str | os.PathLike) -> list[str]:
         for n in names:
             if n.startswith("xl/worksheets/") and n.endswith(".xml"):
                 # x14 extensions: extended data validation, conditional formats, sparklines.
-                if b"<extLst" in z.read(n) or b":extLst" in z.read(n):
+                data = z.read(n)
+                if b"<extLst" in data or b":extLst" in data:
                     found.append("工作表扩展格式（条件格式、数据验证扩展或迷你图）")
                     break
     return found
@@ -238,7 +239,14 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         atomic_write(target, wb.save, suffix=".xlsx")
         return Outcome(target, True, reasons)
 
-    wb = load_workbook(input_path, rich_text=True)
+    try:
+        wb = load_workbook(input_path, rich_text=True)
+    except Exception:  # readable for the checker but not for openpyxl: still give the results
+        reasons = ["无法完整复制的内容"]
+        target = results_path(input_path, out_dir)
+        wb = _results_workbook(result, input_path, target, reasons)
+        atomic_write(target, wb.save, suffix=".xlsx")
+        return Outcome(target, True, reasons)
     clear_marks(wb)
     state = _apply_marks(wb, marks_for(result))
     ws = _unique_sheet(wb, RESULTS_SHEET, index=0)
@@ -311,6 +319,12 @@ def write_results(ws, content: ResultsSheet, link_file: str | None = None) -> No
     for i, width in enumerate(content.column_widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = ws.cell(content.header_row + 2, 1)
+    # Printable as a list: landscape, one page wide, the findings header repeated on each page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{content.header_row + 1}:{content.header_row + 1}"
     ws.sheet_properties.tabColor = "C00000"
 
 
