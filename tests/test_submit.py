@@ -173,3 +173,8 @@ def test_output_may_not_overwrite_input(clean):
     before = clean.read_bytes()
     proc = run_cli("submit", str(clean), "-o", str(clean))
     assert proc.returncode == 1 and clean.read_bytes() == before
+
+
+def test_output_must_be_xlsx(clean, tmp_path):
+    proc = run_cli("submit", str(clean), "-o", str(tmp_path / "out.xlsm"))
+    assert proc.returncode == 2 and not (tmp_path / "out.xlsm").exists()

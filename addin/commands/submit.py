@@ -29,6 +29,9 @@ def run(args) -> int:
     from addin.reporters import console
     from addin.writing.submission import SubmissionError, write_submission
 
+    if not args.output.lower().endswith(".xlsx"):
+        print("用法错误：报送文件必须保存为 .xlsx（不含宏的工作簿）。", file=sys.stderr)
+        return 2
     # Always strict: lenient mode turns blanks into warnings, which a submission must not hide.
     result = check_file(args.path, Options(lenient=False, schema_dir=args.schema_dir))
     console.write_result(result, sys.stdout)
