@@ -12,6 +12,9 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 格式输出到标准输出")
     p.add_argument("--lenient", action="store_true", help="宽松模式：空白或占位符按 0 处理，只给出警告")
     p.add_argument("--verbose", action="store_true", help="逐条列出所有提示")
+    p.add_argument("--annotate", action="store_true",
+                   help="生成标注副本“<文件名>.校验.xlsx”：问题单元格着色并加批注，首页为“校验结果”工作表；原文件不会被修改")
+    p.add_argument("--out-dir", metavar="DIR", help="标注副本的存放目录（默认与原文件相同）")
     p.add_argument("--schema-dir", metavar="DIR", help=argparse_suppress())
     p.set_defaults(run=run)
 
@@ -22,19 +25,46 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
+def _annotate(result, path, out_dir, out) -> bool:
+    from addin.reporters.annotate import AnnotateError, annotate
+
+    try:
+        if out_dir:
+            import os
+
+            os.makedirs(out_dir, exist_ok=True)
+        outcome = annotate(result, path, out_dir)
+    except AnnotateError as exc:
+        out.write(f"  {exc}\n")
+        return False
+    except OSError as exc:
+        out.write(f"  无法写入标注副本：{exc}\n")
+        return False
+    out.write(f"  {outcome.message()}\n\n")
+    return True
+
+
 def run(args) -> int:
     from addin.pipeline import Options, check_file
     from addin.reporters import console, json_report
 
+    if args.out_dir and not args.annotate:
+        print("用法错误：--out-dir 只能与 --annotate 一起使用。", file=sys.stderr)
+        return 2
     options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
     results = []
+    annotated_ok = True
     for path in args.paths:
         result = check_file(path, options)
         results.append(result)
         if not args.json:
             console.write_result(result, sys.stdout, verbose=args.verbose)
+        if args.annotate:
+            # With --json, stdout carries only the JSON document.
+            annotated_ok &= _annotate(result, path, args.out_dir, sys.stderr if args.json else sys.stdout)
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
         console.write_summary(results, sys.stdout)
-    return 0 if all(r.ok for r in results) else 1
+    # A requested copy that could not be written is a failure even when every file passed.
+    return 0 if all(r.ok for r in results) and annotated_ok else 1

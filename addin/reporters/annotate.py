@@ -1,0 +1,447 @@
+"""Marked-up copy of a checked workbook: coloured cells with notes and a 校验结果 sheet in front."""
+from __future__ import annotations
+
+import math
+import os
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from addin.catalogue import legend_rows
+from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.result import FAILED, PASSED, UNREADABLE, FileResult
+
+# The one place for presentation constants; the xlwings add-in uses the same ones.
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFE699", "info": "DDEBF7"}   # red, amber, pale blue
+HEADER_FILL = "D9D9D9"
+LINK_COLOUR = "0563C1"
+NOTE_AUTHOR = "gkreport"
+RESULTS_SHEET = "校验结果"
+STATE_SHEET = "_gkreport"          # very hidden: what gkreport changed, so a re-run can undo it
+COPY_TAG = "校验"                   # <name>.校验.xlsx
+RESULTS_TAG = "校验结果"             # <name>.校验结果.xlsx (results only, when a copy would lose content)
+VERDICT = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取"}
+FINDING_HEADER = ["级别", "代码", "工作表", "单元格", "说明", "应为", "实际"]
+FINDING_WIDTHS = [8, 10, 18, 10, 80, 14, 22]
+LINK_COLUMN = 3                    # 0-based column of the cell reference that carries the hyperlink
+
+
+class AnnotateError(Exception):
+    """A marked-up copy cannot be written (unreadable input, output would overwrite the input)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Content (pure: FileResult in, plain values out)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What one cell gets: a fill for its worst severity and one note listing all its findings."""
+
+    severity: str
+    note: str
+    codes: tuple[str, ...]
+
+    @property
+    def fill(self) -> str:
+        return SEVERITY_FILL[self.severity]
+
+
+@dataclass
+class ResultsSheet:
+    """Rows of the results sheet (0-based indices below) with what to decorate."""
+
+    rows: list[list]
+    header_row: int                                               # the findings table header
+    links: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)  # -> (sheet, cell)
+    row_severity: dict[int, str] = field(default_factory=dict)
+    bold_rows: set[int] = field(default_factory=set)
+    column_widths: list[float] = field(default_factory=lambda: list(FINDING_WIDTHS))
+
+
+def show(value) -> str:
+    """A finding's expected/actual value as the user would type it."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def note_line(f: Finding) -> str:
+    line = f"【{SEVERITY_ZH[f.severity]}】{f.code} {f.message}"
+    parts = []
+    if f.expected is not None:
+        parts.append(f"应为：{show(f.expected)}")
+    if f.actual is not None and show(f.actual) != "":
+        parts.append(f"实际：{show(f.actual)}")
+    return line + (f"（{'；'.join(parts)}）" if parts else "")
+
+
+def marks_for(result: FileResult) -> dict[tuple[str, str], Mark]:
+    """(sheet, "B7") -> Mark for every cell that has at least one finding; findings without a
+    cell appear only on the results sheet."""
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in result.findings:
+        if f.sheet and f.cell:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    marks = {}
+    for key, items in by_cell.items():
+        worst = min((f.severity for f in items), key=SEVERITY_RANK.__getitem__)
+        note = "gkreport 校验：\n" + "\n".join(note_line(f) for f in items)
+        marks[key] = Mark(worst, note, tuple(dict.fromkeys(f.code for f in items)))
+    return marks
+
+
+def link_location(sheet: str, cell: str | None) -> str:
+    """Internal hyperlink location 'Sheet name'!B7 (quotes in the name doubled)."""
+    return "'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
+
+
+def link_target(sheet: str, cell: str | None) -> str:
+    """The same as a hyperlink address string: #'Sheet name'!B7."""
+    return "#" + link_location(sheet, cell)
+
+
+def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet:
+    """The 校验结果 sheet: summary, verdict, one row per finding (errors first), legend."""
+    c = result.counts
+    fmt = f"{result.format_version}版" if result.format_version else "未识别"
+    # Deliberately not the cover labels (单位名称/报告年度): the reader must never take these
+    # cells for the report's own cover when the marked-up copy is checked again.
+    rows: list[list] = [
+        ["gkreport 校验结果"],
+        ["单位", result.unit or "（未填写）", "年度", result.report_year or "（未填写）", "格式版本", fmt],
+        ["错误", c["error"], "警告", c["warning"], "提示", c["info"]],
+        ["结论", VERDICT.get(result.status, result.status)],
+    ]
+    bold = {0, 3}
+    if notice:
+        rows.append(["说明", notice])
+    rows.append([])
+    header = len(rows)
+    rows.append(list(FINDING_HEADER))
+    out = ResultsSheet(rows, header, bold_rows=bold | {header})
+    for f in result.findings:
+        i = len(rows)
+        rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,
+                     show(f.expected), show(f.actual)])
+        out.row_severity[i] = f.severity
+        if f.sheet:
+            out.links[(i, LINK_COLUMN if f.cell else 2)] = (f.sheet, f.cell)
+    if not result.findings:
+        rows.append(["", "", "", "", "未发现问题。"])
+    codes = {f.code for f in result.findings}
+    if codes:
+        rows.append([])
+        out.bold_rows.add(len(rows))
+        rows.append(["代码说明"])
+        out.bold_rows.add(len(rows))
+        rows.append(["代码", "默认级别", "名称"])
+        for code, severity, title in legend_rows(codes):
+            rows.append([code, SEVERITY_ZH[severity], title])
+    return out
+
+
+def results_sheet_rows(result: FileResult) -> list[list]:
+    return results_sheet(result).rows
+
+
+# ---------------------------------------------------------------------------------------------
+# What an openpyxl copy would lose
+
+# Zip parts openpyxl does not carry over faithfully (or at all), with a Chinese description.
+_LOSSY_PREFIXES = [
+    ("xl/media/", "图片"),
+    ("xl/charts/", "图表"),
+    ("xl/chartsheets/", "图表工作表"),
+    ("xl/embeddings/", "嵌入对象"),
+    ("xl/activeX/", "ActiveX 控件"),
+    ("xl/ctrlProps/", "表单控件"),
+    ("xl/threadedComments/", "新式批注（会话式批注）"),
+    ("xl/slicers/", "切片器"),
+    ("xl/slicerCaches/", "切片器"),
+    ("xl/timelines/", "日程表"),
+    ("xl/diagrams/", "SmartArt 图形"),
+    ("xl/vbaProject.bin", "宏（VBA 项目）"),
+]
+
+
+def lossy_content(path: str | os.PathLike) -> list[str]:
+    """Chinese descriptions of content in the workbook that an openpyxl copy would drop."""
+    found: list[str] = []
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        for prefix, what in _LOSSY_PREFIXES:
+            if any(n.startswith(prefix) for n in names) and what not in found:
+                found.append(what)
+        # DrawingML parts are shapes, text boxes, pictures; the VML beside them holds ordinary notes
+        # (Excel's vmlDrawingN.vml, openpyxl's commentsDrawingN.vml), which openpyxl keeps.
+        if any(n.startswith("xl/drawings/") and n.endswith(".xml") and "/_rels/" not in n for n in names):
+            if not {"图片", "图表"} & set(found):
+                found.append("图形或文本框")
+        for n in names:
+            if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                # x14 extensions: extended data validation, conditional formats, sparklines.
+                data = z.read(n)
+                if b"<extLst" in data or b":extLst" in data:
+                    found.append("工作表扩展格式（条件格式、数据验证扩展或迷你图）")
+                    break
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+@dataclass
+class Outcome:
+    path: Path                  # the file written
+    separate: bool              # True: results-only workbook, because a copy would lose content
+    reasons: list[str]          # what a copy would lose (Chinese)
+    marked: int = 0             # cells marked
+
+    def message(self) -> str:
+        if self.separate:
+            return (f"原工作簿含有{'、'.join(self.reasons)}，复制标注会丢失这些内容，因此未生成标注副本；"
+                    f"校验结果已单独写入：{self.path}")
+        return f"已生成标注副本（标注 {self.marked} 个单元格）：{self.path}"
+
+
+def copy_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+    p = Path(input_path)
+    return Path(out_dir or p.parent) / f"{p.stem}.{COPY_TAG}.xlsx"
+
+
+def results_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+    p = Path(input_path)
+    return Path(out_dir or p.parent) / f"{p.stem}.{RESULTS_TAG}.xlsx"
+
+
+def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Outcome:
+    """Write the marked-up copy of `input_path` (never modified), or the results-only workbook
+    when a copy would lose content."""
+    from openpyxl import load_workbook
+
+    from addin.writing.atomic import atomic_write
+
+    if result.status == UNREADABLE:
+        raise AnnotateError("文件无法读取，未生成标注副本。")
+    input_path = Path(input_path)
+    reasons = lossy_content(input_path)
+    target = results_path(input_path, out_dir) if reasons else copy_path(input_path, out_dir)
+    if target.resolve() == input_path.resolve():
+        raise AnnotateError(f"输出文件与输入文件相同（{target}），为保护原文件未写入。请用 --out-dir 指定其他目录。")
+    if reasons:
+        wb = _results_workbook(result, input_path, target, reasons)
+        atomic_write(target, wb.save, suffix=".xlsx")
+        return Outcome(target, True, reasons)
+
+    try:
+        wb = load_workbook(input_path, rich_text=True)
+    except Exception:  # readable for the checker but not for openpyxl: still give the results
+        reasons = ["无法完整复制的内容"]
+        target = results_path(input_path, out_dir)
+        wb = _results_workbook(result, input_path, target, reasons)
+        atomic_write(target, wb.save, suffix=".xlsx")
+        return Outcome(target, True, reasons)
+    clear_marks(wb)
+    state = _apply_marks(wb, marks_for(result))
+    ws = _unique_sheet(wb, RESULTS_SHEET, index=0)
+    write_results(ws, results_sheet(result))
+    _select_only(wb, ws)
+    _write_state(wb, ws.title, state)
+    # openpyxl keeps formulas but not their cached results: have Excel/WPS recalculate on open.
+    if wb.calculation is not None:
+        wb.calculation.fullCalcOnLoad = True
+    atomic_write(target, wb.save, suffix=".xlsx")
+    return Outcome(target, False, [], marked=len(state))
+
+
+def _results_workbook(result, input_path: Path, target: Path, reasons: list[str]):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = RESULTS_SHEET
+    notice = f"原工作簿含有{'、'.join(reasons)}，为避免丢失内容未生成标注副本；单元格链接指向原文件。"
+    link_file = os.path.relpath(input_path.resolve(), target.resolve().parent)
+    write_results(ws, results_sheet(result, notice), link_file=link_file)
+    return wb
+
+
+def _unique_sheet(wb, name: str, index: int):
+    title, n = name, 2
+    while title in wb.sheetnames:
+        title = f"{name}（{n}）"
+        n += 1
+    return wb.create_sheet(title, index)
+
+
+def _select_only(wb, ws) -> None:
+    # Several selected tabs would open the workbook with sheets grouped.
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = other is ws
+    wb.active = wb.worksheets.index(ws)
+
+
+def _text_cell(ws, row: int, col: int, value):
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"   # a message starting with "=" stays text
+    return cell
+
+
+def write_results(ws, content: ResultsSheet, link_file: str | None = None) -> None:
+    """Fill an (empty) openpyxl worksheet with the results content."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    for r, row in enumerate(content.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = _text_cell(ws, r, c, value)
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if r - 1 in content.bold_rows:
+                cell.font = Font(bold=True, size=14 if r == 1 else 11)
+    for c in range(1, len(FINDING_HEADER) + 1):
+        ws.cell(content.header_row + 1, c).fill = PatternFill("solid", fgColor=HEADER_FILL)
+    for r, severity in content.row_severity.items():
+        ws.cell(r + 1, 1).fill = PatternFill("solid", fgColor=SEVERITY_FILL[severity])
+    for (r, c), (sheet, ref) in content.links.items():
+        cell = ws.cell(r + 1, c + 1)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link_location(sheet, ref), target=link_file)
+        cell.font = Font(color=LINK_COLOUR, underline="single")
+    for i, width in enumerate(content.column_widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = ws.cell(content.header_row + 2, 1)
+    # Printable as a list: landscape, one page wide, the findings header repeated on each page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{content.header_row + 1}:{content.header_row + 1}"
+    ws.sheet_properties.tabColor = "C00000"
+
+
+def _display_len(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _comment(text: str):
+    from openpyxl.comments import Comment
+
+    width_chars = 48
+    lines = sum(max(1, math.ceil(_display_len(line) / width_chars)) for line in text.split("\n"))
+    return Comment(text, NOTE_AUTHOR, height=min(40 + 16 * lines, 600), width=320)
+
+
+def _fill_xml(fill) -> str:
+    from openpyxl.xml.functions import tostring
+
+    return tostring(fill.to_tree()).decode("utf-8")
+
+
+def _fill_from_xml(text: str):
+    from openpyxl.styles.fills import Fill
+    from openpyxl.xml.functions import fromstring
+
+    return Fill.from_tree(fromstring(text))
+
+
+def _anchor_cell(ws, ref: str):
+    """The cell that carries formatting for `ref`: the top-left cell of a merged range."""
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    row, col = coordinate_to_tuple(ref)
+    cell = ws.cell(row, col)
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if cell.coordinate in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
+def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[list]:
+    """Fill and annotate the marked cells; returns state rows recording what each cell had before."""
+    from openpyxl.styles import PatternFill
+
+    merged: dict[tuple[str, str], list[Mark]] = {}
+    cells = {}
+    for (sheet, ref), mark in marks.items():
+        if sheet not in wb.sheetnames or wb[sheet].__class__.__name__ != "Worksheet":
+            continue
+        try:
+            cell = _anchor_cell(wb[sheet], ref)
+        except ValueError:
+            continue
+        key = (sheet, cell.coordinate)
+        merged.setdefault(key, []).append(mark)
+        cells[key] = cell
+    state = []
+    for key, items in merged.items():
+        cell = cells[key]
+        worst = min((m.severity for m in items), key=SEVERITY_RANK.__getitem__)
+        note = "\n".join(m.note for m in items)
+        old = cell.comment
+        state.append(["cell", key[0], key[1], _fill_xml(cell.fill), old.text if old else None,
+                      old.author if old else None, old.width if old else None, old.height if old else None])
+        # A user's own note stays on top; ours follows, and a re-run restores the user's alone.
+        cell.comment = _comment(note if old is None else f"{old.text}\n\n{note}")
+        cell.fill = PatternFill("solid", fgColor=SEVERITY_FILL[worst])
+    return state
+
+
+_STATE_HEADER = ["kind", "sheet", "cell", "fill", "note", "note_author", "note_width", "note_height"]
+
+
+def _write_state(wb, results_title: str, state: list[list]) -> None:
+    from addin._version import __version__
+
+    ws = wb.create_sheet(STATE_SHEET)
+    ws.sheet_state = "veryHidden"
+    for r, row in enumerate([_STATE_HEADER, ["results", results_title], ["version", __version__], *state], start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                _text_cell(ws, r, c, value)
+
+
+def clear_marks(wb) -> int:
+    """Undo an earlier gkreport run on this workbook: restore fills and users' notes, remove our
+    notes, the results sheet and the state sheet. Returns the number of cells restored."""
+    restored = 0
+    if STATE_SHEET in wb.sheetnames:
+        st = wb[STATE_SHEET]
+        for row in st.iter_rows(min_row=2, values_only=True):
+            kind = row[0] if row else None
+            if kind == "results" and row[1] in wb.sheetnames:
+                wb.remove(wb[row[1]])
+            elif kind == "cell" and row[1] in wb.sheetnames:
+                _, sheet, ref, fill, note, author, width, height = (list(row) + [None] * 8)[:8]
+                try:
+                    cell = _anchor_cell(wb[sheet], ref)
+                    cell.fill = _fill_from_xml(fill)
+                except Exception:  # a damaged state row must not stop the new annotation
+                    continue
+                if note is not None:
+                    from openpyxl.comments import Comment
+
+                    cell.comment = Comment(str(note), author or "", height=int(float(height or 79)),
+                                           width=int(float(width or 144)))
+                else:
+                    cell.comment = None
+                restored += 1
+        wb.remove(st)
+    # Notes of ours whose record was lost (state sheet deleted) still go.
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):
+            if cell.comment is not None and cell.comment.author == NOTE_AUTHOR:
+                cell.comment = None
+    if wb.worksheets:
+        _select_only(wb, wb.worksheets[0])
+    return restored
