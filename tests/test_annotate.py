@@ -19,10 +19,14 @@ from addin.formats import available_formats
 from addin.pipeline import check_file
 from addin.reporters import annotate as ann
 from addin.writing.template import build_workbook, save_workbook
+from tests.helpers import base_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FMT = available_formats()["2019"]
 SEVERITY_RGB = {"00" + v for v in ann.SEVERITY_FILL.values()}
+
+
+TEXTS = base_data("2019")["texts"]
 
 
 def zeros() -> dict:
@@ -36,7 +40,7 @@ def cell_of(pointer: str) -> tuple[str, str]:
 
 
 def make_book(path: Path, values: dict, notes: dict | None = None) -> Path:
-    wb = build_workbook(FMT, 2020, "测试单位", values=values)
+    wb = build_workbook(FMT, 2020, "测试单位", values=values, texts=TEXTS)
     for (sheet, ref), text in (notes or {}).items():
         wb[sheet][ref].comment = Comment(text, "张三")
     save_workbook(wb, path)
@@ -204,7 +208,7 @@ def test_image_workbook_gets_separate_results_workbook(tmp_path):
     from openpyxl.drawing.image import Image
 
     (tmp_path / "logo.png").write_bytes(_png())
-    wb = build_workbook(FMT, 2020, "测试单位", values=multi_error_values())
+    wb = build_workbook(FMT, 2020, "测试单位", values=multi_error_values(), texts=TEXTS)
     wb["封面与正文"].add_image(Image(str(tmp_path / "logo.png")), "F2")
     src = tmp_path / "pic.xlsx"
     wb.save(src)
