@@ -1,0 +1,107 @@
+"""The one seam between the Excel add-in and the marking/submission modules of branch `annotate`.
+
+The add-in needs exactly these (names and signatures; see docs/addin.md, "接口"):
+
+    addin.reporters.annotate.RESULTS_SHEET: str                       # "校验结果"
+    addin.reporters.annotate.cell_marks(result) -> list[CellMark]       # one per marked cell
+        CellMark: .sheet, .cell ("B7"), .severity (worst), .fill ("#RRGGBB"), .note (all findings)
+    addin.reporters.annotate.results_rows(result) -> (rows, links)      # the 校验结果 block
+        rows: list[list] (header first); links: list[Link(.row, .col, .sheet, .cell)], 0-based in rows
+    addin.writing.submission.write_submission(result, path) -> Path     # clean file, written atomically
+
+When they are importable they are used as they are. Until they land, the minimal stand-ins below
+let the add-in run; they are deliberately plain and are deleted at merge time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+try:  # pragma: no cover - which branch is present decides
+    from addin.reporters.annotate import RESULTS_SHEET, cell_marks, results_rows  # type: ignore
+    HAVE_ANNOTATE = True
+except ImportError:
+    HAVE_ANNOTATE = False
+
+try:  # pragma: no cover
+    from addin.writing.submission import write_submission  # type: ignore
+    HAVE_SUBMISSION = True
+except ImportError:
+    HAVE_SUBMISSION = False
+
+
+@dataclass(frozen=True)
+class _CellMark:
+    sheet: str
+    cell: str
+    severity: str
+    fill: str
+    note: str
+
+
+@dataclass(frozen=True)
+class _Link:
+    row: int
+    col: int
+    sheet: str
+    cell: str
+
+
+if not HAVE_ANNOTATE:
+    RESULTS_SHEET = "校验结果"
+    _FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
+
+    def cell_marks(result):
+        """Stand-in: one mark per (sheet, cell), coloured by the worst severity, note lists all findings."""
+        from addin.findings import SEVERITY_ZH
+
+        by_cell: dict[tuple[str, str], list] = {}
+        for f in result.findings:  # already sorted errors first
+            if f.sheet and f.cell:
+                by_cell.setdefault((f.sheet, f.cell), []).append(f)
+        return [_CellMark(sheet, cell, fs[0].severity, _FILLS[fs[0].severity],
+                          "\n".join(f"【{SEVERITY_ZH[f.severity]}】{f.code} {f.message}" for f in fs))
+                for (sheet, cell), fs in by_cell.items()]
+
+    def results_rows(result):
+        """Stand-in: a header and one row per finding; the cell column links to the cell."""
+        from addin.findings import SEVERITY_ZH
+
+        rows = [["序号", "级别", "代码", "工作表", "单元格", "说明"]]
+        links = []
+        for i, f in enumerate(result.findings, start=1):
+            rows.append([i, SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message])
+            if f.sheet and f.cell:
+                links.append(_Link(len(rows) - 1, 4, f.sheet, f.cell))
+        return rows, links
+
+if not HAVE_SUBMISSION:
+    def write_submission(result, path) -> Path:
+        """Stand-in: the standard workbook filled with the checked values, saved atomically."""
+        import os
+        import tempfile
+
+        from addin.formats import available_formats
+        from addin.writing.template import build_workbook, save_workbook
+
+        fmt = available_formats()[result.format_version]
+        values = {}
+        for cell in fmt.cells:
+            node = result.document
+            for token in cell.pointer.strip("/").split("/"):
+                from addin.formats import unescape
+                node = node.get(unescape(token)) if isinstance(node, dict) else None
+            if node is not None:
+                values[cell.pointer] = node
+        texts = {k: v for k, v in (result.document.get("text") or {}).items() if v}
+        wb = build_workbook(fmt, result.report_year, result.unit, values, texts)
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            save_workbook(wb, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
