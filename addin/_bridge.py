@@ -1,6 +1,6 @@
 """The one seam between the Excel add-in and the marking/submission modules of branch `annotate`.
 
-The add-in needs exactly these (names and signatures; see docs/addin.md, "接口"):
+The add-in needs exactly these (names and signatures):
 
     addin.reporters.annotate.RESULTS_SHEET: str                       # "校验结果"
     addin.reporters.annotate.cell_marks(result) -> list[CellMark]       # one per marked cell

@@ -188,8 +188,9 @@ def clear_marks(book) -> int:
 def _clear(book) -> int:
     marks = read_state(book)
     _color_calls(book, {(m.sheet, m.cell): m.fill for m in marks})
+    sheets = {s.name: s for s in book.sheets}
     for m in marks:
-        sheet = _sheet(book, m.sheet)
+        sheet = sheets.get(m.sheet)
         if m.note and sheet is not None:
             note = sheet.range(m.cell).note
             if note is not None:
@@ -254,10 +255,11 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
     clean submission file written there."""
     result = check_book(book, options)
     _clear(book)
-    marks = [m for m in _bridge.cell_marks(result) if _sheet(book, m.sheet) is not None]
+    sheets = {s.name: s for s in book.sheets}  # one lookup per sheet, not per mark
+    marks = [m for m in _bridge.cell_marks(result) if m.sheet in sheets]
     state = []
     for m in marks:
-        rng = _sheet(book, m.sheet).range(m.cell)
+        rng = sheets[m.sheet].range(m.cell)
         fill = _fill_before(rng)
         ours = rng.note is None  # a note the user wrote is left as it is; the fill still shows the finding
         if ours:
