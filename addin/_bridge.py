@@ -81,7 +81,7 @@ if not HAVE_SUBMISSION:
         import os
         import tempfile
 
-        from addin.formats import available_formats
+        from addin.formats import available_formats, unescape
         from addin.writing.template import build_workbook, save_workbook
 
         fmt = available_formats()[result.format_version]
@@ -89,7 +89,6 @@ if not HAVE_SUBMISSION:
         for cell in fmt.cells:
             node = result.document
             for token in cell.pointer.strip("/").split("/"):
-                from addin.formats import unescape
                 node = node.get(unescape(token)) if isinstance(node, dict) else None
             if node is not None:
                 values[cell.pointer] = node

@@ -239,7 +239,9 @@ def write_results(book, result: FileResult, submission: Path | None = None) -> N
     block += body
     sheet = _sheet(book, _bridge.RESULTS_SHEET)
     if sheet is None:
-        sheet = book.sheets.add(_bridge.RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
+        # after the last sheet the clerk can see: adding after a very hidden sheet is not reliable everywhere
+        after = [s for s in book.sheets if s.name != STATE_SHEET][-1]
+        sheet = book.sheets.add(_bridge.RESULTS_SHEET, after=after)
     else:
         sheet.clear()
     sheet.range("A1").value = block

@@ -90,8 +90,10 @@ def _sheet_names_after(client: Client, actions) -> list:
 
 
 def _results_block(actions) -> list[list]:
-    ix = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == _bridge.RESULTS_SHEET)
-    blocks = [a["values"] for a in actions if a["func"] == "setValues" and a["sheet_position"] == ix]
+    # positions shift as sheets come and go: only actions after the results sheet was added count
+    start = next(i for i, a in enumerate(actions) if a["func"] == "addSheet" and a["args"][1] == _bridge.RESULTS_SHEET)
+    ix = actions[start]["args"][0]
+    blocks = [a["values"] for a in actions[start:] if a["func"] == "setValues" and a["sheet_position"] == ix]
     assert len(blocks) == 1
     return blocks[0]
 
@@ -218,7 +220,7 @@ def test_revalidate_and_clear_round_trip(seed_path, tmp_path):
     state = next(s for s in client.payload["sheets"] if s["name"] == excel.STATE_SHEET)
     assert state["visibility"] == "VeryHidden"
     names1 = [s["name"] for s in client.payload["sheets"]]
-    assert names1 == sheets0 + [excel.STATE_SHEET, _bridge.RESULTS_SHEET]
+    assert sorted(names1) == sorted(sheets0 + [excel.STATE_SHEET, _bridge.RESULTS_SHEET])
 
     book = client.book()
     addin.validate(book)
