@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 try:  # pragma: no cover - which branch is present decides
-    from addin.reporters.annotate import RESULTS_SHEET, cell_marks, results_rows  # type: ignore
-    HAVE_ANNOTATE = True
+    from addin.reporters import annotate as _annotate  # type: ignore
+    HAVE_ANNOTATE = hasattr(_annotate, "marks_for") and hasattr(_annotate, "results_sheet")
 except ImportError:
     HAVE_ANNOTATE = False
 
 try:  # pragma: no cover
-    from addin.writing.submission import write_submission  # type: ignore
-    HAVE_SUBMISSION = True
+    from addin.writing import submission as _submission  # type: ignore
+    HAVE_SUBMISSION = hasattr(_submission, "write_submission")
 except ImportError:
     HAVE_SUBMISSION = False
 
@@ -47,7 +47,19 @@ class _Link:
     cell: str
 
 
-if not HAVE_ANNOTATE:
+if HAVE_ANNOTATE:  # branch `annotate`: marks_for / results_sheet / link columns
+    RESULTS_SHEET = _annotate.RESULTS_SHEET
+
+    def cell_marks(result):
+        return [_CellMark(sheet, cell, m.severity, "#" + m.fill.lstrip("#"), m.note)
+                for (sheet, cell), m in _annotate.marks_for(result).items()]
+
+    def results_rows(result):
+        content = _annotate.results_sheet(result)
+        links = [_Link(r, c, sheet, cell or "A1") for (r, c), (sheet, cell) in sorted(content.links.items())]
+        return content.rows, links
+
+else:
     RESULTS_SHEET = "校验结果"
     _FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 
@@ -75,7 +87,11 @@ if not HAVE_ANNOTATE:
                 links.append(_Link(len(rows) - 1, 4, f.sheet, f.cell))
         return rows, links
 
-if not HAVE_SUBMISSION:
+if HAVE_SUBMISSION:
+    def write_submission(result, path) -> Path:
+        return Path(_submission.write_submission(result, path).path)
+
+else:
     def write_submission(result, path) -> Path:
         """Stand-in: the standard workbook filled with the checked values, saved atomically."""
         import os
