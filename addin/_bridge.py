@@ -1,16 +1,11 @@
-"""The one seam between the Excel add-in and the marking/submission modules of branch `annotate`.
+"""The one seam between the Excel add-in and branch `annotate` (marking content, submission writer).
 
-The add-in needs exactly these (names and signatures):
-
-    addin.reporters.annotate.RESULTS_SHEET: str                       # "校验结果"
-    addin.reporters.annotate.cell_marks(result) -> list[CellMark]       # one per marked cell
-        CellMark: .sheet, .cell ("B7"), .severity (worst), .fill ("#RRGGBB"), .note (all findings)
-    addin.reporters.annotate.results_rows(result) -> (rows, links)      # the 校验结果 block
-        rows: list[list] (header first); links: list[Link(.row, .col, .sheet, .cell)], 0-based in rows
-    addin.writing.submission.write_submission(result, path) -> Path     # clean file, written atomically
-
-When they are importable they are used as they are. Until they land, the minimal stand-ins below
-let the add-in run; they are deliberately plain and are deleted at merge time.
+Used from there when importable (checked against that branch's working tree):
+    annotate.RESULTS_SHEET; annotate.marks_for(result) -> {(sheet, cell): Mark(.severity, .note, .fill "RRGGBB")};
+    annotate.results_sheet(result) -> ResultsSheet(.rows, .links {(row, col): (sheet, cell)});
+    submission.write_submission(result, path) -> Submission(.path).
+The add-in itself only calls cell_marks(result), results_rows(result) and write_submission(result, path)
+below. The stand-ins in the `else` branches exist only so this branch runs alone; delete them at merge.
 """
 from __future__ import annotations
 
