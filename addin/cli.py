@@ -8,7 +8,7 @@ import sys
 from addin._version import __version__
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
-COMMANDS = ("check", "template", "submit", "verify")
+COMMANDS = ("check", "template", "submit", "verify", "addin")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

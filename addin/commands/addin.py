@@ -1,0 +1,104 @@
+"""`gkreport addin`: build the Excel add-in file, or install it into Excel's start-up folder."""
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("addin", help="生成或安装 Excel 加载项（功能区“政务公开年报 › 校验”按钮）",
+                       description="生成 addin.xlam（基于 xlwings 功能区加载项），或安装到本机 Excel 的启动文件夹。",
+                       add_help=False)
+    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    actions = p.add_subparsers(dest="action", metavar="操作", required=True)
+
+    b = actions.add_parser("build", help="生成 addin.xlam", add_help=False)
+    b.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    b.add_argument("-o", "--output-dir", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹）")
+    _config_args(b)
+    b.set_defaults(run=run_build)
+
+    i = actions.add_parser("install", help="安装到本机 Excel 的启动文件夹并写入 xlwings 配置", add_help=False)
+    i.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    _config_args(i)
+    i.set_defaults(run=run_install)
+
+
+def _config_args(p) -> None:
+    p.add_argument("--interpreter-win", metavar="PYTHON.EXE", help="Windows 上运行校验的 Python（默认：当前 Python）")
+    p.add_argument("--interpreter-mac", metavar="PYTHON", help="macOS 上运行校验的 Python（默认：当前 Python）")
+    p.add_argument("--pythonpath", metavar="DIR", help="加入 PYTHONPATH 的文件夹（默认：gkreport 所在位置）")
+    p.add_argument("--no-config", action="store_true",
+                   help="不把配置写入加载项（批量部署时由每台电脑的 ~/.myaddin/myaddin.conf 提供）")
+
+
+def _config(args) -> dict[str, str]:
+    from addin.xlam import default_config
+
+    if args.no_config:
+        return {}
+    config = default_config()
+    for key, value in (("Interpreter_Win", args.interpreter_win), ("Interpreter_Mac", args.interpreter_mac),
+                       ("PYTHONPATH", args.pythonpath)):
+        if value:
+            config[key] = value
+    return config
+
+
+def run_build(args) -> int:
+    from addin.xlam import BuildError, build
+
+    config = _config(args)
+    try:
+        path = build(args.output_dir, config)
+    except BuildError as exc:
+        print(f"无法生成加载项：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"无法写入 {args.output_dir}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"已生成 Excel 加载项：{path}")
+    if config:
+        print("已写入配置：" + "；".join(f"{k}={v}" for k, v in config.items()))
+    else:
+        print("加载项中未写入 Python 配置：请在每台电脑上运行 gkreport addin install，"
+              "或部署 myaddin.conf 配置文件（见 docs/addin.md）。")
+    return 0
+
+
+def run_install(args) -> int:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from addin.xlam import ADDIN_NAME, BuildError, build, config_file_text, startup_folder, user_config_file
+
+    folder, conf_file = startup_folder(), user_config_file()
+    if folder is None or conf_file is None:
+        print("本机没有可用的桌面版 Excel（加载项只能安装在 Windows 或 macOS 的 Excel 中）。\n"
+              "请在装有 Excel 的电脑上安装 gkreport 后运行：gkreport addin install；\n"
+              "或先运行 gkreport addin build -o 文件夹 生成 addin.xlam，"
+              "再把它复制到该电脑 Excel 的启动文件夹（Windows：%APPDATA%\\Microsoft\\Excel\\XLSTART）。",
+              file=sys.stderr)
+        return 1
+    config = _config(args)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            built = build(tmp, config)
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(built, folder / ADDIN_NAME)
+        text = config_file_text(config)
+        if text:
+            conf_file.parent.mkdir(parents=True, exist_ok=True)
+            conf_file.write_text(text, encoding="utf-8")
+    except BuildError as exc:
+        print(f"无法生成加载项：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"安装失败：{exc.strerror or exc}（{getattr(exc, 'filename', '')}）。如 Excel 正在运行，请先关闭后重试。",
+              file=sys.stderr)
+        return 1
+    print(f"已安装加载项：{Path(folder) / ADDIN_NAME}")
+    if text:
+        print(f"已写入配置文件：{conf_file}")
+    print("请重新启动 Excel，在功能区“政务公开年报”选项卡中点击“校验”。")
+    return 0

@@ -1,0 +1,306 @@
+"""The Excel add-in through xlwings: read a live book in bulk, check it, mark it, undo the marks."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlwings as xw
+
+from addin import _bridge
+from addin.pipeline import Options, check_data
+from addin.reading.model import SheetData, WorkbookData, a1, parse_a1
+from addin.result import FileResult
+
+STATE_SHEET = "_gkreport"         # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
+STATE_MAGIC = "gkreport-marks-v1"
+MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
+# The template's input-cell fill: the standard look restored where the original fill cannot be read
+STANDARD_FILL = "#FFF2CC"
+SUBMISSION_SUFFIX = "-报送.xlsx"
+_XL_SHEET_VERY_HIDDEN = 2
+
+
+class NotClean(Exception):
+    """The workbook still has errors, so no submission file is written."""
+
+
+@dataclass
+class Marked:
+    """One cell gkreport changed: its fill before, and whether the note on it is ours."""
+
+    sheet: str
+    cell: str
+    fill: str | None      # "#RRGGBB", None for no fill
+    note: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _clean(v):
+    # Desktop xlwings gives floats for every number; the engine wants ints like the file reader gives.
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return None if v == "" else v
+
+
+def read_book(book: "xw.Book") -> WorkbookData:
+    """One value read per sheet (its used range); gkreport's own sheets are left out."""
+    sheets = []
+    for sheet in book.sheets:
+        if sheet.name in (STATE_SHEET, _bridge.RESULTS_SHEET):
+            continue
+        rng = sheet.used_range
+        rows = rng.options(ndim=2).value or []
+        rows = [[_clean(v) for v in row] for row in rows]
+        if rows == [[None]]:
+            rows = []
+        sheets.append(SheetData(sheet.name, rows, rng.row - 1, rng.column - 1, bool(sheet.visible)))
+    return WorkbookData(sheets)
+
+
+def check_book(book: "xw.Book", options: Options = Options()) -> FileResult:
+    return check_data(read_book(book), book.name, options)
+
+
+# ---------------------------------------------------------------------------------------------
+# State sheet
+
+
+def _sheet(book, name):
+    for s in book.sheets:
+        if s.name == name:
+            return s
+    return None
+
+
+def _is_remote(book) -> bool:
+    return book.app.engine.name == "remote"
+
+
+def _text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return "" if v is None else str(v)
+
+
+def read_state(book) -> list[Marked]:
+    """The marks recorded by the last run; tagged cells ("s|…") so Excel never retypes them."""
+    sheet = _sheet(book, STATE_SHEET)
+    if sheet is None:
+        return []
+    rows = sheet.used_range.options(ndim=2).value or []
+    if not rows or _text(rows[0][0]) != STATE_MAGIC:
+        return []
+    out = []
+    for row in rows[1:]:
+        row = [_text(v) for v in row] + [""] * 4
+        if not row[0].startswith("s|"):
+            continue
+        fill = row[2][2:] if row[2].startswith("f|") else None
+        out.append(Marked(row[0][2:], row[1][2:], fill or None, row[3] == "n|1"))
+    return out
+
+
+def write_state(book, marks: list[Marked]) -> None:
+    sheet = _sheet(book, STATE_SHEET)
+    if sheet is None:
+        sheet = book.sheets.add(STATE_SHEET, after=book.sheets[len(book.sheets) - 1])
+        _very_hide(book, sheet)
+    else:
+        sheet.clear_contents()
+    block = [[STATE_MAGIC, "sheet", "cell|fill before|our note", ""]]
+    block += [[f"s|{m.sheet}", f"c|{m.cell}", f"f|{m.fill or ''}", f"n|{int(m.note)}"] for m in marks]
+    sheet.range("A1").value = block
+
+
+def _very_hide(book, sheet) -> None:
+    # A very hidden sheet is not listed under "Unhide", so clerks do not stumble on it.
+    if _is_remote(book):
+        sheet.impl.append_json_action(func="setSheetVisibility", args="VeryHidden")
+        sheet.impl.api["visibility"] = "VeryHidden"
+    elif book.app.engine.name == "excel" and os.name == "nt":
+        sheet.api.Visible = _XL_SHEET_VERY_HIDDEN
+    else:
+        sheet.visible = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Marking
+
+
+def _color_calls(book, fills: dict[tuple[str, str], str | None]) -> None:
+    """Fill colours per sheet with set_colors over row bands of the marks' bounding box.
+
+    `...` keeps unmarked cells as they are; bands without a mark are skipped, so the number of
+    calls is bounded by the number of marked cells and never by the size of the workbook."""
+    by_sheet: dict[str, dict[tuple[int, int], str | None]] = {}
+    for (sheet, cell), fill in fills.items():
+        by_sheet.setdefault(sheet, {})[parse_a1(cell)] = fill
+    for sheet_name, cells in by_sheet.items():
+        sheet = _sheet(book, sheet_name)
+        if sheet is None:
+            continue
+        r0 = min(r for r, _ in cells)
+        r1 = max(r for r, _ in cells)
+        c0 = min(c for _, c in cells)
+        c1 = max(c for _, c in cells)
+        width = c1 - c0 + 1
+        band = max(1, MAX_COLOR_CELLS // width)
+        marked_rows = sorted({r for r, _ in cells})
+        i = 0
+        while i < len(marked_rows):
+            top = marked_rows[i]
+            bottom = min(top + band - 1, r1)
+            while i < len(marked_rows) and marked_rows[i] <= bottom:
+                i += 1
+            bottom = marked_rows[i - 1]
+            if width > MAX_COLOR_CELLS:  # marks thousands of columns apart: colour cell by cell
+                for (r, c), fill in cells.items():
+                    if top <= r <= bottom:
+                        sheet.range((r + 1, c + 1)).set_colors([[fill]])
+                continue
+            matrix = [[cells.get((r, c), ...) for c in range(c0, c1 + 1)] for r in range(top, bottom + 1)]
+            sheet.range((top + 1, c0 + 1), (bottom + 1, c1 + 1)).set_colors(matrix)
+
+
+def _fill_before(rng) -> str | None:
+    try:
+        color = rng.color
+    except NotImplementedError:  # remote engine: fills cannot be read, use the template's look
+        return STANDARD_FILL
+    if color is None:
+        return None
+    r, g, b = color
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def clear_marks(book) -> int:
+    """Undo every fill and note gkreport added (notes the user wrote stay); returns the number of cells."""
+    n = _clear(book)
+    if _sheet(book, STATE_SHEET) is not None:
+        write_state(book, [])
+    return n
+
+
+def _clear(book) -> int:
+    marks = read_state(book)
+    _color_calls(book, {(m.sheet, m.cell): m.fill for m in marks})
+    sheets = {s.name: s for s in book.sheets}
+    for m in marks:
+        sheet = sheets.get(m.sheet)
+        if m.note and sheet is not None:
+            note = sheet.range(m.cell).note
+            if note is not None:
+                note.delete()
+    results = _sheet(book, _bridge.RESULTS_SHEET)
+    if results is not None:
+        results.delete()
+    return len(marks)
+
+
+def _escape(v):
+    # Values go in as typed input: text that looks like a formula must stay text.
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def _link_formula(sheet: str, cell: str, text) -> str:
+    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    label = str(text if text not in (None, "") else f"{sheet}!{cell}").replace('"', '""')
+    return f'=HYPERLINK("{target}","{label}")'
+
+
+def status_line(result: FileResult, submission: Path | None) -> str:
+    counts = result.counts
+    if result.status == "unreadable" or result.format_version is None:
+        return "未能识别为政府信息公开工作年度报告：" + (result.findings[0].message if result.findings else "")
+    if counts["error"]:
+        first = next(f for f in result.findings if f.severity == "error")
+        where = f"{first.sheet}!{first.cell}" if first.sheet and first.cell else "下表第一行"
+        return f"发现 {counts['error']} 个错误、{counts['warning']} 个警告，请从 {where} 开始修改（点击“单元格”列可跳转）。"
+    text = f"校验通过：没有错误（{counts['warning']} 个警告、{counts['info']} 个提示）。"
+    if submission is not None:
+        text += f"已生成报送文件：{submission.name}"
+    return text
+
+
+def write_results(book, result: FileResult, submission: Path | None = None) -> None:
+    """The 校验结果 sheet: one value block (status, blank row, then the results rows with links)."""
+    rows, links = _bridge.results_rows(result)
+    width = max((len(r) for r in rows), default=1)
+    block = [[status_line(result, submission)] + [""] * (width - 1), [""] * width]
+    body = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
+    for link in links:
+        body[link.row][link.col] = _link_formula(link.sheet, link.cell, rows[link.row][link.col])
+    block += body
+    sheet = _sheet(book, _bridge.RESULTS_SHEET)
+    if sheet is None:
+        # after the last sheet the clerk can see: adding after a very hidden sheet is not reliable everywhere
+        after = [s for s in book.sheets if s.name != STATE_SHEET][-1]
+        sheet = book.sheets.add(_bridge.RESULTS_SHEET, after=after)
+    else:
+        sheet.clear()
+    sheet.range("A1").value = block
+    sheet.range("A1").font.bold = True
+    sheet.range((3, 1), (3, width)).font.bold = True
+    sheet.autofit("c")
+    sheet.activate()
+
+
+def validate(book, options: Options = Options(), submission_dir: str | os.PathLike | None = None) -> FileResult:
+    """Check `book`, clear the previous marks, then colour and annotate the cells with findings
+    and write the 校验结果 sheet. With `submission_dir`, a book without errors also gets its
+    clean submission file written there."""
+    result = check_book(book, options)
+    _clear(book)
+    sheets = {s.name: s for s in book.sheets}  # one lookup per sheet, not per mark
+    marks = [m for m in _bridge.cell_marks(result) if m.sheet in sheets]
+    state = []
+    for m in marks:
+        rng = sheets[m.sheet].range(m.cell)
+        fill = _fill_before(rng)
+        ours = rng.note is None  # a note the user wrote is left as it is; the fill still shows the finding
+        if ours:
+            rng.add_note(m.note)
+        state.append(Marked(m.sheet, m.cell, fill, ours))
+    _color_calls(book, {(m.sheet, m.cell): m.fill for m in marks})
+    write_state(book, state)
+    submission = None
+    if submission_dir is not None and result.format_version and not result.counts["error"]:
+        submission = _write_submission(result, Path(submission_dir) / (Path(book.name).stem + SUBMISSION_SUFFIX))
+    write_results(book, result, submission)
+    return result
+
+
+def _write_submission(result: FileResult, path: Path) -> Path:
+    return _bridge.write_submission(result, path)
+
+
+def default_submission_path(book) -> Path | None:
+    """`<name>-报送.xlsx` next to the workbook, or None for a book without a folder (new, online)."""
+    full = Path(book.fullname)
+    if not full.parent or str(full.parent) in ("", ".") or "://" in book.fullname:
+        return None
+    return full.with_name(full.stem + SUBMISSION_SUFFIX)
+
+
+def export_submission(book, path: str | os.PathLike | None = None, options: Options = Options()) -> Path:
+    """Write the clean submission file of `book`; raises NotClean when the book still has errors."""
+    result = check_book(book, options)
+    if result.format_version is None or result.counts["error"]:
+        raise NotClean(status_line(result, None))
+    target = Path(path) if path is not None else default_submission_path(book)
+    if target is None:
+        raise ValueError("工作簿尚未保存到本机文件夹，请先保存，或指定报送文件的保存位置。")
+    return _write_submission(result, target)
+
+
+def main() -> None:
+    """The ribbon button: validate the active workbook (Book.caller() would be the add-in itself)."""
+    book = xw.books.active
+    target = default_submission_path(book)
+    validate(book, submission_dir=target.parent if target else None)
