@@ -18,6 +18,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 SUPPORTED_SUFFIXES = {".xlsx", ".xlsm"}
+CALAMINE_SUFFIXES = {".xls", ".ods"}       # other containers python-calamine reads
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# An OLE file is an Excel 97-2003 workbook when it holds a "Workbook" (BIFF8) or "Book" (BIFF5) stream.
+XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 
 _CELL_RE = re.compile(rb'<c\s[^>]*?r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _FORMULA_RE = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>|<f\s[^>]*/>", re.S)
@@ -35,7 +39,7 @@ class Unreadable(Exception):
 def load_workbook(path: str | Path) -> WorkbookData:
     """Read every sheet's values with calamine after checking the container; raise Unreadable."""
     path = Path(path)
-    zip_parts = _check_container(path)
+    kind, zip_parts = _check_container(path)
     findings = []
     names = set(zip_parts)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -43,11 +47,13 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
-    uncached = _uncached_formulas(path, zip_parts)
+    uncached = _uncached_formulas(path, zip_parts) if kind == "xlsx" else {}
     try:
         import python_calamine as pc
 
-        book = pc.CalamineWorkbook.from_path(str(path))
+        # from_filelike detects the container from its content, not from the (maybe wrong) file name
+        with path.open("rb") as fh:
+            book = pc.CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise Unreadable(_damage(exc)) from exc
     sheets = []
@@ -85,8 +91,8 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
-    """Magic bytes, size and zip-bomb checks; returns the zip members by name."""
+def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo]]:
+    """Magic bytes, size and zip-bomb checks; returns the kind (xlsx|xls|ods) and the zip members by name."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -99,12 +105,15 @@ def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
     if size > MAX_FILE_BYTES:
         raise Unreadable(catalogue.make("FILE-05", reason=f"文件大小 {size // 1048576} MB 超过上限 {MAX_FILE_BYTES // 1048576} MB"))
     if head.startswith(OLE_MAGIC):
-        if _ole_is_encrypted(path):
+        directory = _ole_head(path)
+        if ENCRYPTED_STREAM in directory:
             raise Unreadable(catalogue.make("FILE-03"))
-        raise Unreadable(catalogue.make("FILE-02", kind="Excel 97-2003 工作簿 .xls 或其他旧版 Office 文件"))
+        if not any(name in directory for name in XLS_STREAMS):
+            raise Unreadable(catalogue.make("FILE-02", kind="旧版 Office 文件（不是 Excel 工作簿，可能是 Word 或 PowerPoint 97-2003 文件）"))
+        return "xls", {}
     if not head.startswith(ZIP_MAGIC):
-        kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES else "不是 Excel 工作簿"
-        if suffix in SUPPORTED_SUFFIXES:
+        kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES else "不是 Excel 工作簿"
+        if suffix in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
             raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))
         raise Unreadable(catalogue.make("FILE-02", kind=kind))
     try:
@@ -125,21 +134,25 @@ def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
         if any(n.startswith("ppt/") for n in members):
             raise Unreadable(catalogue.make("FILE-02", kind="PowerPoint 演示文稿"))
         if "content.xml" in members and "mimetype" in members:
-            raise Unreadable(catalogue.make("FILE-02", kind="OpenDocument 文件（.ods/.odt）"))
+            with zipfile.ZipFile(path) as zf:
+                mimetype = zf.read("mimetype")[:100].strip()
+            if mimetype == ODS_MIMETYPE:
+                return "ods", members
+            raise Unreadable(catalogue.make("FILE-02", kind="OpenDocument 文档（不是电子表格）"))
         raise Unreadable(catalogue.make("FILE-04", reason="压缩包中没有工作簿内容（xl/workbook.xml）"))
     if "xl/workbook.bin" in members:
         raise Unreadable(catalogue.make("FILE-02", kind="Excel 二进制工作簿 .xlsb"))
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
         raise Unreadable(catalogue.make("FILE-02", kind=f"{suffix or '无扩展名'} 文件"))
-    return members
+    return "xlsx", members
 
 
-def _ole_is_encrypted(path: Path) -> bool:
-    # An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream; the name sits in the
-    # directory sectors, so a bounded byte search is enough and needs no OLE parser.
+def _ole_head(path: Path) -> bytes:
+    # An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream, an .xls one with a
+    # "Workbook" stream; the names sit in the directory sectors, so a bounded byte search is enough
+    # and needs no OLE parser.
     with path.open("rb") as fh:
-        data = fh.read(8 * 1024 * 1024)
-    return ENCRYPTED_STREAM in data
+        return fh.read(8 * 1024 * 1024)
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
