@@ -144,6 +144,20 @@ _ENTRIES = [
        default="{where}：复议后起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
 ]
 
+_ENTRIES += [
+    # -- cross-year rules (rules.md §5): this year's report against last year's -----------------------
+    _e("XY-01", "error", "跨年", "上年结转与上年报告的结转下年度不一致",
+       default="{where}：本年“二、上年结转政府信息公开申请数量”为 {actual}，而{prev_year}年度报告“四、结转下年度继续办理”为 {expected}，两者应相等。"),
+    _e("XY-02", "warning", "跨年", "现行有效件数与上年不衔接",
+       default="{where}：现行有效件数 {actual}，而{prev_year}年度的现行有效件数加本年制发、减本年废止为 {expected}，请核实。"),
+    _e("XY-03", "warning", "跨年", "上一年项目数量与上年报告不衔接",
+       default="{where}：上一年项目数量 {actual}，而{prev_year}年度报告的上一年项目数量加本年增/减为 {expected}，请核实。"),
+    _e("XY-04", "warning", "跨年", "对外公开总数量与上年不衔接",
+       default="{where}：对外公开总数量 {actual}，而{prev_year}年度的对外公开总数量加本年新公开数量为 {expected}，请核实（如有撤回的文件请说明）。"),
+    _e("XY-10", "info", "跨年", "未找到上年报告",
+       default="未找到本单位{prev_year}年度的报告，跨年度核对（XY-01 等）未进行。"),
+]
+
 CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
 
 

@@ -70,6 +70,7 @@ class FormatDef:
     rules: list
     report_schema: dict
     cells: list[DataCell] = field(default_factory=list)
+    cross_year: list = field(default_factory=list)   # rules.json "cross_year": this report vs last year's
 
     @property
     def version(self) -> str:
@@ -170,7 +171,8 @@ def load_format(directory: Path) -> FormatDef:
         raise FormatError(f"{directory}: missing {', '.join(missing)}")
     meta = _load_checked(directory / "format.json", "format")
     layout = _load_checked(directory / "layout.json", "layout")
-    rules = _load_checked(directory / "rules.json", "rules")["rules"]
+    rules_doc = _load_checked(directory / "rules.json", "rules")
+    rules = rules_doc["rules"]
     report_schema = _load_checked(directory / "report.schema.json", None)
     try:
         Draft202012Validator.check_schema(report_schema)
@@ -178,7 +180,7 @@ def load_format(directory: Path) -> FormatDef:
         raise FormatError(f"{directory / 'report.schema.json'}: {exc}") from exc
     if meta["version"] != directory.name:
         raise FormatError(f"{directory}: format.json says version {meta['version']}")
-    fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout))
+    fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout), rules_doc.get("cross_year", []))
     _check_rules(fmt)
     return fmt
 
@@ -192,6 +194,13 @@ def _check_rules(fmt: FormatDef) -> None:
             raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
         for pointer in expand_pointers(fmt, rule):
             if pointer not in fmt.by_pointer:
+                raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} refers to unknown cell {pointer}")
+    for rule in fmt.cross_year:
+        if rule["id"] not in CATALOGUE:
+            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
+        for pointer in expand_pointers(fmt, rule):
+            # only this year's side can be checked here; last year's is checked against its own format on use
+            if pointer.startswith("/this/") and pointer[len("/this"):] not in fmt.by_pointer:
                 raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} refers to unknown cell {pointer}")
 
 
