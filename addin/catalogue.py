@@ -40,6 +40,8 @@ _ENTRIES = [
        default="文件在 {seconds} 秒内未能校验完毕，已跳过。请检查文件是否异常庞大或损坏。"),
     _e("FILE-09", "error", "文件", "校验程序异常",
        default="校验此文件时程序意外中止（{reason}）。其他文件不受影响，请将此文件反馈给技术支持。"),
+    _e("FILE-10", "warning", "文件", "工作表范围过大，只读取了一部分",
+       default="工作表“{sheet}”的内容延伸到第 {rows} 行、第 {cols} 列，超出读取范围；只读取了前 {max_rows} 行、前 {max_cols} 列。请删除表格以外的多余内容。"),
     # -- cover and workbook structure -------------------------------------------------------------
     _e("COV-01", "error", "封面", "缺少单位名称",
        default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。"),
@@ -173,7 +175,7 @@ def make(code: str, variant: str = "default", *, severity: str | None = None, po
     """Build a Finding from the catalogue entry `code`, filling the chosen message template."""
     entry = CATALOGUE[code]
     template = entry.templates.get(variant) or next(iter(entry.templates.values()))
-    message = template.format_map(_Blank(fields, expected=_fmt(expected), actual=_fmt(actual)))
+    message = template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected), actual=_fmt(actual)))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
                    sheet=sheet, cell=cell, expected=expected, actual=actual)
 

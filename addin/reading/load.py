@@ -13,6 +13,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024          # compressed size on disk
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024     # all parts together, after decompression
 MAX_PART_RATIO = 200                       # decompressed/compressed, per large part
 MAX_ROWS_READ = 20_000                     # rows per sheet handed to the engine
+MAX_COLS_READ = 256                        # columns per sheet handed to the engine
+# calamine holds a whole sheet as a dense grid (about 32 bytes a cell) of the cells' bounding box:
+# a sheet bigger than this on disk, or spanning more rows/columns than the engine reads, is first
+# cut down to MAX_ROWS_READ x MAX_COLS_READ by a streaming copy, so memory stays bounded.
+MAX_SHEET_PART_BYTES = 8 * 1024 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -47,12 +52,17 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
-    uncached = _uncached_formulas(path, zip_parts) if kind == "xlsx" else {}
+    uncached, trimmed = _scan_sheets(path, zip_parts) if kind == "xlsx" else ({}, {})
+    source = _trimmed_copy(path, trimmed) if trimmed else None
+    for name, span in trimmed.items():
+        findings.append(catalogue.make("FILE-10", sheet=name, rows=span[0], cols=span[1], max_rows=MAX_ROWS_READ,
+                                       max_cols=MAX_COLS_READ))
     try:
         import python_calamine as pc
 
         # from_filelike detects the container from its content, not from the (maybe wrong) file name
-        with path.open("rb") as fh:
+        with (source or path.open("rb")) as fh:
+            fh.seek(0)
             book = pc.CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise Unreadable(_damage(exc)) from exc
@@ -172,24 +182,134 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _uncached_formulas(path: Path, members: dict) -> dict[str, dict[tuple[int, int], str]]:
-    """Formula cells that carry no cached result, per sheet name (calamine cannot tell them from blanks)."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
+_ROW_RE = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_ROW_NUM_RE = re.compile(rb'\br="([0-9]+)"')
+_CELL_ELEM_RE = re.compile(rb'<c\b[^>]*?(?:/>|>.*?</c>)', re.S)
+_CELL_REF_RE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _scan_sheets(path: Path, members: dict):
+    """Uncached formulas per sheet name, and the sheets that must be cut down: name -> (rows, cols) spanned."""
+    uncached: dict[str, dict[tuple[int, int], str]] = {}
+    trimmed: dict[str, tuple[int, int]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = _sheet_parts(zf)
-            for name, part in parts.items():
-                if part not in members:
+            for name, part in _sheet_parts(zf).items():
+                info = members.get(part)
+                if info is None:
+                    continue
+                if info.file_size > MAX_SHEET_PART_BYTES:
+                    trimmed[name] = [0, 0]   # the span is measured while cutting it down
                     continue
                 data = zf.read(part)
-                if b"<f" not in data:
-                    continue
-                for m in _CELL_RE.finditer(data):
-                    body = m.group(2) or b""
-                    f = _FORMULA_RE.search(body)
-                    if f and not _VALUE_RE.search(body):
-                        formula = (f.group(1) or b"").decode("utf-8", "replace")
-                        found.setdefault(name, {})[parse_a1(m.group(1).decode())] = formula
+                rows = max((int(m.group(2)) for m in _CELL_REF_RE.finditer(data)), default=0)
+                cols = max((_col_number(m.group(1)) for m in _CELL_REF_RE.finditer(data)), default=0)
+                if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
+                    trimmed[name] = [rows, cols]
+                    data = _trim_xml(iter([data]), [0, 0])
+                found = _formulas_without_result(data)
+                if found:
+                    uncached[name] = found
     except Exception:  # damaged parts are reported by the calamine read that follows
+        return uncached, {}
+    return uncached, trimmed
+
+
+def _trim_xml(chunks, span: list) -> bytes:
+    """Sheet XML keeping only rows <= MAX_ROWS_READ and columns <= MAX_COLS_READ, read chunk by chunk."""
+    out = []
+    buf = b""
+    state = "head"
+    next_row = 1
+    for chunk in chunks:
+        buf += chunk
+        if state == "head":
+            i = buf.find(b"<sheetData")
+            if i < 0:
+                continue
+            j = buf.find(b">", i)
+            if j < 0:
+                continue
+            out.append(_DIMENSION_RE.sub(b"", buf[: j + 1]))
+            buf, state = buf[j + 1:], "rows"
+            if buf[:0] == b"" and out[-1].endswith(b"/>"):
+                state = "tail"
+        if state == "rows":
+            pos = 0
+            for m in _ROW_RE.finditer(buf):
+                pos = m.end()
+                row = m.group(0)
+                head = row[: row.find(b">") + 1]
+                num = _ROW_NUM_RE.search(head)
+                r = int(num.group(1)) if num else next_row
+                next_row = r + 1
+                span[0] = max(span[0], r)
+                if r <= MAX_ROWS_READ:
+                    _row_span(row, span)
+                    out.append(_CELL_ELEM_RE.sub(_keep_cell, row))
+            buf = buf[pos:]
+            end = buf.find(b"</sheetData>")
+            if end >= 0 and buf.rfind(b"<row", 0, end) < 0:
+                state, buf = "tail", buf[end:]
+            elif len(buf) > 64 * 1024 * 1024:
+                raise ValueError("row element too large")
+        if state == "tail" and len(buf) > 4 * 1024 * 1024:
+            buf = b"</sheetData>"   # what follows the data (merges, formats) is not needed for values
+    out.append(buf if state == "tail" else b"</sheetData></worksheet>")
+    text = b"".join(out)
+    if b"</worksheet>" not in text[-64:]:
+        text += b"</worksheet>"
+    return text
+
+
+def _keep_cell(m: re.Match) -> bytes:
+    ref = _CELL_REF_RE.search(m.group(0)[: m.group(0).find(b">") + 1])
+    return m.group(0) if ref is None or _col_number(ref.group(1)) <= MAX_COLS_READ else b""
+
+
+def _row_span(row: bytes, span: list) -> None:
+    for m in _CELL_REF_RE.finditer(row):
+        span[1] = max(span[1], _col_number(m.group(1)))
+
+
+def _trimmed_copy(path: Path, trimmed: dict):
+    """A temporary copy of the workbook in which the oversized sheets are cut down (never the input itself)."""
+    import tempfile
+
+    tmp = tempfile.TemporaryFile()
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        parts = _sheet_parts(zf)
+        cut = {parts[name]: name for name in trimmed}
+        for info in zf.infolist():
+            if info.filename in cut:
+                span = [0, 0]
+                with zf.open(info) as fh:
+                    out.writestr(info.filename, _trim_xml(iter(lambda: fh.read(1 << 20), b""), span))
+                known = trimmed[cut[info.filename]]
+                known[0], known[1] = max(known[0], span[0]), max(known[1], span[1])
+            else:
+                with zf.open(info) as src, out.open(info.filename, "w", force_zip64=True) as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+    return tmp
+
+
+def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    if b"<f" not in data:
         return found
+    for m in _CELL_RE.finditer(data):
+        body = m.group(2) or b""
+        f = _FORMULA_RE.search(body)
+        if f and not _VALUE_RE.search(body):
+            formula = (f.group(1) or b"").decode("utf-8", "replace")
+            found[parse_a1(m.group(1).decode())] = formula
     return found
