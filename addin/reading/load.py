@@ -210,8 +210,10 @@ def _scan_sheets(path: Path, members: dict):
                     trimmed[name] = [0, 0]   # the span is measured while cutting it down
                     continue
                 data = zf.read(part)
-                rows = max((int(m.group(2)) for m in _CELL_REF_RE.finditer(data)), default=0)
-                cols = max((_col_number(m.group(1)) for m in _CELL_REF_RE.finditer(data)), default=0)
+                refs = _CELL_REF_RE.findall(data)
+                rows = max((int(r) for _, r in refs), default=0)
+                # column letters order like numbers when compared by (length, text)
+                cols = _col_number(max((c for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
                 if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
                     trimmed[name] = [rows, cols]
                     data = _trim_xml(iter([data]), [0, 0])
