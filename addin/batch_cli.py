@@ -73,6 +73,11 @@ def run(args) -> int:
             if previous_of is not None:
                 result = previous_of(result)
             result.path = files[i]
+            # only what the summary needs is kept, so memory stays flat in the number of files
+            result.origins = {}
+            result.not_evaluated = list(result.not_evaluated) if args.json else []
+            if result.status != "passed":
+                result.document = None if not (sink or args.json) else result.document
             results[i] = result
             if sink:
                 sink.write(result)
