@@ -40,6 +40,8 @@ _ENTRIES = [
        default="文件在 {seconds} 秒内未能校验完毕，已跳过。请检查文件是否异常庞大或损坏。"),
     _e("FILE-09", "error", "文件", "校验程序异常",
        default="校验此文件时程序意外中止（{reason}）。其他文件不受影响，请将此文件反馈给技术支持。"),
+    _e("FILE-10", "warning", "文件", "工作表范围过大，只读取了一部分",
+       default="工作表“{sheet}”的内容延伸到第 {rows} 行、第 {cols} 列，超出读取范围；只读取了前 {max_rows} 行、前 {max_cols} 列。请删除表格以外的多余内容。"),
     # -- cover and workbook structure -------------------------------------------------------------
     _e("COV-01", "error", "封面", "缺少单位名称",
        default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。"),
@@ -153,6 +155,20 @@ _ENTRIES = [
        default="{where}：复议后起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
 ]
 
+_ENTRIES += [
+    # -- cross-year rules (rules.md §5): this year's report against last year's -----------------------
+    _e("XY-01", "error", "跨年", "上年结转与上年报告的结转下年度不一致",
+       default="{where}：本年“二、上年结转政府信息公开申请数量”为 {actual}，而{prev_year}年度报告“四、结转下年度继续办理”为 {expected}，两者应相等。"),
+    _e("XY-02", "warning", "跨年", "现行有效件数与上年不衔接",
+       default="{where}：现行有效件数 {actual}，而{prev_year}年度的现行有效件数加本年制发、减本年废止为 {expected}，请核实。"),
+    _e("XY-03", "warning", "跨年", "上一年项目数量与上年报告不衔接",
+       default="{where}：上一年项目数量 {actual}，而{prev_year}年度报告的上一年项目数量加本年增/减为 {expected}，请核实。"),
+    _e("XY-04", "warning", "跨年", "对外公开总数量与上年不衔接",
+       default="{where}：对外公开总数量 {actual}，而{prev_year}年度的对外公开总数量加本年新公开数量为 {expected}，请核实（如有撤回的文件请说明）。"),
+    _e("XY-10", "info", "跨年", "未找到上年报告",
+       default="未找到本单位{prev_year}年度的报告，跨年度核对（XY-01 等）未进行。"),
+]
+
 CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
 
 
@@ -168,7 +184,7 @@ def make(code: str, variant: str = "default", *, severity: str | None = None, po
     """Build a Finding from the catalogue entry `code`, filling the chosen message template."""
     entry = CATALOGUE[code]
     template = entry.templates.get(variant) or next(iter(entry.templates.values()))
-    message = template.format_map(_Blank(fields, expected=_fmt(expected), actual=_fmt(actual)))
+    message = template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected), actual=_fmt(actual)))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
                    sheet=sheet, cell=cell, expected=expected, actual=actual)
 

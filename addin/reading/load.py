@@ -13,11 +13,20 @@ MAX_FILE_BYTES = 64 * 1024 * 1024          # compressed size on disk
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024     # all parts together, after decompression
 MAX_PART_RATIO = 200                       # decompressed/compressed, per large part
 MAX_ROWS_READ = 20_000                     # rows per sheet handed to the engine
+MAX_COLS_READ = 256                        # columns per sheet handed to the engine
+# calamine holds a whole sheet as a dense grid (about 32 bytes a cell) of the cells' bounding box:
+# a sheet bigger than this on disk, or spanning more rows/columns than the engine reads, is first
+# cut down to MAX_ROWS_READ x MAX_COLS_READ by a streaming copy, so memory stays bounded.
+MAX_SHEET_PART_BYTES = 8 * 1024 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 SUPPORTED_SUFFIXES = {".xlsx", ".xlsm"}
+CALAMINE_SUFFIXES = {".xls", ".ods"}       # other containers python-calamine reads
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# An OLE file is an Excel 97-2003 workbook when it holds a "Workbook" (BIFF8) or "Book" (BIFF5) stream.
+XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 
 _CELL_RE = re.compile(rb'<c\s[^>]*?r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _FORMULA_RE = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>|<f\s[^>]*/>", re.S)
@@ -35,7 +44,7 @@ class Unreadable(Exception):
 def load_workbook(path: str | Path) -> WorkbookData:
     """Read every sheet's values with calamine after checking the container; raise Unreadable."""
     path = Path(path)
-    zip_parts = _check_container(path)
+    kind, zip_parts = _check_container(path)
     findings = []
     names = set(zip_parts)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -43,11 +52,18 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
-    uncached = _uncached_formulas(path, zip_parts)
+    uncached, trimmed = _scan_sheets(path, zip_parts) if kind == "xlsx" else ({}, {})
+    source = _trimmed_copy(path, trimmed) if trimmed else None
+    for name, span in trimmed.items():
+        findings.append(catalogue.make("FILE-10", sheet=name, rows=span[0], cols=span[1], max_rows=MAX_ROWS_READ,
+                                       max_cols=MAX_COLS_READ))
     try:
         import python_calamine as pc
 
-        book = pc.CalamineWorkbook.from_path(str(path))
+        # from_filelike detects the container from its content, not from the (maybe wrong) file name
+        with (source or path.open("rb")) as fh:
+            fh.seek(0)
+            book = pc.CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise Unreadable(_damage(exc)) from exc
     sheets = []
@@ -85,8 +101,8 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
-    """Magic bytes, size and zip-bomb checks; returns the zip members by name."""
+def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo]]:
+    """Magic bytes, size and zip-bomb checks; returns the kind (xlsx|xls|ods) and the zip members by name."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -99,12 +115,15 @@ def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
     if size > MAX_FILE_BYTES:
         raise Unreadable(catalogue.make("FILE-05", reason=f"文件大小 {size // 1048576} MB 超过上限 {MAX_FILE_BYTES // 1048576} MB"))
     if head.startswith(OLE_MAGIC):
-        if _ole_is_encrypted(path):
+        directory = _ole_head(path)
+        if ENCRYPTED_STREAM in directory:
             raise Unreadable(catalogue.make("FILE-03"))
-        raise Unreadable(catalogue.make("FILE-02", kind="Excel 97-2003 工作簿 .xls 或其他旧版 Office 文件"))
+        if not any(name in directory for name in XLS_STREAMS):
+            raise Unreadable(catalogue.make("FILE-02", kind="旧版 Office 文件（不是 Excel 工作簿，可能是 Word 或 PowerPoint 97-2003 文件）"))
+        return "xls", {}
     if not head.startswith(ZIP_MAGIC):
-        kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES else "不是 Excel 工作簿"
-        if suffix in SUPPORTED_SUFFIXES:
+        kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES else "不是 Excel 工作簿"
+        if suffix in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
             raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))
         raise Unreadable(catalogue.make("FILE-02", kind=kind))
     try:
@@ -125,21 +144,25 @@ def _check_container(path: Path) -> dict[str, zipfile.ZipInfo]:
         if any(n.startswith("ppt/") for n in members):
             raise Unreadable(catalogue.make("FILE-02", kind="PowerPoint 演示文稿"))
         if "content.xml" in members and "mimetype" in members:
-            raise Unreadable(catalogue.make("FILE-02", kind="OpenDocument 文件（.ods/.odt）"))
+            with zipfile.ZipFile(path) as zf:
+                mimetype = zf.read("mimetype")[:100].strip()
+            if mimetype == ODS_MIMETYPE:
+                return "ods", members
+            raise Unreadable(catalogue.make("FILE-02", kind="OpenDocument 文档（不是电子表格）"))
         raise Unreadable(catalogue.make("FILE-04", reason="压缩包中没有工作簿内容（xl/workbook.xml）"))
     if "xl/workbook.bin" in members:
         raise Unreadable(catalogue.make("FILE-02", kind="Excel 二进制工作簿 .xlsb"))
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
         raise Unreadable(catalogue.make("FILE-02", kind=f"{suffix or '无扩展名'} 文件"))
-    return members
+    return "xlsx", members
 
 
-def _ole_is_encrypted(path: Path) -> bool:
-    # An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream; the name sits in the
-    # directory sectors, so a bounded byte search is enough and needs no OLE parser.
+def _ole_head(path: Path) -> bytes:
+    # An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream, an .xls one with a
+    # "Workbook" stream; the names sit in the directory sectors, so a bounded byte search is enough
+    # and needs no OLE parser.
     with path.open("rb") as fh:
-        data = fh.read(8 * 1024 * 1024)
-    return ENCRYPTED_STREAM in data
+        return fh.read(8 * 1024 * 1024)
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -159,24 +182,136 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _uncached_formulas(path: Path, members: dict) -> dict[str, dict[tuple[int, int], str]]:
-    """Formula cells that carry no cached result, per sheet name (calamine cannot tell them from blanks)."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
+_ROW_RE = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_ROW_NUM_RE = re.compile(rb'\br="([0-9]+)"')
+_CELL_ELEM_RE = re.compile(rb'<c\b[^>]*?(?:/>|>.*?</c>)', re.S)
+_CELL_REF_RE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _scan_sheets(path: Path, members: dict):
+    """Uncached formulas per sheet name, and the sheets that must be cut down: name -> (rows, cols) spanned."""
+    uncached: dict[str, dict[tuple[int, int], str]] = {}
+    trimmed: dict[str, tuple[int, int]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = _sheet_parts(zf)
-            for name, part in parts.items():
-                if part not in members:
+            for name, part in _sheet_parts(zf).items():
+                info = members.get(part)
+                if info is None:
+                    continue
+                if info.file_size > MAX_SHEET_PART_BYTES:
+                    trimmed[name] = [0, 0]   # the span is measured while cutting it down
                     continue
                 data = zf.read(part)
-                if b"<f" not in data:
-                    continue
-                for m in _CELL_RE.finditer(data):
-                    body = m.group(2) or b""
-                    f = _FORMULA_RE.search(body)
-                    if f and not _VALUE_RE.search(body):
-                        formula = (f.group(1) or b"").decode("utf-8", "replace")
-                        found.setdefault(name, {})[parse_a1(m.group(1).decode())] = formula
+                refs = _CELL_REF_RE.findall(data)
+                rows = max((int(r) for _, r in refs), default=0)
+                # column letters order like numbers when compared by (length, text)
+                cols = _col_number(max((c for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
+                if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
+                    trimmed[name] = [rows, cols]
+                    data = _trim_xml(iter([data]), [0, 0])
+                found = _formulas_without_result(data)
+                if found:
+                    uncached[name] = found
     except Exception:  # damaged parts are reported by the calamine read that follows
+        return uncached, {}
+    return uncached, trimmed
+
+
+def _trim_xml(chunks, span: list) -> bytes:
+    """Sheet XML keeping only rows <= MAX_ROWS_READ and columns <= MAX_COLS_READ, read chunk by chunk."""
+    out = []
+    buf = b""
+    state = "head"
+    next_row = 1
+    for chunk in chunks:
+        buf += chunk
+        if state == "head":
+            i = buf.find(b"<sheetData")
+            if i < 0:
+                continue
+            j = buf.find(b">", i)
+            if j < 0:
+                continue
+            out.append(_DIMENSION_RE.sub(b"", buf[: j + 1]))
+            buf, state = buf[j + 1:], "rows"
+            if buf[:0] == b"" and out[-1].endswith(b"/>"):
+                state = "tail"
+        if state == "rows":
+            pos = 0
+            for m in _ROW_RE.finditer(buf):
+                pos = m.end()
+                row = m.group(0)
+                head = row[: row.find(b">") + 1]
+                num = _ROW_NUM_RE.search(head)
+                r = int(num.group(1)) if num else next_row
+                next_row = r + 1
+                span[0] = max(span[0], r)
+                if r <= MAX_ROWS_READ:
+                    _row_span(row, span)
+                    out.append(_CELL_ELEM_RE.sub(_keep_cell, row))
+            buf = buf[pos:]
+            end = buf.find(b"</sheetData>")
+            if end >= 0 and buf.rfind(b"<row", 0, end) < 0:
+                state, buf = "tail", buf[end:]
+            elif len(buf) > 64 * 1024 * 1024:
+                raise ValueError("row element too large")
+        if state == "tail" and len(buf) > 4 * 1024 * 1024:
+            buf = b"</sheetData>"   # what follows the data (merges, formats) is not needed for values
+    out.append(buf if state == "tail" else b"</sheetData></worksheet>")
+    text = b"".join(out)
+    if b"</worksheet>" not in text[-64:]:
+        text += b"</worksheet>"
+    return text
+
+
+def _keep_cell(m: re.Match) -> bytes:
+    ref = _CELL_REF_RE.search(m.group(0)[: m.group(0).find(b">") + 1])
+    return m.group(0) if ref is None or _col_number(ref.group(1)) <= MAX_COLS_READ else b""
+
+
+def _row_span(row: bytes, span: list) -> None:
+    for m in _CELL_REF_RE.finditer(row):
+        span[1] = max(span[1], _col_number(m.group(1)))
+
+
+def _trimmed_copy(path: Path, trimmed: dict):
+    """A temporary copy of the workbook in which the oversized sheets are cut down (never the input itself)."""
+    import tempfile
+
+    tmp = tempfile.TemporaryFile()
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        parts = _sheet_parts(zf)
+        cut = {parts[name]: name for name in trimmed}
+        for info in zf.infolist():
+            if info.filename in cut:
+                span = [0, 0]
+                with zf.open(info) as fh:
+                    out.writestr(info.filename, _trim_xml(iter(lambda: fh.read(1 << 20), b""), span))
+                known = trimmed[cut[info.filename]]
+                known[0], known[1] = max(known[0], span[0]), max(known[1], span[1])
+            else:
+                with zf.open(info) as src, out.open(info.filename, "w", force_zip64=True) as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+    return tmp
+
+
+def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    if b"<f" not in data:
         return found
+    for m in _CELL_RE.finditer(data):
+        body = m.group(2) or b""
+        f = _FORMULA_RE.search(body)
+        if f and not _VALUE_RE.search(body):
+            formula = (f.group(1) or b"").decode("utf-8", "replace")
+            found[parse_a1(m.group(1).decode())] = formula
     return found

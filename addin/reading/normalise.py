@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 # NORM-02: every kind of whitespace that appears in extracted or typed cells
@@ -29,7 +30,19 @@ def norm_label(text: Any) -> str:
     """Label text for matching: NFKC, no whitespace at all, one quote class, no extraction artefacts."""
     if text is None:
         return ""
-    s = _ARTEFACT_RE.sub("", str(text))
+    if isinstance(text, str) and len(text) <= 300:
+        return _norm_label_cached(text)
+    return _norm_label(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _norm_label_cached(text: str) -> str:
+    # the same label texts recur in every report and in every locate loop: normalise each once
+    return _norm_label(text)
+
+
+def _norm_label(text: str) -> str:
+    s = _ARTEFACT_RE.sub("", text)
     s = unicodedata.normalize("NFKC", s)
     s = _WS_RE.sub("", s)
     return s.translate(_QUOTES)

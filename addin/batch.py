@@ -1,0 +1,337 @@
+"""Check many files: input expansion, isolated worker processes with time limits, streaming JSONL, resume."""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+LOCK_PREFIX = "~$"                 # Office owner files left next to an open workbook
+DEFAULT_TIMEOUT = 60.0
+FAULT_ENV = "GKREPORT_FAULT_INJECTION"   # test hook: lets tests make a worker crash or hang on purpose
+
+
+@dataclass
+class Inputs:
+    files: list[str]
+    locks_skipped: list[str]
+    missing: list[str]             # arguments that named nothing
+
+
+def expand_inputs(args: Iterable[str]) -> Inputs:
+    """Files, folders (recursive, workbook suffixes only) and glob patterns, each file once, in a stable order."""
+    files: list[str] = []
+    locks: list[str] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+
+    def add(p: Path, explicit: bool) -> None:
+        if p.name.startswith(LOCK_PREFIX):
+            locks.append(str(p))
+            return
+        if not explicit and p.suffix.lower() not in WORKBOOK_SUFFIXES:
+            return
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            files.append(str(p))
+
+    for arg in args:
+        p = Path(arg)
+        if p.is_dir():
+            for sub in sorted(q for q in p.rglob("*") if q.is_file()):
+                add(sub, explicit=False)
+        elif p.exists():
+            add(p, explicit=True)
+        elif glob.has_magic(arg):
+            matched = sorted(glob.glob(arg, recursive=True))
+            hits = [Path(m) for m in matched if Path(m).is_file()]
+            for d in (Path(m) for m in matched if Path(m).is_dir()):
+                hits += sorted(q for q in d.rglob("*") if q.is_file())
+            for q in hits:
+                add(q, explicit=False)
+            if not hits:
+                missing.append(arg)
+        else:
+            # kept as an input: the reader turns it into a FILE-01 result, so nothing is lost silently
+            add(p, explicit=True)
+    return Inputs(files, locks, missing)
+
+
+def sha256_of(path: str) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+# -- the unit of work -------------------------------------------------------------------------------
+
+def check_one(path: str, options):
+    """check_file plus the content hash; what every worker (local or Dask) runs for one file."""
+    from addin.pipeline import check_file
+
+    _inject_fault(path)
+    result = check_file(path, options)
+    result.content_hash = sha256_of(path)
+    return result
+
+
+def _inject_fault(path: str) -> None:
+    # Only when the test hook is set: a file whose name says so crashes or hangs the worker, because no
+    # real workbook reliably does and the batch's guarantees must be tested against real process death.
+    if not os.environ.get(FAULT_ENV):
+        return
+    name = os.path.basename(path)
+    if name.startswith("__exit__"):
+        os._exit(3)
+    if name.startswith("__segv__"):
+        import ctypes
+
+        ctypes.string_at(0)
+    if name.startswith("__hang__"):
+        while True:
+            time.sleep(1)
+
+
+def lost_result(path: str, status: str, code: str, **fields):
+    """The result of a file whose worker did not answer: timed out (FILE-08) or died (FILE-09)."""
+    from addin import catalogue
+    from addin.result import FileResult
+
+    r = FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
+    r.content_hash = sha256_of(path)
+    return r
+
+
+# -- worker processes -------------------------------------------------------------------------------
+
+def _send(fh, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(struct.pack("<Q", len(data)) + data)
+    fh.flush()
+
+
+def _recv_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def _recv(fd: int):
+    (n,) = struct.unpack("<Q", _recv_exact(fd, 8))
+    return pickle.loads(_recv_exact(fd, n))
+
+
+def worker_main() -> None:
+    """Entry point of a worker process: read (index, path, options) jobs from stdin, answer on stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)       # stray prints from libraries must not corrupt the result stream
+    while True:
+        try:
+            job = _recv(0)
+        except EOFError:
+            return
+        if job is None:
+            return
+        index, path, options = job
+        _send(out, (index, check_one(path, options)))
+
+
+class _Worker:
+    def __init__(self):
+        import addin
+
+        env = dict(os.environ)
+        root = str(Path(addin.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.proc = subprocess.Popen([sys.executable, "-c", "from addin.batch import worker_main; worker_main()"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, bufsize=0, close_fds=True)
+        self.fd = self.proc.stdout.fileno()
+        self.job: tuple[int, str] | None = None
+        self.deadline = 0.0
+
+    def give(self, index: int, path: str, options, timeout: float) -> None:
+        self.job = (index, path)
+        self.deadline = time.monotonic() + timeout
+        _send(self.proc.stdin, (index, path, options))
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+        for fh in (self.proc.stdin, self.proc.stdout):
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        try:
+            _send(self.proc.stdin, None)
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            self.kill()
+        else:
+            self.proc.stdout.close()
+
+
+def run_isolated(paths: list[str], options, workers: int, timeout: float,
+                 on_result: Callable[[int, object], None]) -> None:
+    """Check paths in worker processes; every path gets exactly one on_result call, whatever happens."""
+    import selectors
+
+    from addin.result import TIMED_OUT, UNREADABLE
+
+    pending = list(enumerate(paths))[::-1]
+    pool: list[_Worker] = []
+    sel = selectors.DefaultSelector()
+
+    def start() -> _Worker:
+        w = _Worker()
+        pool.append(w)
+        sel.register(w.fd, selectors.EVENT_READ, w)
+        return w
+
+    def retire(w: _Worker) -> None:
+        sel.unregister(w.fd)
+        pool.remove(w)
+        w.kill()
+
+    def feed(w: _Worker) -> None:
+        if pending:
+            index, path = pending.pop()
+            try:
+                w.give(index, path, options, timeout)
+            except (BrokenPipeError, OSError):
+                # died before taking the job (e.g. could not start): this file is its casualty
+                retire(w)
+                on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason="校验进程无法启动"))
+                if pending or any(x.job for x in pool):
+                    feed(start())
+
+    try:
+        for _ in range(max(1, min(workers, len(paths)))):
+            feed(start())
+        while any(w.job for w in pool):
+            now = time.monotonic()
+            wait = max(0.0, min(w.deadline for w in pool if w.job) - now)
+            for key, _ in sel.select(timeout=min(wait, 1.0)):
+                w = key.data
+                try:
+                    index, result = _recv(w.fd)
+                except (EOFError, OSError, pickle.UnpicklingError, struct.error):
+                    index, path = w.job
+                    code = w.proc.poll()
+                    retire(w)
+                    why = f"进程退出，代码 {code}" if code is not None and code >= 0 else f"进程被信号 {-(code or 0)} 终止"
+                    on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason=why))
+                    feed(start()) if pending else None
+                    continue
+                w.job = None
+                on_result(index, result)
+                feed(w)
+            now = time.monotonic()
+            for w in [w for w in pool if w.job and w.deadline <= now]:
+                index, path = w.job
+                retire(w)
+                on_result(index, lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}"))
+                if pending:
+                    feed(start())
+    finally:
+        for w in list(pool):
+            sel.unregister(w.fd)
+            w.close()
+        sel.close()
+
+
+def run_in_process(paths: list[str], options, timeout: float, on_result) -> None:
+    """--workers 1: no isolation from crashes, but a Python-level hang is still cut off by SIGALRM."""
+    import signal
+    import threading
+
+    from addin.result import TIMED_OUT
+
+    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+
+    class _Timeout(BaseException):
+        pass
+
+    def alarm(signum, frame):
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, alarm) if use_alarm else None
+    try:
+        for index, path in enumerate(paths):
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            try:
+                result = check_one(path, options)
+            except _Timeout:
+                result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
+            finally:
+                if use_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            on_result(index, result)
+    finally:
+        if use_alarm:
+            signal.signal(signal.SIGALRM, old)
+
+
+def run_dask(paths: list[str], options, address: str, timeout: float, on_result, chunk: int = 25) -> None:
+    """The same isolated per-file work on a Dask cluster: each task checks a chunk in its own worker process."""
+    from distributed import Client, as_completed
+
+    from addin.result import UNREADABLE
+
+    chunks = [list(range(i, min(i + chunk, len(paths)))) for i in range(0, len(paths), chunk)]
+    with Client(address) as client:
+        futures = {client.submit(_dask_chunk, [paths[i] for i in idx], options, timeout, pure=False): idx
+                   for idx in chunks}
+        for future in as_completed(futures):
+            idx = futures[future]
+            try:
+                results = future.result()
+            except Exception as exc:  # e.g. KilledWorker: the whole chunk's worker died every time it was tried
+                reason = f"Dask 任务失败：{exc.__class__.__name__}"
+                results = [lost_result(paths[i], UNREADABLE, "FILE-09", reason=reason) for i in idx]
+            for i, r in zip(idx, results):
+                on_result(i, r)
+
+
+def _dask_chunk(paths: list[str], options, timeout: float) -> list:
+    out: list = [None] * len(paths)
+
+    def keep(i, r):
+        out[i] = r
+
+    run_isolated(paths, options, 1, timeout, keep)
+    return out
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

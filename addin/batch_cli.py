@@ -1,0 +1,252 @@
+"""`gkreport check` over many files: options, resume, previous-year matching, progress, JSONL and summary outputs."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def add_arguments(p) -> None:
+    g = p.add_argument_group("批量校验")
+    g.add_argument("--workers", type=int, metavar="N", help="并行进程数（默认：全部 CPU 核心；1 表示在本进程内依次校验）")
+    g.add_argument("--summary", metavar="汇总.xlsx", help="写出汇总工作簿（汇总、问题清单、规则统计、合计）")
+    g.add_argument("--jsonl", metavar="FILE", help="每校验完一个文件即追加一行 JSON 结果")
+    g.add_argument("--resume", action="store_true", help="跳过 --jsonl 中已记录且内容未变的文件")
+    g.add_argument("--timeout", type=float, default=None, metavar="秒", help="单个文件的校验时限（默认 60 秒）")
+    g.add_argument("--previous", metavar="FILE", help="上一年度的报告，用于跨年度核对（XY-01 等）")
+    g.add_argument("--previous-dir", metavar="DIR", help="上一年度报告所在文件夹，按单位名称与本年度报告配对")
+    g.add_argument("--dask", metavar="ADDRESS", help="在已有的 Dask 集群上校验（需安装 gkreport[dask]）")
+
+
+def wanted(args) -> bool:
+    """True when the plain one-by-one check is not enough."""
+    if any(getattr(args, k, None) for k in ("workers", "summary", "jsonl", "resume", "timeout", "previous",
+                                            "previous_dir", "dask")):
+        return True
+    return any(os.path.isdir(p) or (not os.path.exists(p) and any(c in p for c in "*?[")) for p in args.paths)
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"用法错误：{message}\n")
+    return 2
+
+
+def run(args) -> int:
+    from addin import batch
+    from addin.pipeline import Options
+    from addin.reporters import console, json_report
+
+    if args.resume and not args.jsonl:
+        return _usage("--resume 需要同时指定 --jsonl。")
+    if args.previous and args.previous_dir:
+        return _usage("--previous 与 --previous-dir 只能指定一个。")
+    if args.workers is not None and args.workers < 1:
+        return _usage("--workers 至少为 1。")
+    timeout = args.timeout if args.timeout is not None else batch.DEFAULT_TIMEOUT
+    if timeout <= 0:
+        return _usage("--timeout 应大于 0。")
+    options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
+    inputs = batch.expand_inputs(args.paths)
+    for arg in inputs.missing:
+        sys.stderr.write(f"没有与“{arg}”匹配的文件。\n")
+    if not inputs.files:
+        return _usage("没有要校验的文件。")
+    files = inputs.files
+    workers = args.workers or min(batch.default_workers(), len(files))
+
+    done: dict[str, object] = {}
+    if args.resume and os.path.exists(args.jsonl):
+        done = _recorded(args.jsonl, files)
+
+    previous_of = _previous_matcher(args, options, workers, timeout, batch)
+    results: list = [None] * len(files)
+    for i, path in enumerate(files):
+        if path in done:
+            results[i] = done[path]
+    todo = [i for i in range(len(files)) if results[i] is None]
+
+    sink = _JsonlSink(args.jsonl, append=args.resume) if args.jsonl else None
+    progress = _Progress(len(files), len(files) - len(todo)) if sys.stdout.isatty() and not args.json else None
+    try:
+        def on_result(j: int, result) -> None:
+            i = todo[j]
+            if previous_of is not None:
+                result = previous_of(result)
+            result.path = files[i]
+            # only what the summary needs is kept, so memory stays flat in the number of files
+            result.origins = {}
+            result.not_evaluated = list(result.not_evaluated) if args.json else []
+            if result.status != "passed":
+                result.document = None if not (sink or args.json) else result.document
+            results[i] = result
+            if sink:
+                sink.write(result)
+            if not args.json:
+                console.write_result(result, sys.stdout, verbose=args.verbose)
+            if progress:
+                progress.advance(result)
+
+        paths = [files[i] for i in todo]
+        if progress:
+            progress.start()
+        _run(batch, paths, options, workers, timeout, args.dask, on_result)
+    finally:
+        if progress:
+            progress.stop()
+        if sink:
+            sink.close()
+    unmatched = [r for r in results if any(f.code == "XY-10" for f in r.findings)] if previous_of else []
+    if args.summary:
+        from addin.writing.summary import write_summary
+
+        write_summary(args.summary, results, locks_skipped=len(inputs.locks_skipped), unmatched=unmatched,
+                      previous_mode=previous_of is not None, options=options)
+    if args.json:
+        sys.stdout.write(json_report.run_document(results) + "\n")
+    else:
+        console.write_summary(results, sys.stdout)
+        if len(results) < 2:
+            pass
+        if inputs.locks_skipped:
+            sys.stdout.write(f"已跳过 Office 锁文件（~$ 开头）{len(inputs.locks_skipped)} 个。\n")
+        if done:
+            sys.stdout.write(f"其中 {len(done)} 个文件内容未变，沿用 {args.jsonl} 中的结果。\n")
+        if unmatched:
+            names = "、".join(f"{r.unit or '（未填写单位）'}（{r.path}）" for r in unmatched[:20])
+            more = f" 等 {len(unmatched)} 个" if len(unmatched) > 20 else ""
+            sys.stdout.write(f"未找到上一年度报告的单位：{names}{more}。\n")
+        if args.summary:
+            sys.stdout.write(f"汇总工作簿已写入：{args.summary}\n")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _run(batch, paths, options, workers, timeout, dask, on_result) -> None:
+    if not paths:
+        return
+    if dask:
+        batch.run_dask(paths, options, dask, timeout, on_result)
+    elif workers == 1:
+        batch.run_in_process(paths, options, timeout, on_result)
+    else:
+        batch.run_isolated(paths, options, workers, timeout, on_result)
+
+
+def _previous_matcher(args, options, workers, timeout, batch):
+    """A function adding XY findings to a result, or None without --previous/--previous-dir."""
+    from addin.validation import cross_year
+
+    if not (args.previous or args.previous_dir):
+        return None
+    paths = [args.previous] if args.previous else batch.expand_inputs([args.previous_dir]).files
+    prev: list = [None] * len(paths)
+
+    def keep(i, r):
+        prev[i] = r
+
+    _run(batch, paths, options, min(workers, len(paths)) or 1, timeout, args.dask, keep)
+    formats = options.formats()
+    if args.previous:
+        only = prev[0]
+        return lambda r: cross_year.apply(r, only, formats)
+    by_unit: dict[str, list] = {}
+    for r in prev:
+        if r.document is not None and r.unit:
+            by_unit.setdefault(cross_year.unit_key(r.unit), []).append(r)
+
+    def match(r):
+        candidates = by_unit.get(cross_year.unit_key(r.unit), []) if r.unit else []
+        exact = [c for c in candidates if r.report_year and c.report_year == r.report_year - 1]
+        return cross_year.apply(r, (exact or [None])[0], formats)
+
+    return match
+
+
+def _recorded(jsonl: str, files: list[str]) -> dict[str, object]:
+    """Results already in the JSONL file whose recorded content hash still matches the file."""
+    from addin import batch, jsonio
+
+    latest: dict[str, dict] = {}
+    with open(jsonl, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                item = jsonio.loads(line)
+            except ValueError:
+                continue  # the last line of an interrupted run may be cut off
+            if isinstance(item, dict) and item.get("path") and item.get("sha256"):
+                latest[item["path"]] = item
+    out = {}
+    for path in files:
+        item = latest.get(path)
+        if item and batch.sha256_of(path) == item["sha256"]:
+            out[path] = result_from_dict(item)
+    return out
+
+
+def result_from_dict(d: dict):
+    """A FileResult back from its JSON form (findings and document; not-evaluated rules are not kept)."""
+    from addin.findings import Finding
+    from addin.result import FileResult
+
+    findings = [Finding(code=f["code"], severity=f["severity"], message=f["message"], pointer=f.get("pointer"),
+                        sheet=f.get("sheet"), cell=f.get("cell"), expected=f.get("expected"), actual=f.get("actual"))
+                for f in d.get("findings", [])]
+    return FileResult(path=d["path"], status=d["status"], format_version=d.get("format_version"),
+                      report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
+                      document=d.get("document"), content_hash=d.get("sha256"))
+
+
+class _JsonlSink:
+    """One JSON line per finished file, flushed at once, so an interrupted run keeps what it did."""
+
+    def __init__(self, path: str, append: bool):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(path, "a" if append else "w", encoding="utf-8")
+        if append and self.fh.tell() > 0:
+            with open(path, "rb") as check:
+                check.seek(-1, os.SEEK_END)
+                if check.read(1) != b"\n":
+                    self.fh.write("\n")   # end the line an interrupted run left half written
+
+    def write(self, result) -> None:
+        from addin import jsonio
+
+        item = result.as_dict()
+        item["document"] = result.document
+        self.fh.write(jsonio.dumps(item) + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class _Progress:
+    """rich progress bar: files done/total, rate, failures so far (only on a terminal)."""
+
+    def __init__(self, total: int, already: int):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.failures = 0
+        self.progress = Progress(TextColumn("校验中"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[rate]} 个/秒"), TextColumn("未通过 {task.fields[failures]}"),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+        self.task = self.progress.add_task("check", total=total, completed=already, rate="-", failures=0)
+
+    def start(self) -> None:
+        import time
+
+        self.t0 = time.monotonic()
+        self.n = 0
+        self.progress.start()
+
+    def advance(self, result) -> None:
+        import time
+
+        self.n += 1
+        if not result.ok:
+            self.failures += 1
+        rate = self.n / max(time.monotonic() - self.t0, 1e-6)
+        self.progress.update(self.task, advance=1, rate=f"{rate:.1f}", failures=self.failures)
+
+    def stop(self) -> None:
+        self.progress.stop()

@@ -1,0 +1,182 @@
+"""The collector's summary workbook of a batch: per-file status, every finding, per-rule counts, totals of passed reports."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+
+from addin.catalogue import CATALOGUE
+from addin.findings import SEVERITY_ZH
+from addin.formats import FormatDef
+from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE
+
+STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
+MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
+BOLD = Font(bold=True)
+
+
+def _cell(ws, value, bold: bool = False) -> Cell:
+    """A cell whose text from a report is always text: never a formula, whatever it starts with."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        c = WriteOnlyCell(ws, value=text)
+        c.data_type = "s"   # openpyxl would store "=HYPERLINK(...)" as a formula
+    else:
+        c = WriteOnlyCell(ws, value=value)
+    if bold:
+        c.font = BOLD
+    return c
+
+
+def _row(ws, values, bold: bool = False) -> None:
+    ws.append([v if isinstance(v, Cell) else _cell(ws, v, bold) for v in values])
+
+
+def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: bool = False,
+                  formats: dict[str, FormatDef] | None = None) -> Workbook:
+    from addin.formats import available_formats
+
+    formats = formats or available_formats()
+    wb = Workbook(write_only=True)
+    _overview(wb.create_sheet("汇总"), results, previous_mode, {id(r) for r in unmatched})
+    _findings(wb.create_sheet("问题清单"), results)
+    _rule_counts(wb.create_sheet("规则统计"), results)
+    _totals(wb.create_sheet("合计"), results, formats)
+    _notes(wb.create_sheet("说明"), results, locks_skipped, unmatched)
+    return wb
+
+
+def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["I"].width = 60
+    head = ["单位", "年度", "格式版本", "状态", "错误数", "警告数", "提示数", "路径"]
+    if previous_mode:
+        head.append("上年报告")
+    _row(ws, head, bold=True)
+    for r in results:
+        c = r.counts
+        row = [r.unit or "", r.report_year, r.format_version or "", STATUS_ZH.get(r.status, r.status),
+               c["error"], c["warning"], c["info"], r.path]
+        if previous_mode:
+            row.append("未找到" if id(r) in unmatched else ("" if r.document is None else "已核对"))
+        _row(ws, row)
+
+
+def _findings(ws, results) -> None:
+    _row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明"], bold=True)
+    for r in results:
+        for f in r.findings:
+            _row(ws, [r.path, r.unit or "", f.sheet or "", f.cell or "", f.code, SEVERITY_ZH.get(f.severity, f.severity),
+                      f.message])
+
+
+def _rule_counts(ws, results) -> None:
+    reports: Counter = Counter()
+    total: Counter = Counter()
+    severity: dict[str, str] = {}
+    for r in results:
+        codes = [f.code for f in r.findings]
+        total.update(codes)
+        reports.update(set(codes))
+        for f in r.findings:
+            severity.setdefault(f.code, f.severity)
+    _row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数"], bold=True)
+    for code in sorted(total, key=lambda c: (-reports[c], c)):
+        title = CATALOGUE[code].title if code in CATALOGUE else ""
+        _row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code]])
+
+
+def _number(v):
+    return v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None
+
+
+def _totals(ws, results, formats) -> None:
+    """Tables 二/三/四 summed over the passed reports, per format version, each total saying how many it covers."""
+    from addin.validation.cross_year import flat_values
+
+    by_version: dict[str, list] = defaultdict(list)
+    for r in results:
+        if r.status == PASSED and r.format_version in formats and r.document:
+            by_version[r.format_version].append(r)
+    if not by_version:
+        _row(ws, ["没有通过校验的报告，无法合计。"])
+        return
+    for version in sorted(by_version):
+        fmt, reports = formats[version], by_version[version]
+        sums: dict[str, object] = defaultdict(int)
+        counts: Counter = Counter()
+        for r in reports:
+            for pointer, v in flat_values(fmt, r.document).items():
+                n = _number(v)
+                if n is not None:
+                    sums[pointer] += n
+                    counts[pointer] += 1
+        _row(ws, [f"{fmt.name}（{fmt.notice}，{version}版）：{len(reports)} 份通过校验的报告合计"], bold=True)
+        _row(ws, [])
+        for table in fmt.tables():
+            for block in table["blocks"]:
+                caption = "".join(c["text"] for c in block.get("caption", [])) or block["anchor"]
+                _row(ws, [f"{table['name']}　{caption}"], bold=True)
+                _row(ws, ["项目"] + ["›".join(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
+                for row in block["rows"]:
+                    cells = [_cell(ws, row["label"] or table["name"])]
+                    covered = 0
+                    for col in block["columns"]:
+                        pointer = block["pointer"].format(row=_esc(row["key"]), column=_esc(col["key"]))
+                        c = _cell(ws, sums[pointer] if counts[pointer] else None)
+                        # the total's coverage, so a reader sees at once when a report lacked this cell
+                        c.comment = Comment(f"合计 {counts[pointer]} 份报告", "gkreport")
+                        covered = max(covered, counts[pointer])
+                        cells.append(c)
+                    cells.append(_cell(ws, covered))
+                    ws.append(cells)
+                _row(ws, [])
+
+
+def _esc(token: str) -> str:
+    from addin.formats import escape
+
+    return escape(token)
+
+
+def _notes(ws, results, locks_skipped: int, unmatched) -> None:
+    n = Counter(r.status for r in results)
+    _row(ws, ["项目", "数量"], bold=True)
+    _row(ws, ["输入文件", len(results)])
+    for status, zh in STATUS_ZH.items():
+        _row(ws, [zh, n[status]])
+    _row(ws, ["已跳过的 Office 锁文件（~$ 开头）", locks_skipped])
+    if unmatched:
+        _row(ws, [])
+        _row(ws, ["未找到上一年度报告的单位", "路径"], bold=True)
+        for r in unmatched:
+            _row(ws, [r.unit or "", r.path])
+
+
+def write_summary(path, results, locks_skipped: int = 0, unmatched=(), previous_mode: bool = False, options=None) -> Path:
+    """Build and save atomically (temp file in the same folder, then rename)."""
+    formats = options.formats() if options else None
+    wb = build_summary(results, locks_skipped, unmatched, previous_mode, formats)
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
