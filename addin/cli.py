@@ -13,12 +13,44 @@ COMMANDS = ("check", "template", "submit", "verify", "addin")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with Chinese error text; exits with status 2 on usage errors like argparse itself."""
+    """argparse with Chinese headings and error text; exits with status 2 on usage errors like argparse."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
 
     def error(self, message):
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"用法错误：{message}\n")
+        self.exit(EXIT_USAGE, f"用法错误：{_zh(message)}\n")
+
+
+_ARGPARSE_ZH = (
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1 的值 \3 无效（应为 \2）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+)
+
+
+def _zh(message: str) -> str:
+    """argparse's own error messages in Chinese (the common ones; others pass through)."""
+    import re
+
+    for pattern, replacement in _ARGPARSE_ZH:
+        if re.fullmatch(pattern, message):
+            text = re.sub(pattern, replacement, message)
+            return text.replace("（应为 int）", "（应为整数）").replace("（应为 float）", "（应为数字）")
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:

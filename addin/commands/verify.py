@@ -1,7 +1,6 @@
 """`gkreport verify`: check that a submission file's data still matches the digest recorded in it."""
 from __future__ import annotations
 
-import sys
 
 
 def add_parser(sub) -> None:

@@ -1,8 +1,6 @@
 """The collector's summary workbook of a batch: per-file status, every finding, per-rule counts, totals of passed reports."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +15,7 @@ from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
 from addin.formats import FormatDef
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE
+from addin.writing.atomic import atomic_write
 
 STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
@@ -166,17 +165,6 @@ def write_summary(path, results, locks_skipped: int = 0, unmatched=(), previous_
     formats = options.formats() if options else None
     wb = build_summary(results, locks_skipped, unmatched, previous_mode, formats)
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, wb.save, suffix=".xlsx")
+

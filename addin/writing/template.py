@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 import math
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,9 +17,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from addin.formats import FormatDef, FormatError, available_formats, escape, format_for_year
+from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
 from addin.reading.model import a1
+from addin.writing.atomic import atomic_write
 
 PROP_FORMAT_VERSION = "gkreport.format_version"
 PROP_REPORT_YEAR = "gkreport.report_year"
@@ -469,19 +469,5 @@ def write_template(path: str | os.PathLike, year: int, format_version: str | Non
     """Resolve the format for `year`, build the workbook and save it atomically at `path`."""
     fmt = resolve_format(year, format_version)
     wb = build_workbook(fmt, year, unit)
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    # Same directory so os.replace is a rename on one file system; a reader never sees half a file.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        save_workbook(wb, tmp)
-        # mkstemp creates 0600; give the file the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: save_workbook(wb, tmp))
+
