@@ -65,6 +65,8 @@ def test_money_never_goes_through_binary_floats():
     ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", True, False),
     ("（二）部分公开", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", False, False),
     ("[bookmark: _GoBack]规章", "规章", True, False),
+    ("1、属于国家秘密", "1.属于国家秘密", True, False),
+    ("2．其他法律行政法规禁止公开", "2.其他法律行政法规禁止公开", True, False),
 ])
 def test_label_matching(cell, label, ok, noted):
     assert label_matches(norm_label(cell), norm_label(label)) == (ok, noted)

@@ -157,8 +157,15 @@ def _title(index: LabelIndex) -> tuple[int | None, str | None]:
     return None, None
 
 
+_TOP_HEADING_RE = re.compile(r"^[一二三四五六七八九十]+[、.]")
+TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
+
+
 def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
+    """Each narrative section's text: every text cell below its heading, up to the next top-level heading."""
     texts = {}
+    stops = {norm_label(b["anchor"]) for t in fmt.tables() for b in t["blocks"]}
+    table_labels = {norm_label(t) for t in fmt.labels}
     for section in fmt.layout["cover"]["sections"]:
         value = None
         for heading in [section["heading"], *section["variants"]]:
@@ -166,12 +173,40 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             if hits:
                 s, r, c, _ = hits[0]
                 sheet = index.sheets[s]
-                raw = sheet.value(r + 1, c)
-                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r + 1, c), raw)
-                value = str(raw) if raw not in (None, "") else None
+                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r + 1, c), sheet.value(r + 1, c))
+                value = _section_text(sheet, r + 1, stops)
                 break
+        else:
+            # a heading in other words ("一、《条例》第三十二条规定的6个方面内容"): found by its number;
+            # its own words are part of what the text rules read
+            hit = _numbered_heading(index, section["heading"], table_labels)
+            if hit:
+                s, r, c = hit
+                sheet = index.sheets[s]
+                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r, c), sheet.value(r, c))
+                below = _section_text(sheet, r + 1, stops)
+                value = str(sheet.value(r, c)).strip() + ("\n" + below if below else "")
         texts[section["key"]] = value
     return texts
+
+
+def _numbered_heading(index: LabelIndex, heading: str, table_labels: set[str]):
+    number = norm_label(heading).split("、")[0] + "、"
+    found = [(s, r, c) for key, cells in index.by_label.items()
+             if key.startswith(number) and key not in table_labels for s, r, c in cells]
+    return min(found) if found else None
+
+
+def _section_text(sheet: SheetData, first_row: int, stops: set[str]) -> str | None:
+    parts = []
+    for r in range(first_row, min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
+        cells = [v for c in range(sheet.col_offset, sheet.n_cols) if isinstance(v := sheet.value(r, c), str) and v.strip()]
+        # the cell directly below the heading is the section's own text, whatever it starts with
+        if cells and r > first_row and (_TOP_HEADING_RE.match(norm_label(cells[0])) or
+                                        any(norm_label(v) in stops for v in cells)):
+            break
+        parts.extend(cells)
+    return "\n".join(parts) if parts else None
 
 
 # -- tables ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ WHITESPACE = " \t\r\n\u00a0\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u200
 _WS_RE = re.compile(f"[{re.escape(WHITESPACE)}\\s]+")
 _QUOTES = str.maketrans({c: '"' for c in "“”\"「」‘’'『』"})
 _ARTEFACT_RE = re.compile(r"\[bookmark:[^\]]*\]")
+_ITEM_NUMBER_RE = re.compile(r"^(\d{1,2})[、.．](?=\D)")
 _LAST_PAREN_RE = re.compile(r"^(.+)\([^()]*\)$")
 
 PLACEHOLDERS = {"-", "—", "–", "/", "／", "无", "空", "不适用", "n/a", "na", "×", "——", "--", "-—", "—-", "－", "―", "\\", "null", "none"}
@@ -45,6 +46,8 @@ def _norm_label(text: str) -> str:
     s = _ARTEFACT_RE.sub("", text)
     s = unicodedata.normalize("NFKC", s)
     s = _WS_RE.sub("", s)
+    # "1、属于国家秘密" and "1．属于国家秘密" are the template's "1.属于国家秘密"
+    s = _ITEM_NUMBER_RE.sub(r"\1.", s)
     return s.translate(_QUOTES)
 
 
@@ -124,7 +127,8 @@ def parse_value(raw: Any, kind: str, unit: str | None = None) -> Parsed:
         return Parsed("TEXT", str(raw))
     if isinstance(raw, (int, float, Decimal)):
         if isinstance(raw, float):
-            value = int(raw) if raw.is_integer() and abs(raw) < 2**53 else Decimal(repr(raw))
+            # 15 significant digits, as Excel shows the number: a formula's 0.1+0.2 is 0.3, not 0.30000000000000004
+            value = int(raw) if raw.is_integer() and abs(raw) < 2**53 else _typed(Decimal(f"{raw:.15g}"))
         else:
             value = _typed(raw) if isinstance(raw, Decimal) else raw
         return Parsed("NUM", value, _money_checks(kind, unit, value, None))

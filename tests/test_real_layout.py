@@ -1,0 +1,99 @@
+"""A report laid out the way clerks paste a Word report into Excel: one sheet, paragraphs and tables, no merges."""
+from __future__ import annotations
+
+import json
+
+from openpyxl import Workbook
+
+from addin.formats import available_formats
+from addin.pipeline import check_file
+from addin.reading.model import parse_a1
+from addin.writing.template import plan
+from tests.helpers import CASES
+
+SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
+SEED_TEXT = (CASES.parent.parent / "examples" / "seed-2020.txt")
+
+
+def seed_lines() -> list[str]:
+    return SEED_TEXT.read_text(encoding="utf-8").split("\n")
+
+
+def _table_rows(fmt, table_id: str) -> tuple[dict, int]:
+    """The table's cells from the standard layout as {(row, col): value}, rows counted from 0, no merges."""
+    p = plan(fmt, SEED["year"])
+    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
+    cells = {}
+    for lab in p.labels:
+        if lab.sheet == sheet and lab.role != "heading":
+            # the seed prints its table-二 captions with the 条例's name in front
+            prefix = "《中华人民共和国政府信息公开条例》" if lab.role == "caption" else ""
+            cells[(lab.row - 1, lab.col - 1)] = prefix + lab.text
+    for key, ic in p.inputs.items():
+        if ic.sheet == sheet and ic.kind == "data":
+            cells[(ic.row - 1, ic.col - 1)] = SEED["values"][key]
+    top = min(r for r, _ in cells)
+    return {(r - top, c): v for (r, c), v in cells.items()}, max(r for r, _ in cells) - top + 1
+
+
+def build_pasted_report(path):
+    """Title and paragraphs in column A; each table pasted below its section heading (seed order)."""
+    fmt = available_formats()["2019"]
+    lines = seed_lines()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    row = 1
+    where = {}
+
+    def put_line(text):
+        nonlocal row
+        ws.cell(row, 1, text).data_type = "s"
+        row += 1
+
+    def put_table(table_id):
+        nonlocal row
+        cells, height = _table_rows(fmt, table_id)
+        for (r, c), v in cells.items():
+            cell = ws.cell(row + r, c + 1, v)
+            cell.data_type = "s"
+            where[(table_id, r, c)] = cell.coordinate
+        row += height + 1
+
+    for i in range(0, 12):      # title … section 二 and its paragraph
+        put_line(lines[i])
+    put_table("T2")
+    put_line(lines[86])         # "3、 收到和处理政府信息公开申请情况" (numbered the seed's way)
+    put_line(lines[87])
+    put_table("T3")
+    put_line(lines[372])        # 四、…
+    put_line(lines[373])
+    put_table("T4")
+    for i in range(418, 425):   # 五、六 and the signature
+        put_line(lines[i])
+    wb.save(path)
+    return path
+
+
+def test_pasted_seed_report_gives_the_walkthrough_findings(tmp_path):
+    result = check_file(build_pasted_report(tmp_path / "pasted.xlsx"))
+    # identified from the title line alone (no 单位名称/报告年度 fields)
+    assert (result.unit, result.report_year, result.format_version) == ("鹤岗市南山区大陆街道办事处", 2020, "2019")
+    codes = [(f.code, f.severity) for f in result.findings]
+    # E1: the pre-2019 outline in section 一, found by its number although the heading is not 一、总体情况
+    assert ("STR-05", "error") in codes
+    e1 = next(f for f in result.findings if f.code == "STR-05")
+    assert (e1.sheet, e1.cell) == ("Sheet1", "A3")
+    # E2, E3, E4, E6, E7: the blank cells of table 二
+    blanks = sorted(f.pointer for f in result.findings if f.code == "VAL-01")
+    assert blanks == sorted(p for p, raw in SEED["values"].items() if not raw.strip(" \u00a0\u3000"))
+    assert len(blanks) == 5
+    # I3: the five prefixed captions are accepted, I4/I5: 163 padded values
+    assert codes.count(("STR-06", "info")) == 5
+    assert codes.count(("VAL-07", "info")) == 163
+    assert sorted(set(codes)) == sorted({("STR-05", "error"), ("VAL-01", "error"), ("STR-06", "info"), ("VAL-07", "info")})
+    # the values are where they were pasted
+    t3 = [f for f in result.findings if f.pointer == "/T3/new/C1"][0]
+    row, col = parse_a1(t3.cell)
+    assert col == 3 and row > 20
+    assert result.document["T3"]["carried_out"]["C7"] == 0 and result.document["T4"]["D15"] == 0
