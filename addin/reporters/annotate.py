@@ -11,6 +11,7 @@ from pathlib import Path
 
 from addin.catalogue import legend_rows
 from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.reporters import markstate
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
 
 # The one place for presentation constants; the xlwings add-in uses the same ones.
@@ -19,7 +20,7 @@ HEADER_FILL = "D9D9D9"
 LINK_COLOUR = "0563C1"
 NOTE_AUTHOR = "gkreport"
 RESULTS_SHEET = "校验结果"
-STATE_SHEET = "_gkreport"          # very hidden: what gkreport changed, so a re-run can undo it
+STATE_SHEET = markstate.SHEET      # very hidden: what gkreport changed, so a re-run can undo it
 COPY_TAG = "校验"                   # <name>.校验.xlsx
 RESULTS_TAG = "校验结果"             # <name>.校验结果.xlsx (results only, when a copy would lose content)
 VERDICT = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取"}
@@ -367,8 +368,29 @@ def _anchor_cell(ws, ref: str):
     return cell
 
 
-def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[list]:
-    """Fill and annotate the marked cells; returns state rows recording what each cell had before."""
+def _fill_rgb(fill) -> str | None:
+    """The fill as the state records it for tools that only know colours: "#RRGGBB", "" or None."""
+    if fill is None or fill.fill_type is None:
+        return ""
+    colour = fill.fgColor
+    if fill.fill_type == "solid" and colour is not None and colour.type == "rgb" and isinstance(colour.rgb, str):
+        return "#" + colour.rgb[-6:].upper()
+    return None
+
+
+def _restore_fill(cell, record: markstate.CellRecord) -> None:
+    from openpyxl.styles import PatternFill
+
+    if record.fill_xml:
+        cell.fill = _fill_from_xml(record.fill_xml)
+    elif record.fill and record.fill.startswith("#"):
+        cell.fill = PatternFill("solid", fgColor=record.fill[1:])
+    else:   # no fill before, or a fill the marking tool could not read
+        cell.fill = PatternFill(fill_type=None)
+
+
+def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[markstate.CellRecord]:
+    """Fill and annotate the marked cells; returns records of what each cell had before."""
     from openpyxl.styles import PatternFill
 
     merged: dict[tuple[str, str], list[Mark]] = {}
@@ -389,53 +411,59 @@ def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[list]:
         worst = min((m.severity for m in items), key=SEVERITY_RANK.__getitem__)
         note = "\n".join(m.note for m in items)
         old = cell.comment
-        state.append(["cell", key[0], key[1], _fill_xml(cell.fill), old.text if old else None,
-                      old.author if old else None, old.width if old else None, old.height if old else None])
+        if old is None:
+            record = markstate.CellRecord(key[0], key[1], _fill_rgb(cell.fill), markstate.NOTE_OURS,
+                                          _fill_xml(cell.fill))
+        else:
+            record = markstate.CellRecord(key[0], key[1], _fill_rgb(cell.fill), markstate.NOTE_USER,
+                                          _fill_xml(cell.fill), old.text, old.author,
+                                          (int(old.width), int(old.height)))
+        state.append(record)
         # A user's own note stays on top; ours follows, and a re-run restores the user's alone.
         cell.comment = _comment(note if old is None else f"{old.text}\n\n{note}")
         cell.fill = PatternFill("solid", fgColor=SEVERITY_FILL[worst])
     return state
 
 
-_STATE_HEADER = ["kind", "sheet", "cell", "fill", "note", "note_author", "note_width", "note_height"]
-
-
-def _write_state(wb, results_title: str, state: list[list]) -> None:
-    from addin._version import __version__
-
+def _write_state(wb, results_title: str, cells: list[markstate.CellRecord]) -> None:
     ws = wb.create_sheet(STATE_SHEET)
     ws.sheet_state = "veryHidden"
-    for r, row in enumerate([_STATE_HEADER, ["results", results_title], ["version", __version__], *state], start=1):
+    for r, row in enumerate(markstate.encode(markstate.State(results_title, cells)), start=1):
         for c, value in enumerate(row, start=1):
-            if value is not None:
+            if value:
                 _text_cell(ws, r, c, value)
 
 
+def _restore_note(cell, record: markstate.CellRecord) -> None:
+    from openpyxl.comments import Comment
+
+    if record.note == markstate.NOTE_OURS:
+        cell.comment = None
+    elif record.note == markstate.NOTE_USER:
+        width, height = record.note_size or (144, 79)
+        cell.comment = Comment(record.user_note or "", record.note_author or "", height=height, width=width)
+
+
 def clear_marks(wb) -> int:
-    """Undo an earlier gkreport run on this workbook: restore fills and users' notes, remove our
-    notes, the results sheet and the state sheet. Returns the number of cells restored."""
+    """Undo an earlier gkreport run on this workbook (this command or the Excel add-in): restore
+    fills and users' notes, remove our notes, the results sheet and the state sheet. Returns the
+    number of cells restored."""
     restored = 0
     if STATE_SHEET in wb.sheetnames:
         st = wb[STATE_SHEET]
-        for row in st.iter_rows(min_row=2, values_only=True):
-            kind = row[0] if row else None
-            if kind == "results" and row[1] in wb.sheetnames:
-                wb.remove(wb[row[1]])
-            elif kind == "cell" and row[1] in wb.sheetnames:
-                _, sheet, ref, fill, note, author, width, height = (list(row) + [None] * 8)[:8]
-                try:
-                    cell = _anchor_cell(wb[sheet], ref)
-                    cell.fill = _fill_from_xml(fill)
-                except Exception:  # a damaged state row must not stop the new annotation
-                    continue
-                if note is not None:
-                    from openpyxl.comments import Comment
-
-                    cell.comment = Comment(str(note), author or "", height=int(float(height or 79)),
-                                           width=int(float(width or 144)))
-                else:
-                    cell.comment = None
-                restored += 1
+        state = markstate.decode(st.iter_rows(values_only=True)) or markstate.State()
+        if state.results in wb.sheetnames:
+            wb.remove(wb[state.results])
+        for record in state.cells:
+            if record.sheet not in wb.sheetnames:
+                continue
+            try:
+                cell = _anchor_cell(wb[record.sheet], record.cell)
+                _restore_fill(cell, record)
+            except Exception:  # a damaged state row must not stop the new annotation
+                continue
+            _restore_note(cell, record)
+            restored += 1
         wb.remove(st)
     # Notes of ours whose record was lost (state sheet deleted) still go.
     for ws in wb.worksheets:
