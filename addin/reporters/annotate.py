@@ -211,19 +211,28 @@ class Outcome:
         return f"已生成标注副本（标注 {self.marked} 个单元格）：{self.path}"
 
 
-def copy_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+def copy_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+              stem: str | None = None) -> Path:
     p = Path(input_path)
-    return Path(out_dir or p.parent) / f"{p.stem}.{COPY_TAG}.xlsx"
+    return Path(out_dir or p.parent) / f"{stem or p.stem}.{COPY_TAG}.xlsx"
 
 
-def results_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+def results_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+                 stem: str | None = None) -> Path:
     p = Path(input_path)
-    return Path(out_dir or p.parent) / f"{p.stem}.{RESULTS_TAG}.xlsx"
+    return Path(out_dir or p.parent) / f"{stem or p.stem}.{RESULTS_TAG}.xlsx"
 
 
-def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Outcome:
+def is_output(path: str | os.PathLike) -> bool:
+    """True for a file named like a marked-up copy or results workbook of ours."""
+    name = Path(path).name
+    return name.endswith((f".{COPY_TAG}.xlsx", f".{RESULTS_TAG}.xlsx"))
+
+
+def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+             stem: str | None = None) -> Outcome:
     """Write the marked-up copy of `input_path` (never modified), or the results-only workbook
-    when a copy would lose content."""
+    when a copy would lose content; `stem` replaces the input's own name in the output's name."""
     from openpyxl import load_workbook
 
     from addin.writing.atomic import atomic_write
@@ -232,7 +241,7 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         raise AnnotateError("文件无法读取，未生成标注副本。")
     input_path = Path(input_path)
     reasons = lossy_content(input_path)
-    target = results_path(input_path, out_dir) if reasons else copy_path(input_path, out_dir)
+    target = results_path(input_path, out_dir, stem) if reasons else copy_path(input_path, out_dir, stem)
     if target.resolve() == input_path.resolve():
         raise AnnotateError(f"输出文件与输入文件相同（{target}），为保护原文件未写入。请用 --out-dir 指定其他目录。")
     if reasons:
@@ -244,7 +253,7 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         wb = load_workbook(input_path, rich_text=True)
     except Exception:  # readable for the checker but not for openpyxl: still give the results
         reasons = ["无法完整复制的内容"]
-        target = results_path(input_path, out_dir)
+        target = results_path(input_path, out_dir, stem)
         wb = _results_workbook(result, input_path, target, reasons)
         atomic_write(target, wb.save, suffix=".xlsx")
         return Outcome(target, True, reasons)
@@ -473,3 +482,74 @@ def clear_marks(wb) -> int:
     if wb.worksheets:
         _select_only(wb, wb.worksheets[0])
     return restored
+
+
+# ---------------------------------------------------------------------------------------------
+# Many files
+
+
+@dataclass(frozen=True)
+class BatchCopies:
+    """Where each input's copy goes in a batch run, and the per-file step that writes it (picklable,
+    small: it is sent with every job and runs in the worker that checked the file).
+
+    With an out-dir the inputs' folders are mirrored below it, relative to their common folder, so
+    two `报告.xlsx` from different folders do not meet; inputs that would still share an output
+    name (报告.xlsx and 报告.xls in one folder) keep their extension in it."""
+
+    out_dir: str | None
+    root: str | None                       # common folder of the inputs (None: not mirrored)
+    stems: tuple[tuple[str, str], ...] = ()   # input path -> stem, only where the plain stem clashes
+
+    @classmethod
+    def plan(cls, files: list[str], out_dir: str | None) -> "BatchCopies":
+        root = None
+        if out_dir and files:
+            try:
+                root = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+            except ValueError:   # inputs on different drives: one flat folder, names made unique below
+                root = None
+        plain = cls(out_dir, root)
+        taken: dict[tuple[str, str], list[str]] = {}
+        for f in files:
+            key = (os.path.normcase(os.path.abspath(plain.folder(f))), Path(f).stem.casefold())
+            taken.setdefault(key, []).append(f)
+        stems: dict[str, str] = {}
+        used: set[tuple[str, str]] = set()
+        for (folder, _), group in taken.items():
+            if len(group) < 2:
+                continue
+            for f in group:
+                stem, n = Path(f).name, 2
+                while (folder, stem.casefold()) in used:   # same names from different drives
+                    stem, n = f"{Path(f).name}（{n}）", n + 1
+                used.add((folder, stem.casefold()))
+                stems[f] = stem
+        return cls(out_dir, root, tuple(sorted(stems.items())))
+
+    def folder(self, path: str) -> str:
+        if not self.out_dir:
+            return os.path.dirname(path) or "."
+        if self.root is None:
+            return self.out_dir
+        return os.path.normpath(os.path.join(self.out_dir, os.path.relpath(os.path.dirname(os.path.abspath(path)),
+                                                                            self.root)))
+
+    def stem(self, path: str) -> str:
+        return dict(self.stems).get(path, Path(path).stem)
+
+    def __call__(self, path: str, result: FileResult) -> FileResult:
+        """Write the copy; a copy that cannot be written becomes an OUT-01 finding, never an exception."""
+        from addin import catalogue
+
+        if result.status == UNREADABLE:
+            return result   # the file's own FILE-xx finding says it all
+        try:
+            folder = self.folder(path)
+            os.makedirs(folder, exist_ok=True)
+            result.annotated = str(annotate(result, path, folder, self.stem(path)).path)
+        except Exception as exc:  # any failure of the copy must leave the check's result intact
+            reason = str(exc) if isinstance(exc, (AnnotateError, OSError)) else f"{exc.__class__.__name__}: {exc}"
+            result.findings = sorted([*result.findings, catalogue.make("OUT-01", reason=reason)],
+                                     key=Finding.sort_key)
+        return result
