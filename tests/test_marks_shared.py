@@ -117,3 +117,21 @@ def test_addin_replaces_the_annotated_copys_marks(report, tmp_path):
     assert cleared.fills == original.fills
     assert cleared.note_text == original.note_text
     assert annotate.RESULTS_SHEET not in [s["name"] for s in cleared.payload["sheets"]]
+
+
+def test_state_values_survive_a_real_save_and_load_as_text(tmp_path):
+    """Names Excel would retype (a formula, leading zeros, a number) come back as written."""
+    from openpyxl import Workbook
+
+    cells = [markstate.CellRecord("=SUM(A1)", "B7", "#FFF2CC", markstate.NOTE_OURS),
+             markstate.CellRecord("007", "C3", "", markstate.NOTE_USER, None, "1", "2", (144, 79)),
+             markstate.CellRecord("表二", "D4", None, markstate.NOTE_NONE, "<patternFill/>")]
+    state = markstate.State("校验结果（2）", cells)
+    wb = Workbook()
+    for row in markstate.encode(state):
+        wb.active.append([v or None for v in row])
+    wb.save(tmp_path / "s.xlsx")
+    rows = list(load_workbook(tmp_path / "s.xlsx").active.iter_rows(values_only=True))
+    assert all(isinstance(v, str) for row in rows for v in row if v is not None)
+    assert markstate.decode(rows) == state
+    assert markstate.decode([["gkreport-marks-v1", "sheet"]]) is None
