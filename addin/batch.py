@@ -79,13 +79,17 @@ def sha256_of(path: str) -> str | None:
 
 # -- the unit of work -------------------------------------------------------------------------------
 
-def check_one(path: str, options):
-    """check_file plus the content hash; what every worker (local or Dask) runs for one file."""
+def check_one(path: str, options, then=None):
+    """check_file plus the content hash; what every worker (local or Dask) runs for one file.
+    `then(path, result) -> result`, a picklable per-file step (the marked-up copy), runs in the
+    same process, so the file is not handled by the parent and stays under the time limit."""
     from addin.pipeline import check_file
 
     _inject_fault(path)
     result = check_file(path, options)
     result.content_hash = sha256_of(path)
+    if then is not None:
+        result = then(path, result)
     return result
 
 
@@ -151,8 +155,8 @@ def worker_main() -> None:
             return
         if job is None:
             return
-        index, path, options = job
-        _send(out, (index, check_one(path, options)))
+        index, path, options, then = job
+        _send(out, (index, check_one(path, options, then)))
 
 
 class _Worker:
@@ -169,10 +173,10 @@ class _Worker:
         self.job: tuple[int, str] | None = None
         self.deadline = 0.0
 
-    def give(self, index: int, path: str, options, timeout: float) -> None:
+    def give(self, index: int, path: str, options, timeout: float, then=None) -> None:
         self.job = (index, path)
         self.deadline = time.monotonic() + timeout
-        _send(self.proc.stdin, (index, path, options))
+        _send(self.proc.stdin, (index, path, options, then))
 
     def kill(self) -> None:
         try:
@@ -198,7 +202,7 @@ class _Worker:
 
 
 def run_isolated(paths: list[str], options, workers: int, timeout: float,
-                 on_result: Callable[[int, object], None]) -> None:
+                 on_result: Callable[[int, object], None], then=None) -> None:
     """Check paths in worker processes; every path gets exactly one on_result call, whatever happens."""
     import selectors
 
@@ -223,7 +227,7 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
         if pending:
             index, path = pending.pop()
             try:
-                w.give(index, path, options, timeout)
+                w.give(index, path, options, timeout, then)
             except (BrokenPipeError, OSError):
                 # died before taking the job (e.g. could not start): this file is its casualty
                 retire(w)
@@ -266,7 +270,7 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
         sel.close()
 
 
-def run_in_process(paths: list[str], options, timeout: float, on_result) -> None:
+def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
     """--workers 1: no isolation from crashes, but a Python-level hang is still cut off by SIGALRM."""
     import signal
     import threading
@@ -287,7 +291,7 @@ def run_in_process(paths: list[str], options, timeout: float, on_result) -> None
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
-                result = check_one(path, options)
+                result = check_one(path, options, then)
             except _Timeout:
                 result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
             finally:
@@ -299,7 +303,8 @@ def run_in_process(paths: list[str], options, timeout: float, on_result) -> None
             signal.signal(signal.SIGALRM, old)
 
 
-def run_dask(paths: list[str], options, address: str, timeout: float, on_result, chunk: int = 25) -> None:
+def run_dask(paths: list[str], options, address: str, timeout: float, on_result, chunk: int = 25,
+             then=None) -> None:
     """The same isolated per-file work on a Dask cluster: each task checks a chunk in its own worker process."""
     from distributed import Client, as_completed
 
@@ -307,7 +312,7 @@ def run_dask(paths: list[str], options, address: str, timeout: float, on_result,
 
     chunks = [list(range(i, min(i + chunk, len(paths)))) for i in range(0, len(paths), chunk)]
     with Client(address) as client:
-        futures = {client.submit(_dask_chunk, [paths[i] for i in idx], options, timeout, pure=False): idx
+        futures = {client.submit(_dask_chunk, [paths[i] for i in idx], options, timeout, then, pure=False): idx
                    for idx in chunks}
         for future in as_completed(futures):
             idx = futures[future]
@@ -320,13 +325,13 @@ def run_dask(paths: list[str], options, address: str, timeout: float, on_result,
                 on_result(i, r)
 
 
-def _dask_chunk(paths: list[str], options, timeout: float) -> list:
+def _dask_chunk(paths: list[str], options, timeout: float, then=None) -> list:
     out: list = [None] * len(paths)
 
     def keep(i, r):
         out[i] = r
 
-    run_isolated(paths, options, 1, timeout, keep)
+    run_isolated(paths, options, 1, timeout, keep, then)
     return out
 
 

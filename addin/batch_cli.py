@@ -40,6 +40,8 @@ def run(args) -> int:
         return _usage("--resume 需要同时指定 --jsonl。")
     if args.previous and args.previous_dir:
         return _usage("--previous 与 --previous-dir 只能指定一个。")
+    if args.out_dir and not args.annotate:
+        return _usage("--out-dir 只能与 --annotate 一起使用。")
     if args.workers is not None and args.workers < 1:
         return _usage("--workers 至少为 1。")
     timeout = args.timeout if args.timeout is not None else batch.DEFAULT_TIMEOUT
@@ -52,6 +54,18 @@ def run(args) -> int:
     if not inputs.files:
         return _usage("没有要校验的文件。")
     files = inputs.files
+    copies = None
+    own_outputs: list[str] = []
+    if args.annotate:
+        from addin.reporters.annotate import BatchCopies, is_output
+
+        # Copies from an earlier run found in the folder are not reports to copy again (named ones are).
+        named = {str(Path(a)) for a in args.paths}
+        own_outputs = [f for f in files if is_output(f) and f not in named]
+        files = [f for f in files if f not in own_outputs]
+        if not files:
+            return _usage("没有要校验的文件。")
+        copies = BatchCopies.plan(files, args.out_dir)
     workers = args.workers or min(batch.default_workers(), len(files))
 
     done: dict[str, object] = {}
@@ -83,13 +97,15 @@ def run(args) -> int:
                 sink.write(result)
             if not args.json:
                 console.write_result(result, sys.stdout, verbose=args.verbose)
+                if result.annotated:
+                    sys.stdout.write(f"  标注副本：{result.annotated}\n\n")
             if progress:
                 progress.advance(result)
 
         paths = [files[i] for i in todo]
         if progress:
             progress.start()
-        _run(batch, paths, options, workers, timeout, args.dask, on_result)
+        _run(batch, paths, options, workers, timeout, args.dask, on_result, copies)
     finally:
         if progress:
             progress.stop()
@@ -107,6 +123,8 @@ def run(args) -> int:
         console.write_summary(results, sys.stdout)
         if len(results) < 2:
             pass
+        if own_outputs:
+            sys.stdout.write(f"已跳过此前生成的标注副本 {len(own_outputs)} 个。\n")
         if inputs.locks_skipped:
             sys.stdout.write(f"已跳过 Office 锁文件（~$ 开头）{len(inputs.locks_skipped)} 个。\n")
         if done:
@@ -117,18 +135,20 @@ def run(args) -> int:
             sys.stdout.write(f"未找到上一年度报告的单位：{names}{more}。\n")
         if args.summary:
             sys.stdout.write(f"汇总工作簿已写入：{args.summary}\n")
-    return 0 if all(r.ok for r in results) else 1
+    # As for one file: a requested copy that could not be written is a failure.
+    no_copy = any(f.code == "OUT-01" for r in results for f in r.findings)
+    return 0 if all(r.ok for r in results) and not no_copy else 1
 
 
-def _run(batch, paths, options, workers, timeout, dask, on_result) -> None:
+def _run(batch, paths, options, workers, timeout, dask, on_result, then=None) -> None:
     if not paths:
         return
     if dask:
-        batch.run_dask(paths, options, dask, timeout, on_result)
+        batch.run_dask(paths, options, dask, timeout, on_result, then=then)
     elif workers == 1:
-        batch.run_in_process(paths, options, timeout, on_result)
+        batch.run_in_process(paths, options, timeout, on_result, then)
     else:
-        batch.run_isolated(paths, options, workers, timeout, on_result)
+        batch.run_isolated(paths, options, workers, timeout, on_result, then)
 
 
 def _previous_matcher(args, options, workers, timeout, batch):

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import xlwings as xw
 
-from addin import _bridge
 from addin.pipeline import Options, check_data
-from addin.reading.model import SheetData, WorkbookData, a1, parse_a1
+from addin.reading.model import SheetData, WorkbookData, parse_a1
+from addin.reporters import annotate, markstate
 from addin.result import FileResult
 
-STATE_SHEET = "_gkreport"         # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
-STATE_MAGIC = "gkreport-marks-v1"
+STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
+RESULTS_SHEET = annotate.RESULTS_SHEET
 MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
 # The template's input-cell fill: the standard look restored where the original fill cannot be read
 STANDARD_FILL = "#FFF2CC"
@@ -23,16 +22,6 @@ _XL_SHEET_VERY_HIDDEN = 2
 
 class NotClean(Exception):
     """The workbook still has errors, so no submission file is written."""
-
-
-@dataclass
-class Marked:
-    """One cell gkreport changed: its fill before, and whether the note on it is ours."""
-
-    sheet: str
-    cell: str
-    fill: str | None      # "#RRGGBB", None for no fill
-    note: bool
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,7 +39,7 @@ def read_book(book: "xw.Book") -> WorkbookData:
     """One value read per sheet (its used range); gkreport's own sheets are left out."""
     sheets = []
     for sheet in book.sheets:
-        if sheet.name in (STATE_SHEET, _bridge.RESULTS_SHEET):
+        if sheet.name in (STATE_SHEET, RESULTS_SHEET):
             continue
         rng = sheet.used_range
         rows = rng.options(ndim=2).value or []
@@ -80,40 +69,22 @@ def _is_remote(book) -> bool:
     return book.app.engine.name == "remote"
 
 
-def _text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return "" if v is None else str(v)
-
-
-def read_state(book) -> list[Marked]:
-    """The marks recorded by the last run; tagged cells ("s|…") so Excel never retypes them."""
+def read_state(book) -> markstate.State:
+    """The marks recorded by the last run, by this add-in or by `check --annotate`."""
     sheet = _sheet(book, STATE_SHEET)
     if sheet is None:
-        return []
-    rows = sheet.used_range.options(ndim=2).value or []
-    if not rows or _text(rows[0][0]) != STATE_MAGIC:
-        return []
-    out = []
-    for row in rows[1:]:
-        row = [_text(v) for v in row] + [""] * 4
-        if not row[0].startswith("s|"):
-            continue
-        fill = row[2][2:] if row[2].startswith("f|") else None
-        out.append(Marked(row[0][2:], row[1][2:], fill or None, row[3] == "n|1"))
-    return out
+        return markstate.State()
+    return markstate.decode(sheet.used_range.options(ndim=2).value) or markstate.State()
 
 
-def write_state(book, marks: list[Marked]) -> None:
+def write_state(book, state: markstate.State) -> None:
     sheet = _sheet(book, STATE_SHEET)
     if sheet is None:
         sheet = book.sheets.add(STATE_SHEET, after=book.sheets[len(book.sheets) - 1])
         _very_hide(book, sheet)
     else:
         sheet.clear_contents()
-    block = [[STATE_MAGIC, "sheet", "cell|fill before|our note", ""]]
-    block += [[f"s|{m.sheet}", f"c|{m.cell}", f"f|{m.fill or ''}", f"n|{int(m.note)}"] for m in marks]
-    sheet.range("A1").value = block
+    sheet.range("A1").value = markstate.encode(state)
 
 
 def _very_hide(book, sheet) -> None:
@@ -166,13 +137,14 @@ def _color_calls(book, fills: dict[tuple[str, str], str | None]) -> None:
             sheet.range((top + 1, c0 + 1), (bottom + 1, c1 + 1)).set_colors(matrix)
 
 
-def _fill_before(rng) -> str | None:
+def _fill_before(rng) -> str:
+    """The state's fill: "#RRGGBB", or "" for none."""
     try:
         color = rng.color
     except NotImplementedError:  # remote engine: fills cannot be read, use the template's look
         return STANDARD_FILL
     if color is None:
-        return None
+        return ""
     r, g, b = color
     return f"#{r:02X}{g:02X}{b:02X}"
 
@@ -181,24 +153,29 @@ def clear_marks(book) -> int:
     """Undo every fill and note gkreport added (notes the user wrote stay); returns the number of cells."""
     n = _clear(book)
     if _sheet(book, STATE_SHEET) is not None:
-        write_state(book, [])
+        write_state(book, markstate.State())
     return n
 
 
 def _clear(book) -> int:
-    marks = read_state(book)
-    _color_calls(book, {(m.sheet, m.cell): m.fill for m in marks})
+    state = read_state(book)
+    # "" is no fill; None (a fill the marking tool could not express as a colour) also goes back to none
+    _color_calls(book, {(r.sheet, r.cell): r.fill or None for r in state.cells})
     sheets = {s.name: s for s in book.sheets}
-    for m in marks:
-        sheet = sheets.get(m.sheet)
-        if m.note and sheet is not None:
-            note = sheet.range(m.cell).note
-            if note is not None:
-                note.delete()
-    results = _sheet(book, _bridge.RESULTS_SHEET)
-    if results is not None:
-        results.delete()
-    return len(marks)
+    for r in state.cells:
+        sheet = sheets.get(r.sheet)
+        if r.note == markstate.NOTE_NONE or sheet is None:
+            continue
+        rng = sheet.range(r.cell)
+        if rng.note is not None:
+            rng.note.delete()
+        if r.note == markstate.NOTE_USER:
+            rng.add_note(r.user_note or "")
+    for name in dict.fromkeys(n for n in (state.results, RESULTS_SHEET) if n):
+        results = _sheet(book, name)
+        if results is not None:
+            results.delete()
+    return len(state.cells)
 
 
 def _escape(v):
@@ -230,18 +207,19 @@ def status_line(result: FileResult, submission: Path | None) -> str:
 
 def write_results(book, result: FileResult, submission: Path | None = None) -> None:
     """The 校验结果 sheet: one value block (status, blank row, then the results rows with links)."""
-    rows, links = _bridge.results_rows(result)
+    content = annotate.results_sheet(result)
+    rows = content.rows
     width = max((len(r) for r in rows), default=1)
     block = [[status_line(result, submission)] + [""] * (width - 1), [""] * width]
     body = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
-    for link in links:
-        body[link.row][link.col] = _link_formula(link.sheet, link.cell, rows[link.row][link.col])
+    for (r, c), (sheet_name, cell) in sorted(content.links.items()):
+        body[r][c] = _link_formula(sheet_name, cell or "A1", rows[r][c])
     block += body
-    sheet = _sheet(book, _bridge.RESULTS_SHEET)
+    sheet = _sheet(book, RESULTS_SHEET)
     if sheet is None:
         # after the last sheet the clerk can see: adding after a very hidden sheet is not reliable everywhere
         after = [s for s in book.sheets if s.name != STATE_SHEET][-1]
-        sheet = book.sheets.add(_bridge.RESULTS_SHEET, after=after)
+        sheet = book.sheets.add(RESULTS_SHEET, after=after)
     else:
         sheet.clear()
     sheet.range("A1").value = block
@@ -258,16 +236,16 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
     result = check_book(book, options)
     _clear(book)
     sheets = {s.name: s for s in book.sheets}  # one lookup per sheet, not per mark
-    marks = [m for m in _bridge.cell_marks(result) if m.sheet in sheets]
-    state = []
-    for m in marks:
-        rng = sheets[m.sheet].range(m.cell)
-        fill = _fill_before(rng)
+    marks = {key: m for key, m in annotate.marks_for(result).items() if key[0] in sheets}
+    state = markstate.State(RESULTS_SHEET)
+    for (sheet, cell), m in marks.items():
+        rng = sheets[sheet].range(cell)
         ours = rng.note is None  # a note the user wrote is left as it is; the fill still shows the finding
         if ours:
             rng.add_note(m.note)
-        state.append(Marked(m.sheet, m.cell, fill, ours))
-    _color_calls(book, {(m.sheet, m.cell): m.fill for m in marks})
+        note = markstate.NOTE_OURS if ours else markstate.NOTE_NONE
+        state.cells.append(markstate.CellRecord(sheet, cell, _fill_before(rng), note))
+    _color_calls(book, {key: "#" + m.fill for key, m in marks.items()})
     write_state(book, state)
     submission = None
     if submission_dir is not None and result.format_version and not result.counts["error"]:
@@ -277,7 +255,9 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
 
 
 def _write_submission(result: FileResult, path: Path) -> Path:
-    return _bridge.write_submission(result, path)
+    from addin.writing.submission import write_submission
+
+    return Path(write_submission(result, path).path)
 
 
 def default_submission_path(book) -> Path | None:

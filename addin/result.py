@@ -21,6 +21,7 @@ class FileResult:
     document: dict | None = None
     origins: dict = field(default_factory=dict)
     content_hash: str | None = None
+    annotated: str | None = None      # the marked-up copy (or results workbook) written for this file
 
     @property
     def counts(self) -> dict[str, int]:
@@ -46,4 +47,6 @@ class FileResult:
         }
         if self.content_hash:
             out["sha256"] = self.content_hash
+        if self.annotated:
+            out["annotated"] = self.annotated
         return out

@@ -1,5 +1,5 @@
-"""Test stand-in for the xlwings Office.js client: a workbook file as the JSON payload it sends, and
-the client's side of applying the returned actions to that payload (values, sheets, notes, fills)."""
+"""Test stand-in for the xlwings Office.js client: a workbook file as the JSON payload it sends, the
+client's side of applying the returned actions (values, sheets, notes, fills), and saving the result."""
 from __future__ import annotations
 
 import copy
@@ -20,6 +20,10 @@ def _json_value(v):
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return v
+
+
+_VISIBILITY = {"visible": "Visible", "hidden": "Hidden", "veryHidden": "VeryHidden"}
+EXCEL_USER = "填报人"   # Excel signs a note with the user's name, never with gkreport's
 
 
 def _argb(cell):
@@ -51,7 +55,7 @@ class Client:
                         notes.append({"address": f"${cell.column_letter}${cell.row}"})
                         self.note_text[(ws.title, cell.coordinate)] = cell.comment.text
             sheets.append({
-                "name": ws.title, "values": values, "visibility": "Visible" if ws.sheet_state == "visible" else "Hidden",
+                "name": ws.title, "values": values, "visibility": _VISIBILITY[ws.sheet_state],
                 "pictures": [], "shapes": [], "charts": [], "tables": [], "pivot_tables": [], "notes": notes,
                 "notes_supported": True, "show_gridlines": True, "print_area": None,
                 "used_range_address": f"A1:{a1(n_rows - 1, n_cols - 1)}",
@@ -61,6 +65,51 @@ class Client:
             "book": {"name": name or str(path).rsplit("/", 1)[-1], "active_sheet_index": 0, "selection": "A1"},
             "names": [], "sheets": sheets,
         }
+
+    def save(self, original, path):
+        """What Excel saves after the actions: `original` with the payload's sheets, values and
+        visibility and the client's fills and notes, written to `path` with openpyxl."""
+        from openpyxl.comments import Comment
+        from openpyxl.styles import PatternFill
+
+        wb = load_workbook(original)
+        names = [s["name"] for s in self.payload["sheets"]]
+        for ws in list(wb.worksheets):
+            if ws.title not in names:
+                wb.remove(ws)
+        for sheet in self.payload["sheets"]:
+            ws = wb[sheet["name"]] if sheet["name"] in wb.sheetnames else wb.create_sheet(sheet["name"])
+            ws.sheet_state = {v: k for k, v in _VISIBILITY.items()}[sheet["visibility"]]
+            values = sheet["values"]
+            for row in ws.iter_rows():
+                for cell in row:
+                    r, c = cell.row - 1, cell.column - 1
+                    if cell.value is not None and not (r < len(values) and c < len(values[r])):
+                        cell.value = None
+            for r, row in enumerate(values):
+                for c, v in enumerate(row):
+                    cell = ws.cell(r + 1, c + 1)
+                    if _json_value(cell.value) != v:
+                        cell.value = None if v == "" else v
+            for row in ws.iter_rows():
+                for cell in row:
+                    key = (ws.title, cell.coordinate)
+                    if _argb(cell) != self.fills.get(key):
+                        cell.fill = PatternFill(fill_type=None)
+                    if cell.comment is not None and key not in self.note_text:
+                        cell.comment = None
+            for (name, ref), color in self.fills.items():
+                if name == ws.title and _argb(ws[ref]) != color:
+                    ws[ref].fill = PatternFill("solid", fgColor=color.lstrip("#"))
+            for (name, ref), text in self.note_text.items():
+                if name == ws.title and (ws[ref].comment is None or ws[ref].comment.text != text):
+                    ws[ref].comment = Comment(text, EXCEL_USER)
+        wb._sheets = [wb[n] for n in names]
+        wb.active = self.payload["book"]["active_sheet_index"]
+        for ws in wb.worksheets:
+            ws.sheet_view.tabSelected = ws is wb.active
+        wb.save(path)
+        return path
 
     def book(self):
         """A fresh xw.Book on the remote engine from a copy of the current payload (one request)."""

@@ -28,15 +28,16 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
-def _annotate(result, path, out_dir, out) -> bool:
+def _annotate(result, path, copies, out) -> bool:
     from addin.reporters.annotate import AnnotateError, annotate
 
     try:
-        if out_dir:
+        folder = copies.folder(path)
+        if copies.out_dir:
             import os
 
-            os.makedirs(out_dir, exist_ok=True)
-        outcome = annotate(result, path, out_dir)
+            os.makedirs(folder, exist_ok=True)
+        outcome = annotate(result, path, folder, copies.stem(path))
     except AnnotateError as exc:
         out.write(f"  {exc}\n")
         return False
@@ -61,6 +62,11 @@ def run(args) -> int:
     options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
     results = []
     annotated_ok = True
+    if args.annotate:
+        from addin.reporters.annotate import BatchCopies
+
+        # the same output names as in a batch run, so two inputs never write one copy
+        copies = BatchCopies.plan(list(args.paths), args.out_dir)
     for path in args.paths:
         result = check_file(path, options)
         results.append(result)
@@ -68,7 +74,7 @@ def run(args) -> int:
             console.write_result(result, sys.stdout, verbose=args.verbose)
         if args.annotate:
             # With --json, stdout carries only the JSON document.
-            annotated_ok &= _annotate(result, path, args.out_dir, sys.stderr if args.json else sys.stdout)
+            annotated_ok &= _annotate(result, path, copies, sys.stderr if args.json else sys.stdout)
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:

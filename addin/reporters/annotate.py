@@ -11,6 +11,7 @@ from pathlib import Path
 
 from addin.catalogue import legend_rows
 from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.reporters import markstate
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
 
 # The one place for presentation constants; the xlwings add-in uses the same ones.
@@ -19,7 +20,7 @@ HEADER_FILL = "D9D9D9"
 LINK_COLOUR = "0563C1"
 NOTE_AUTHOR = "gkreport"
 RESULTS_SHEET = "校验结果"
-STATE_SHEET = "_gkreport"          # very hidden: what gkreport changed, so a re-run can undo it
+STATE_SHEET = markstate.SHEET      # very hidden: what gkreport changed, so a re-run can undo it
 COPY_TAG = "校验"                   # <name>.校验.xlsx
 RESULTS_TAG = "校验结果"             # <name>.校验结果.xlsx (results only, when a copy would lose content)
 VERDICT = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取"}
@@ -210,19 +211,28 @@ class Outcome:
         return f"已生成标注副本（标注 {self.marked} 个单元格）：{self.path}"
 
 
-def copy_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+def copy_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+              stem: str | None = None) -> Path:
     p = Path(input_path)
-    return Path(out_dir or p.parent) / f"{p.stem}.{COPY_TAG}.xlsx"
+    return Path(out_dir or p.parent) / f"{stem or p.stem}.{COPY_TAG}.xlsx"
 
 
-def results_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+def results_path(input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+                 stem: str | None = None) -> Path:
     p = Path(input_path)
-    return Path(out_dir or p.parent) / f"{p.stem}.{RESULTS_TAG}.xlsx"
+    return Path(out_dir or p.parent) / f"{stem or p.stem}.{RESULTS_TAG}.xlsx"
 
 
-def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Outcome:
+def is_output(path: str | os.PathLike) -> bool:
+    """True for a file named like a marked-up copy or results workbook of ours."""
+    name = Path(path).name
+    return name.endswith((f".{COPY_TAG}.xlsx", f".{RESULTS_TAG}.xlsx"))
+
+
+def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+             stem: str | None = None) -> Outcome:
     """Write the marked-up copy of `input_path` (never modified), or the results-only workbook
-    when a copy would lose content."""
+    when a copy would lose content; `stem` replaces the input's own name in the output's name."""
     from openpyxl import load_workbook
 
     from addin.writing.atomic import atomic_write
@@ -231,7 +241,7 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         raise AnnotateError("文件无法读取，未生成标注副本。")
     input_path = Path(input_path)
     reasons = lossy_content(input_path)
-    target = results_path(input_path, out_dir) if reasons else copy_path(input_path, out_dir)
+    target = results_path(input_path, out_dir, stem) if reasons else copy_path(input_path, out_dir, stem)
     if target.resolve() == input_path.resolve():
         raise AnnotateError(f"输出文件与输入文件相同（{target}），为保护原文件未写入。请用 --out-dir 指定其他目录。")
     if reasons:
@@ -243,7 +253,7 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         wb = load_workbook(input_path, rich_text=True)
     except Exception:  # readable for the checker but not for openpyxl: still give the results
         reasons = ["无法完整复制的内容"]
-        target = results_path(input_path, out_dir)
+        target = results_path(input_path, out_dir, stem)
         wb = _results_workbook(result, input_path, target, reasons)
         atomic_write(target, wb.save, suffix=".xlsx")
         return Outcome(target, True, reasons)
@@ -367,8 +377,29 @@ def _anchor_cell(ws, ref: str):
     return cell
 
 
-def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[list]:
-    """Fill and annotate the marked cells; returns state rows recording what each cell had before."""
+def _fill_rgb(fill) -> str | None:
+    """The fill as the state records it for tools that only know colours: "#RRGGBB", "" or None."""
+    if fill is None or fill.fill_type is None:
+        return ""
+    colour = fill.fgColor
+    if fill.fill_type == "solid" and colour is not None and colour.type == "rgb" and isinstance(colour.rgb, str):
+        return "#" + colour.rgb[-6:].upper()
+    return None
+
+
+def _restore_fill(cell, record: markstate.CellRecord) -> None:
+    from openpyxl.styles import PatternFill
+
+    if record.fill_xml:
+        cell.fill = _fill_from_xml(record.fill_xml)
+    elif record.fill and record.fill.startswith("#"):
+        cell.fill = PatternFill("solid", fgColor=record.fill[1:])
+    else:   # no fill before, or a fill the marking tool could not read
+        cell.fill = PatternFill(fill_type=None)
+
+
+def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[markstate.CellRecord]:
+    """Fill and annotate the marked cells; returns records of what each cell had before."""
     from openpyxl.styles import PatternFill
 
     merged: dict[tuple[str, str], list[Mark]] = {}
@@ -389,53 +420,59 @@ def _apply_marks(wb, marks: dict[tuple[str, str], Mark]) -> list[list]:
         worst = min((m.severity for m in items), key=SEVERITY_RANK.__getitem__)
         note = "\n".join(m.note for m in items)
         old = cell.comment
-        state.append(["cell", key[0], key[1], _fill_xml(cell.fill), old.text if old else None,
-                      old.author if old else None, old.width if old else None, old.height if old else None])
+        if old is None:
+            record = markstate.CellRecord(key[0], key[1], _fill_rgb(cell.fill), markstate.NOTE_OURS,
+                                          _fill_xml(cell.fill))
+        else:
+            record = markstate.CellRecord(key[0], key[1], _fill_rgb(cell.fill), markstate.NOTE_USER,
+                                          _fill_xml(cell.fill), old.text, old.author,
+                                          (int(old.width), int(old.height)))
+        state.append(record)
         # A user's own note stays on top; ours follows, and a re-run restores the user's alone.
         cell.comment = _comment(note if old is None else f"{old.text}\n\n{note}")
         cell.fill = PatternFill("solid", fgColor=SEVERITY_FILL[worst])
     return state
 
 
-_STATE_HEADER = ["kind", "sheet", "cell", "fill", "note", "note_author", "note_width", "note_height"]
-
-
-def _write_state(wb, results_title: str, state: list[list]) -> None:
-    from addin._version import __version__
-
+def _write_state(wb, results_title: str, cells: list[markstate.CellRecord]) -> None:
     ws = wb.create_sheet(STATE_SHEET)
     ws.sheet_state = "veryHidden"
-    for r, row in enumerate([_STATE_HEADER, ["results", results_title], ["version", __version__], *state], start=1):
+    for r, row in enumerate(markstate.encode(markstate.State(results_title, cells)), start=1):
         for c, value in enumerate(row, start=1):
-            if value is not None:
+            if value:
                 _text_cell(ws, r, c, value)
 
 
+def _restore_note(cell, record: markstate.CellRecord) -> None:
+    from openpyxl.comments import Comment
+
+    if record.note == markstate.NOTE_OURS:
+        cell.comment = None
+    elif record.note == markstate.NOTE_USER:
+        width, height = record.note_size or (144, 79)
+        cell.comment = Comment(record.user_note or "", record.note_author or "", height=height, width=width)
+
+
 def clear_marks(wb) -> int:
-    """Undo an earlier gkreport run on this workbook: restore fills and users' notes, remove our
-    notes, the results sheet and the state sheet. Returns the number of cells restored."""
+    """Undo an earlier gkreport run on this workbook (this command or the Excel add-in): restore
+    fills and users' notes, remove our notes, the results sheet and the state sheet. Returns the
+    number of cells restored."""
     restored = 0
     if STATE_SHEET in wb.sheetnames:
         st = wb[STATE_SHEET]
-        for row in st.iter_rows(min_row=2, values_only=True):
-            kind = row[0] if row else None
-            if kind == "results" and row[1] in wb.sheetnames:
-                wb.remove(wb[row[1]])
-            elif kind == "cell" and row[1] in wb.sheetnames:
-                _, sheet, ref, fill, note, author, width, height = (list(row) + [None] * 8)[:8]
-                try:
-                    cell = _anchor_cell(wb[sheet], ref)
-                    cell.fill = _fill_from_xml(fill)
-                except Exception:  # a damaged state row must not stop the new annotation
-                    continue
-                if note is not None:
-                    from openpyxl.comments import Comment
-
-                    cell.comment = Comment(str(note), author or "", height=int(float(height or 79)),
-                                           width=int(float(width or 144)))
-                else:
-                    cell.comment = None
-                restored += 1
+        state = markstate.decode(st.iter_rows(values_only=True)) or markstate.State()
+        if state.results in wb.sheetnames:
+            wb.remove(wb[state.results])
+        for record in state.cells:
+            if record.sheet not in wb.sheetnames:
+                continue
+            try:
+                cell = _anchor_cell(wb[record.sheet], record.cell)
+                _restore_fill(cell, record)
+            except Exception:  # a damaged state row must not stop the new annotation
+                continue
+            _restore_note(cell, record)
+            restored += 1
         wb.remove(st)
     # Notes of ours whose record was lost (state sheet deleted) still go.
     for ws in wb.worksheets:
@@ -445,3 +482,74 @@ def clear_marks(wb) -> int:
     if wb.worksheets:
         _select_only(wb, wb.worksheets[0])
     return restored
+
+
+# ---------------------------------------------------------------------------------------------
+# Many files
+
+
+@dataclass(frozen=True)
+class BatchCopies:
+    """Where each input's copy goes in a batch run, and the per-file step that writes it (picklable,
+    small: it is sent with every job and runs in the worker that checked the file).
+
+    With an out-dir the inputs' folders are mirrored below it, relative to their common folder, so
+    two `报告.xlsx` from different folders do not meet; inputs that would still share an output
+    name (报告.xlsx and 报告.xls in one folder) keep their extension in it."""
+
+    out_dir: str | None
+    root: str | None                       # common folder of the inputs (None: not mirrored)
+    stems: tuple[tuple[str, str], ...] = ()   # input path -> stem, only where the plain stem clashes
+
+    @classmethod
+    def plan(cls, files: list[str], out_dir: str | None) -> "BatchCopies":
+        root = None
+        if out_dir and files:
+            try:
+                root = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+            except ValueError:   # inputs on different drives: one flat folder, names made unique below
+                root = None
+        plain = cls(out_dir, root)
+        taken: dict[tuple[str, str], list[str]] = {}
+        for f in files:
+            key = (os.path.normcase(os.path.abspath(plain.folder(f))), Path(f).stem.casefold())
+            taken.setdefault(key, []).append(f)
+        stems: dict[str, str] = {}
+        used: set[tuple[str, str]] = set()
+        for (folder, _), group in taken.items():
+            if len(group) < 2:
+                continue
+            for f in group:
+                stem, n = Path(f).name, 2
+                while (folder, stem.casefold()) in used:   # same names from different drives
+                    stem, n = f"{Path(f).name}（{n}）", n + 1
+                used.add((folder, stem.casefold()))
+                stems[f] = stem
+        return cls(out_dir, root, tuple(sorted(stems.items())))
+
+    def folder(self, path: str) -> str:
+        if not self.out_dir:
+            return os.path.dirname(path) or "."
+        if self.root is None:
+            return self.out_dir
+        return os.path.normpath(os.path.join(self.out_dir, os.path.relpath(os.path.dirname(os.path.abspath(path)),
+                                                                            self.root)))
+
+    def stem(self, path: str) -> str:
+        return dict(self.stems).get(path, Path(path).stem)
+
+    def __call__(self, path: str, result: FileResult) -> FileResult:
+        """Write the copy; a copy that cannot be written becomes an OUT-01 finding, never an exception."""
+        from addin import catalogue
+
+        if result.status == UNREADABLE:
+            return result   # the file's own FILE-xx finding says it all
+        try:
+            folder = self.folder(path)
+            os.makedirs(folder, exist_ok=True)
+            result.annotated = str(annotate(result, path, folder, self.stem(path)).path)
+        except Exception as exc:  # any failure of the copy must leave the check's result intact
+            reason = str(exc) if isinstance(exc, (AnnotateError, OSError)) else f"{exc.__class__.__name__}: {exc}"
+            result.findings = sorted([*result.findings, catalogue.make("OUT-01", reason=reason)],
+                                     key=Finding.sort_key)
+        return result
