@@ -98,6 +98,13 @@ class FormatDef:
         # most of the validation time. A referenced definition keeps its x-code, so findings do not change.
         return Draft202012Validator(_inline_refs(self.report_schema, self.report_schema.get("$defs", {})))
 
+    @cached_property
+    def schema_precheck(self):
+        """A cheap test that the report schema can only fail at blank leaves (None: always run jsonschema)."""
+        from addin.validation.schema_check import compile_precheck
+
+        return compile_precheck(self.validator.schema)
+
     def tables(self):
         return self.layout["tables"]
 
