@@ -105,6 +105,13 @@ class FormatDef:
 
         return compile_precheck(self.validator.schema)
 
+    @cached_property
+    def compiled_rules(self) -> dict:
+        """id(rule) -> the linear rule's bindings expanded once (the engine evaluates them per report)."""
+        from addin.validation.rules import compile_linear
+
+        return {id(r): compile_linear(self, r) for r in [*self.rules, *self.cross_year] if r["kind"] == "linear"}
+
     def tables(self):
         return self.layout["tables"]
 
