@@ -66,6 +66,17 @@ def run(args) -> int:
     todo = [i for i in range(len(files)) if results[i] is None]
 
     sink = _JsonlSink(args.jsonl, append=args.resume) if args.jsonl else None
+    # Memory flat in the number of files: without --json, only a small record per file stays in
+    # memory; what the summary workbook needs (findings, documents) waits in a temporary JSONL.
+    spill = None
+    if args.summary and not args.json:
+        from addin.writing.spill import SpilledResults
+
+        spill = SpilledResults(len(files))
+        for i, r in enumerate(results):
+            if r is not None:
+                spill.put(i, r)
+                results[i] = _slim(r)
     progress = _Progress(len(files), len(files) - len(todo)) if sys.stdout.isatty() and not args.json else None
     try:
         def on_result(j: int, result) -> None:
@@ -85,6 +96,10 @@ def run(args) -> int:
                 console.write_result(result, sys.stdout, verbose=args.verbose)
             if progress:
                 progress.advance(result)
+            if not args.json:
+                if spill:
+                    spill.put(i, result)
+                results[i] = _slim(result)
 
         paths = [files[i] for i in todo]
         if progress:
@@ -99,8 +114,12 @@ def run(args) -> int:
     if args.summary:
         from addin.writing.summary import write_summary
 
-        write_summary(args.summary, results, locks_skipped=len(inputs.locks_skipped), unmatched=unmatched,
-                      previous_mode=previous_of is not None, options=options)
+        try:
+            write_summary(args.summary, spill if spill is not None else results, locks_skipped=len(inputs.locks_skipped),
+                          unmatched=unmatched, previous_mode=previous_of is not None, options=options)
+        finally:
+            if spill is not None:
+                spill.close()
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
@@ -118,6 +137,15 @@ def run(args) -> int:
         if args.summary:
             sys.stdout.write(f"汇总工作簿已写入：{args.summary}\n")
     return 0 if all(r.ok for r in results) else 1
+
+
+def _slim(result):
+    """What stays in memory of a finished file without --json: identity, status, and an XY-10 finding if any."""
+    from addin.result import FileResult
+
+    keep = [f for f in result.findings if f.code == "XY-10"]
+    return FileResult(path=result.path, status=result.status, format_version=result.format_version,
+                      report_year=result.report_year, unit=result.unit, findings=keep, content_hash=result.content_hash)
 
 
 def _run(batch, paths, options, workers, timeout, dask, on_result) -> None:
