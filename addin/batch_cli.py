@@ -45,7 +45,9 @@ def run(args) -> int:
     timeout = args.timeout if args.timeout is not None else batch.DEFAULT_TIMEOUT
     if timeout <= 0:
         return _usage("--timeout 应大于 0。")
-    options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
+    # origins only serve the cross-year findings' cell addresses; otherwise the workers need not send them
+    options = Options(lenient=args.lenient, schema_dir=args.schema_dir,
+                      keep_origins=bool(args.previous or args.previous_dir))
     inputs = batch.expand_inputs(args.paths)
     for arg in inputs.missing:
         sys.stderr.write(f"没有与“{arg}”匹配的文件。\n")
