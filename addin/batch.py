@@ -89,7 +89,9 @@ def check_one(path: str, options, then=None):
     result = check_file(path, options)
     result.content_hash = sha256_of(path)
     if then is not None:
-        result = then(path, result)
+        result = then(path, result)   # the marked-up copy needs the origins
+    if not getattr(options, "keep_origins", True):
+        result.origins = {}   # three quarters of the pickled result, and the parent would drop them
     return result
 
 

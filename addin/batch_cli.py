@@ -47,7 +47,9 @@ def run(args) -> int:
     timeout = args.timeout if args.timeout is not None else batch.DEFAULT_TIMEOUT
     if timeout <= 0:
         return _usage("--timeout 应大于 0。")
-    options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
+    # origins only serve the cross-year findings' cell addresses; otherwise the workers need not send them
+    options = Options(lenient=args.lenient, schema_dir=args.schema_dir,
+                      keep_origins=bool(args.previous or args.previous_dir))
     inputs = batch.expand_inputs(args.paths)
     for arg in inputs.missing:
         sys.stderr.write(f"没有与“{arg}”匹配的文件。\n")
@@ -80,6 +82,17 @@ def run(args) -> int:
     todo = [i for i in range(len(files)) if results[i] is None]
 
     sink = _JsonlSink(args.jsonl, append=args.resume) if args.jsonl else None
+    # Memory flat in the number of files: without --json, only a small record per file stays in
+    # memory; what the summary workbook needs (findings, documents) waits in a temporary JSONL.
+    spill = None
+    if args.summary and not args.json:
+        from addin.writing.spill import SpilledResults
+
+        spill = SpilledResults(len(files))
+        for i, r in enumerate(results):
+            if r is not None:
+                spill.put(i, r)
+                results[i] = _slim(r)
     progress = _Progress(len(files), len(files) - len(todo)) if sys.stdout.isatty() and not args.json else None
     try:
         def on_result(j: int, result) -> None:
@@ -101,6 +114,10 @@ def run(args) -> int:
                     sys.stdout.write(f"  标注副本：{result.annotated}\n\n")
             if progress:
                 progress.advance(result)
+            if not args.json:
+                if spill:
+                    spill.put(i, result)
+                results[i] = _slim(result)
 
         paths = [files[i] for i in todo]
         if progress:
@@ -115,8 +132,12 @@ def run(args) -> int:
     if args.summary:
         from addin.writing.summary import write_summary
 
-        write_summary(args.summary, results, locks_skipped=len(inputs.locks_skipped), unmatched=unmatched,
-                      previous_mode=previous_of is not None, options=options)
+        try:
+            write_summary(args.summary, spill if spill is not None else results, locks_skipped=len(inputs.locks_skipped),
+                          unmatched=unmatched, previous_mode=previous_of is not None, options=options)
+        finally:
+            if spill is not None:
+                spill.close()
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
@@ -138,6 +159,17 @@ def run(args) -> int:
     # As for one file: a requested copy that could not be written is a failure.
     no_copy = any(f.code == "OUT-01" for r in results for f in r.findings)
     return 0 if all(r.ok for r in results) and not no_copy else 1
+
+
+def _slim(result):
+    """What stays in memory of a finished file without --json: identity, status, its copy, and the
+    findings the end of the run still asks about (XY-10 unmatched units, OUT-01 failed copies)."""
+    from addin.result import FileResult
+
+    keep = [f for f in result.findings if f.code in ("XY-10", "OUT-01")]
+    return FileResult(path=result.path, status=result.status, format_version=result.format_version,
+                      report_year=result.report_year, unit=result.unit, findings=keep, content_hash=result.content_hash,
+                      annotated=result.annotated)
 
 
 def _run(batch, paths, options, workers, timeout, dask, on_result, then=None) -> None:

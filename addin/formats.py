@@ -1,17 +1,20 @@
 """Official format versions, loaded from the data under schema/<version>/ and checked on load."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from addin.catalogue import CATALOGUE
 
 FORMAT_FILES = ("format.json", "layout.json", "rules.json", "report.schema.json")
+# Digest of the bundled format data as last checked against the meta-schemas (by the tests, see
+# tests/test_formats.py). While the files match it, loading them skips the meta-schema validation,
+# which was half of a cold start; any other folder (--schema-dir) is always fully checked.
+CHECKED_DIGEST_FILE = "checked.digest.json"
 
 
 class FormatError(Exception):
@@ -93,10 +96,30 @@ class FormatDef:
         return {c.pointer: c for c in self.cells}
 
     @cached_property
-    def validator(self) -> Draft202012Validator:
+    def inlined_schema(self) -> dict:
         # Local "$ref"s are inlined once: resolving a reference for each of ~200 cells per report was
         # most of the validation time. A referenced definition keeps its x-code, so findings do not change.
-        return Draft202012Validator(_inline_refs(self.report_schema, self.report_schema.get("$defs", {})))
+        return _inline_refs(self.report_schema, self.report_schema.get("$defs", {}))
+
+    @cached_property
+    def validator(self) -> "Draft202012Validator":
+        from jsonschema import Draft202012Validator   # imported on first use: slow to import
+
+        return Draft202012Validator(self.inlined_schema)
+
+    @cached_property
+    def schema_precheck(self):
+        """A cheap test that the report schema can only fail at blank leaves (None: always run jsonschema)."""
+        from addin.validation.schema_check import compile_precheck
+
+        return compile_precheck(self.inlined_schema)
+
+    @cached_property
+    def compiled_rules(self) -> dict:
+        """id(rule) -> the linear rule's bindings expanded once (the engine evaluates them per report)."""
+        from addin.validation.rules import compile_linear
+
+        return {id(r): compile_linear(self, r) for r in [*self.rules, *self.cross_year] if r["kind"] == "linear"}
 
     def tables(self):
         return self.layout["tables"]
@@ -162,13 +185,16 @@ def _build_cells(layout: dict) -> list[DataCell]:
 
 
 @lru_cache(maxsize=None)
-def _meta_validator(name: str) -> Draft202012Validator:
+def _meta_validator(name: str) -> "Draft202012Validator":
+    from jsonschema import Draft202012Validator
+
     schema = json.loads((schema_root() / "meta" / f"{name}.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def _load_checked(path: Path, meta_name: str | None):
+    """The JSON of a format file, validated against its meta-schema unless meta_name is None."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -181,21 +207,25 @@ def _load_checked(path: Path, meta_name: str | None):
     return data
 
 
-def load_format(directory: Path) -> FormatDef:
-    """Load and check one format folder; raise FormatError with the first problem found."""
+def load_format(directory: Path, checked: bool = False) -> FormatDef:
+    """Load and check one format folder; raise FormatError with the first problem found.
+    checked=True: the files are the bundled ones whose meta-schema check is on record (skip it)."""
     directory = Path(directory)
     missing = [f for f in FORMAT_FILES if not (directory / f).is_file()]
     if missing:
         raise FormatError(f"{directory}: missing {', '.join(missing)}")
-    meta = _load_checked(directory / "format.json", "format")
-    layout = _load_checked(directory / "layout.json", "layout")
-    rules_doc = _load_checked(directory / "rules.json", "rules")
+    meta = _load_checked(directory / "format.json", None if checked else "format")
+    layout = _load_checked(directory / "layout.json", None if checked else "layout")
+    rules_doc = _load_checked(directory / "rules.json", None if checked else "rules")
     rules = rules_doc["rules"]
     report_schema = _load_checked(directory / "report.schema.json", None)
-    try:
-        Draft202012Validator.check_schema(report_schema)
-    except Exception as exc:
-        raise FormatError(f"{directory / 'report.schema.json'}: {exc}") from exc
+    if not checked:
+        from jsonschema import Draft202012Validator
+
+        try:
+            Draft202012Validator.check_schema(report_schema)
+        except Exception as exc:
+            raise FormatError(f"{directory / 'report.schema.json'}: {exc}") from exc
     if meta["version"] != directory.name:
         raise FormatError(f"{directory}: format.json says version {meta['version']}")
     fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout), rules_doc.get("cross_year", []))
@@ -226,13 +256,30 @@ def _check_rules(fmt: FormatDef) -> None:
 def available_formats(root: str | None = None) -> dict[str, FormatDef]:
     """Every format folder under the schema root (any folder holding a format.json)."""
     base = Path(root) if root else schema_root()
+    checked = root is None and recorded_digest(base) == tree_digest(base)
     found = {}
     for directory in sorted(p for p in base.iterdir() if (p / "format.json").is_file()):
-        fmt = load_format(directory)
+        fmt = load_format(directory, checked=checked)
         found[fmt.version] = fmt
     if not found:
         raise FormatError(f"{base}: no format versions found")
     return found
+
+
+def tree_digest(base: Path) -> str:
+    """sha256 over every JSON file under a schema root (relative names and contents), the digest file aside."""
+    h = hashlib.sha256()
+    for p in sorted(base.rglob("*.json")):
+        if p.name != CHECKED_DIGEST_FILE:
+            h.update(p.relative_to(base).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def recorded_digest(base: Path) -> str | None:
+    try:
+        return json.loads((base / CHECKED_DIGEST_FILE).read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def format_for_year(year: int, formats: dict[str, FormatDef] | None = None) -> FormatDef | None:

@@ -17,6 +17,7 @@ from addin.validation import rules, schema_check
 class Options:
     lenient: bool = False
     schema_dir: str | None = None   # another folder of format versions (tests, future formats)
+    keep_origins: bool = True       # False: batch workers drop the cell origins the parent does not use
 
     def formats(self) -> dict[str, FormatDef]:
         return available_formats(self.schema_dir)

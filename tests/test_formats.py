@@ -118,3 +118,45 @@ def test_findings_doc_is_generated_from_the_catalogue():
     for fmt in available_formats().values():
         for rule in fmt.rules:
             assert rule["id"] in CATALOGUE and f"| {rule['id']} |" in findings_markdown()
+
+
+def test_bundled_formats_pass_the_meta_schemas_and_their_digest_is_on_record():
+    # The runtime skips the meta-schema check of the bundled files while they match the recorded
+    # digest; this test is where that check happens. After editing schema/, rerun the full check and
+    # record the new digest: `python -m tests.test_formats`.
+    from addin.formats import CHECKED_DIGEST_FILE, recorded_digest, tree_digest
+
+    base = schema_root()
+    for version in available_formats():
+        load_format(base / version, checked=False)
+    assert recorded_digest(base) == tree_digest(base), f"schema/ changed: regenerate {CHECKED_DIGEST_FILE}"
+
+
+def test_a_changed_bundled_copy_is_checked_again(tmp_path):
+    # the same files elsewhere (--schema-dir) are always validated, even with the digest file copied along
+    from addin.formats import CHECKED_DIGEST_FILE
+
+    root = tmp_path / "schema"
+    shutil.copytree(schema_root(), root)
+    assert (root / CHECKED_DIGEST_FILE).is_file()
+    layout = json.loads((root / "2021" / "layout.json").read_text(encoding="utf-8"))
+    layout["unexpected_key"] = 1
+    (root / "2021" / "layout.json").write_text(json.dumps(layout, ensure_ascii=False), encoding="utf-8")
+    available_formats.cache_clear()
+    try:
+        with pytest.raises(FormatError):
+            available_formats(str(root))
+    finally:
+        available_formats.cache_clear()
+
+
+if __name__ == "__main__":
+    from addin.formats import CHECKED_DIGEST_FILE, tree_digest
+
+    base = schema_root()
+    for version in ("2019", "2021"):
+        load_format(base / version, checked=False)   # raises on any problem: nothing is recorded then
+    note = "sha256 of the format data under schema/ that passed the meta-schema checks; regenerate with: python -m tests.test_formats"
+    (base / CHECKED_DIGEST_FILE).write_text(json.dumps({"sha256": tree_digest(base), "note": note}, indent=1) + "\n",
+                                            encoding="utf-8")
+    print(f"recorded {tree_digest(base)}")

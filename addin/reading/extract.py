@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from addin import catalogue
@@ -10,7 +11,7 @@ from addin.findings import Finding
 from addin.formats import FormatDef, escape, unescape
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
-from addin.reading.normalise import label_matches, norm_label, parse_value, show_raw
+from addin.reading.normalise import _LAST_PAREN_RE, label_matches, norm_label, parse_value, show_raw
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
@@ -246,6 +247,11 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     h_stop = h_start + len(block["header"]) + HEADER_SLACK
     scan_from = ac if has_caption else max(0, ac - table["label_width"])
     width = sheet.n_cols
+    # The header rows' normalised texts, computed once: the loops below read each cell many times.
+    grid = {r: [_text(sheet, r, c) for c in range(scan_from, width)] for r in range(h_start, h_stop)}
+
+    def text_at(r: int, c: int) -> str:
+        return grid[r][c - scan_from] if scan_from <= c < width and r in grid else _text(sheet, r, c)
 
     columns: dict[str, int] = {}
     header_end = h_start + len(block["header"]) - 1
@@ -254,13 +260,14 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     prev = scan_from - 1
     for col in block["columns"]:
         leaf = norm_label(col["path"][-1])
+        place = origin + expected[col["key"]][0]
         candidates = []
-        for c in range(prev + 1, width):
+        # only columns within COLUMN_TOLERANCE of the layout's place can be candidates
+        for c in range(max(prev + 1, place - COLUMN_TOLERANCE), min(width, place + COLUMN_TOLERANCE + 1)):
             for r in range(h_start, h_stop):
-                ok, noted = label_matches(_text(sheet, r, c), leaf)
-                distance = abs(c - origin - expected[col["key"]][0])
-                if ok and distance <= COLUMN_TOLERANCE:
-                    candidates.append((distance, c, r, noted))
+                ok, noted = label_matches(text_at(r, c), leaf)
+                if ok:
+                    candidates.append((abs(c - place), c, r, noted))
                     break
         if not candidates:
             ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
@@ -274,9 +281,10 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         columns[col["key"]] = c
         prev = c
     if columns:
+        leaves = _leaf_set(block)
         header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
-                         *(r for r in range(h_start, h_stop) for c in columns.values() if _header_leaf_at(sheet, block, r, c)))
-    header_texts = {_text(sheet, r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
+                         *(r for r in range(h_start, h_stop) for c in columns.values() if _heads(text_at(r, c)) & leaves))
+    header_texts = {text_at(r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
     for group in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]):
         if norm_label(group) not in header_texts and not any(label_matches(t, norm_label(group))[0] for t in header_texts):
             ex.findings.append(catalogue.make(code, "missing_label", severity="warning", table=table["name"], label=group,
@@ -286,11 +294,11 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
             ex.findings.append(catalogue.make(code, "note", severity="warning", table=table["name"], label=block["note"],
                                               sheet=sheet.name, cell=a1(h_start, scan_from)))
     first_data_col = min(columns.values()) if columns else scan_from + table["label_width"]
-    right_edge = max([c for r in range(h_start, header_end + 1) for c in range(scan_from, width) if _text(sheet, r, c)] or [first_data_col])
+    right_edge = max([c for r in range(h_start, header_end + 1) for c in range(scan_from, width) if text_at(r, c)] or [first_data_col])
     label_cols = range(scan_from, first_data_col)
     for r in range(h_start, header_end + 1):
         for c in range(first_data_col, right_edge + 1):
-            text = _text(sheet, r, c)
+            text = text_at(r, c)
             if "小计" in text and c not in columns.values():
                 ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=str(sheet.value(r, c)).strip(),
                                                   sheet=sheet.name, cell=a1(r, c)))
@@ -300,9 +308,20 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     return _Located(sheet, columns, rows)
 
 
-def _header_leaf_at(sheet: SheetData, block: dict, r: int, c: int) -> bool:
-    text = _text(sheet, r, c)
-    return any(label_matches(text, norm_label(col["path"][-1]))[0] for col in block["columns"])
+@lru_cache(maxsize=1 << 14)
+def _heads(text: str) -> frozenset[str]:
+    """Every label a normalised cell text matches (label_matches): itself and each head left after
+    stripping trailing parenthetical notes one at a time."""
+    out = {text}
+    head = text
+    while (m := _LAST_PAREN_RE.match(head)) is not None:
+        head = m.group(1)
+        out.add(head)
+    return frozenset(out)
+
+
+def _leaf_set(block: dict) -> frozenset[str]:
+    return frozenset(norm_label(col["path"][-1]) for col in block["columns"])
 
 
 def _row_label_texts(sheet: SheetData, r: int, label_cols) -> list[str]:
@@ -389,8 +408,12 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, lenie
     raw = sheet.value(r, c)
     ref = a1(r, c)
     ex.origins[pointer] = Origin(sheet.name, ref, raw)
+    formula = sheet.uncached_formulas.get((r, c)) if sheet.uncached_formulas else None
+    if formula is None and type(raw) is int and cell_def.type != "money":
+        # the common case: a whole number in a count column parses to itself with no notice
+        ex.values[pointer] = raw
+        return
     where = cell_def.where
-    formula = sheet.uncached_formulas.get((r, c))
     if formula is not None:
         ex.findings.append(catalogue.make("FML-01", pointer=pointer, sheet=sheet.name, cell=ref, where=where, formula="=" + formula))
         ex.values[pointer] = None
@@ -400,8 +423,8 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, lenie
         ex.findings.append(catalogue.make("FML-02", pointer=pointer, sheet=sheet.name, cell=ref, where=where, raw=parsed.value))
         ex.values[pointer] = None
         return
-    shown = show_raw(raw)
     if parsed.state in _VALUE_CODES:
+        shown = show_raw(raw)
         raw_note = f"（单元格内容为“{shown}”）" if raw not in (None, "") else ""
         ex.findings.append(catalogue.make(_VALUE_CODES[parsed.state], "lenient" if lenient else "default",
                                           severity="warning" if lenient else None, pointer=pointer, sheet=sheet.name,
@@ -409,9 +432,11 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, lenie
         ex.values[pointer] = 0 if lenient else None
     else:
         ex.values[pointer] = parsed.value
-    for n in parsed.notices:
-        ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
-                                          cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
+    if parsed.notices:
+        shown = show_raw(raw)
+        for n in parsed.notices:
+            ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
+                                              cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
 
 
 def _check_subtotals(ex: Extraction, fmt: FormatDef, lenient: bool) -> None:

@@ -1,6 +1,7 @@
 """Open a workbook file safely and return its raw cell values, or a file-level finding saying why not."""
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -44,7 +45,7 @@ class Unreadable(Exception):
 def load_workbook(path: str | Path) -> WorkbookData:
     """Read every sheet's values with calamine after checking the container; raise Unreadable."""
     path = Path(path)
-    kind, zip_parts = _check_container(path)
+    kind, zip_parts, zf = _check_container(path)
     findings = []
     names = set(zip_parts)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -52,7 +53,7 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
-    uncached, trimmed = _scan_sheets(path, zip_parts) if kind == "xlsx" else ({}, {})
+    uncached, trimmed = _scan_sheets(zf, zip_parts) if kind == "xlsx" else ({}, {})
     source = _trimmed_copy(path, trimmed) if trimmed else None
     for name, span in trimmed.items():
         findings.append(catalogue.make("FILE-10", sheet=name, rows=span[0], cols=span[1], max_rows=MAX_ROWS_READ,
@@ -61,7 +62,8 @@ def load_workbook(path: str | Path) -> WorkbookData:
         import python_calamine as pc
 
         # from_filelike detects the container from its content, not from the (maybe wrong) file name
-        with (source or path.open("rb")) as fh:
+        # zf.fp is the file's bytes in memory, already read for the container checks
+        with (source or (zf.fp if zf is not None else path.open("rb"))) as fh:
             fh.seek(0)
             book = pc.CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
@@ -101,12 +103,15 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo]]:
-    """Magic bytes, size and zip-bomb checks; returns the kind (xlsx|xls|ods) and the zip members by name."""
+def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfile.ZipFile | None]:
+    """Magic bytes, size and zip-bomb checks; returns the kind (xlsx|xls|ods), the zip members by name
+    and, for a zip, the archive over the file's bytes in memory (read and indexed once: the checks,
+    the formula scan and calamine share them)."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
+            blob = io.BytesIO(head + fh.read(MAX_FILE_BYTES)) if head.startswith(ZIP_MAGIC) and size <= MAX_FILE_BYTES else None
     except OSError as exc:
         raise Unreadable(catalogue.make("FILE-01", reason=exc.strerror or str(exc))) from exc
     suffix = path.suffix.lower()
@@ -120,15 +125,15 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo]]:
             raise Unreadable(catalogue.make("FILE-03"))
         if not any(name in directory for name in XLS_STREAMS):
             raise Unreadable(catalogue.make("FILE-02", kind="旧版 Office 文件（不是 Excel 工作簿，可能是 Word 或 PowerPoint 97-2003 文件）"))
-        return "xls", {}
+        return "xls", {}, None
     if not head.startswith(ZIP_MAGIC):
         kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES else "不是 Excel 工作簿"
         if suffix in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
             raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))
         raise Unreadable(catalogue.make("FILE-02", kind=kind))
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(blob)
+        infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise Unreadable(catalogue.make("FILE-04", reason=f"压缩包结构损坏（{_short(str(exc), 80)}）")) from exc
     members = {i.filename: i for i in infos}
@@ -144,17 +149,16 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo]]:
         if any(n.startswith("ppt/") for n in members):
             raise Unreadable(catalogue.make("FILE-02", kind="PowerPoint 演示文稿"))
         if "content.xml" in members and "mimetype" in members:
-            with zipfile.ZipFile(path) as zf:
-                mimetype = zf.read("mimetype")[:100].strip()
+            mimetype = zf.read("mimetype")[:100].strip()
             if mimetype == ODS_MIMETYPE:
-                return "ods", members
+                return "ods", members, zf
             raise Unreadable(catalogue.make("FILE-02", kind="OpenDocument 文档（不是电子表格）"))
         raise Unreadable(catalogue.make("FILE-04", reason="压缩包中没有工作簿内容（xl/workbook.xml）"))
     if "xl/workbook.bin" in members:
         raise Unreadable(catalogue.make("FILE-02", kind="Excel 二进制工作簿 .xlsb"))
     if suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
         raise Unreadable(catalogue.make("FILE-02", kind=f"{suffix or '无扩展名'} 文件"))
-    return "xlsx", members
+    return "xlsx", members, zf
 
 
 def _ole_head(path: Path) -> bytes:
@@ -187,6 +191,12 @@ _ROW_NUM_RE = re.compile(rb'\br="([0-9]+)"')
 _CELL_ELEM_RE = re.compile(rb'<c\b[^>]*?(?:/>|>.*?</c>)', re.S)
 _CELL_REF_RE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
+# A cell reference that may lie beyond the read limits: a row of 5+ digits (MAX_ROWS_READ = 20,000)
+# or a column after IV (MAX_COLS_READ = 256). A sheet without one is never cut down. (No \b before
+# r=: a literal first character lets the regex engine skip ahead; extra matches only cost the full scan.)
+_BEYOND_RE = re.compile(rb'r="(?:[A-Z]+[0-9]{5}|[A-Z]{3}|I[W-Z]|[J-Z][A-Z][0-9])')
+assert MAX_ROWS_READ < 100_000 and MAX_COLS_READ == 256   # what _BEYOND_RE assumes
+_ANY_FORMULA_RE = re.compile(rb"<f[\s>]")
 
 
 def _col_number(letters: bytes) -> int:
@@ -196,30 +206,35 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _scan_sheets(path: Path, members: dict):
+def _scan_sheets(zf: zipfile.ZipFile, members: dict):
     """Uncached formulas per sheet name, and the sheets that must be cut down: name -> (rows, cols) spanned."""
     uncached: dict[str, dict[tuple[int, int], str]] = {}
     trimmed: dict[str, tuple[int, int]] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
-            for name, part in _sheet_parts(zf).items():
-                info = members.get(part)
-                if info is None:
-                    continue
-                if info.file_size > MAX_SHEET_PART_BYTES:
-                    trimmed[name] = [0, 0]   # the span is measured while cutting it down
-                    continue
-                data = zf.read(part)
-                refs = _CELL_REF_RE.findall(data)
-                rows = max((int(r) for _, r in refs), default=0)
-                # column letters order like numbers when compared by (length, text)
-                cols = _col_number(max((c for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
-                if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
-                    trimmed[name] = [rows, cols]
-                    data = _trim_xml(iter([data]), [0, 0])
+        for name, part in _sheet_parts(zf).items():
+            info = members.get(part)
+            if info is None:
+                continue
+            if info.file_size > MAX_SHEET_PART_BYTES:
+                trimmed[name] = [0, 0]   # the span is measured while cutting it down
+                continue
+            data = zf.read(part)
+            if not _BEYOND_RE.search(data):
+                # no reference can lie beyond MAX_ROWS_READ x MAX_COLS_READ: nothing to cut
                 found = _formulas_without_result(data)
                 if found:
                     uncached[name] = found
+                continue
+            refs = _CELL_REF_RE.findall(data)
+            rows = max((int(r) for _, r in refs), default=0)
+            # column letters order like numbers when compared by (length, text)
+            cols = _col_number(max((c for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
+            if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
+                trimmed[name] = [rows, cols]
+                data = _trim_xml(iter([data]), [0, 0])
+            found = _formulas_without_result(data)
+            if found:
+                uncached[name] = found
     except Exception:  # damaged parts are reported by the calamine read that follows
         return uncached, {}
     return uncached, trimmed
@@ -306,7 +321,7 @@ def _trimmed_copy(path: Path, trimmed: dict):
 
 def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
     found: dict[tuple[int, int], str] = {}
-    if b"<f" not in data:
+    if not _ANY_FORMULA_RE.search(data):   # every match of _FORMULA_RE starts so
         return found
     for m in _CELL_RE.finditer(data):
         body = m.group(2) or b""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from addin.findings import Finding
@@ -45,6 +46,7 @@ class WorkbookData:
     properties: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1 << 16)
 def a1(row: int, col: int) -> str:
     """0-based (row, col) -> "B3"."""
     letters = ""

@@ -80,29 +80,51 @@ def expand_pointers(fmt: FormatDef, rule: dict) -> set[str]:
 
 # -- evaluation ---------------------------------------------------------------------------------
 
-def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: list, skipped: list) -> None:
+@dataclass(frozen=True)
+class _Instance:
+    """One binding of a linear rule, expanded once per format: its operands with their signs."""
+
+    binding: dict
+    mark: str
+    lhs: tuple[tuple[str, int], ...]
+    rhs: tuple[tuple[str, int], ...]
+    operands: tuple[str, ...]
+    coefficient: dict
+
+
+def compile_linear(fmt: FormatDef, rule: dict) -> list[_Instance]:
+    """Every binding of a linear rule with its pointers (what _linear used to expand on every call)."""
+    out = []
     for binding in bindings(fmt, rule.get("foreach")):
-        sides = {}
-        coefficient = {}
+        sides: dict[str, list] = {}
+        coefficient: dict[str, int] = {}
         for side, side_sign in (("lhs", 1), ("rhs", -1)):
             for sign_name, sign in (("plus", 1), ("minus", -1)):
                 for p in _terms(fmt, rule[side].get(sign_name, []), binding):
                     sides.setdefault(side, []).append((p, sign))
                     coefficient[p] = coefficient.get(p, 0) + side_sign * sign
-        mark = _pointer(rule["mark"], binding)
-        operands = [p for side in sides.values() for p, _ in side]
-        blocked = tuple(p for p in operands if not _is_number(values.get(p)))
+        operands = tuple(p for side in sides.values() for p, _ in side)
+        out.append(_Instance(binding, _pointer(rule["mark"], binding), tuple(sides.get("lhs", ())),
+                             tuple(sides.get("rhs", ())), operands, coefficient))
+    return out
+
+
+def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: list, skipped: list) -> None:
+    compiled = fmt.compiled_rules.get(id(rule))
+    for inst in compiled if compiled is not None else compile_linear(fmt, rule):
+        mark = inst.mark
+        blocked = tuple(p for p in inst.operands if not _is_number(values.get(p)))
         if blocked:
             skipped.append(NotEvaluated(rule["id"], mark, blocked))
             continue
-        lhs = sum((values[p] * s for p, s in sides.get("lhs", [])), 0)
-        rhs = sum((values[p] * s for p, s in sides.get("rhs", [])), 0)
+        lhs = sum((values[p] * s for p, s in inst.lhs), 0)
+        rhs = sum((values[p] * s for p, s in inst.rhs), 0)
         op = rule["op"]
         holds = lhs == rhs if op == "==" else lhs >= rhs if op == ">=" else lhs <= rhs
         if holds:
             continue
         actual = values[mark]
-        c = coefficient.get(mark, 0)
+        c = inst.coefficient.get(mark, 0)
         # Solve lhs - rhs (op) 0 for the marked cell: the value (or bound) it would need.
         rest = (lhs - rhs) - c * actual
         bound = -rest / c if c else None
@@ -115,7 +137,7 @@ def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: l
         else:
             mark_op = op if c > 0 else {">=": "<=", "<=": ">="}[op]
             expected = f"{'≥' if mark_op == '>=' else '≤'} {bound}"
-        violations.append(Violation(rule["id"], binding, mark, actual, expected,
+        violations.append(Violation(rule["id"], inst.binding, mark, actual, expected,
                                     {"lhs": lhs, "rhs": rhs, "bound": bound, "total": lhs}))
 
 
@@ -143,7 +165,7 @@ def _total_consequence(rule: dict, violations: list) -> None:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, NUMBER_TYPES) and not isinstance(value, bool)
+    return type(value) is int or type(value) is Decimal or (isinstance(value, NUMBER_TYPES) and not isinstance(value, bool))
 
 
 def evaluate(fmt: FormatDef, values: Mapping[str, Any]) -> tuple[list[Violation], list[NotEvaluated]]:

@@ -45,7 +45,8 @@ def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: 
 
     formats = formats or available_formats()
     wb = Workbook(write_only=True)
-    _overview(wb.create_sheet("汇总"), results, previous_mode, {id(r) for r in unmatched})
+    # by path, not identity: the results may be read back from disk (writing.spill), one object per pass
+    _overview(wb.create_sheet("汇总"), results, previous_mode, {r.path for r in unmatched})
     _findings(wb.create_sheet("问题清单"), results)
     _rule_counts(wb.create_sheet("规则统计"), results)
     _totals(wb.create_sheet("合计"), results, formats)
@@ -65,7 +66,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
         row = [r.unit or "", r.report_year, r.format_version or "", STATUS_ZH.get(r.status, r.status),
                c["error"], c["warning"], c["info"], r.path]
         if previous_mode:
-            row.append("未找到" if id(r) in unmatched else ("" if r.document is None else "已核对"))
+            row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
         _row(ws, row)
 
 
