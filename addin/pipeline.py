@@ -66,4 +66,8 @@ def check_file(path: str | Path, options: Options = Options()) -> FileResult:
     except Exception as exc:  # a reader bug must not stop a batch: report it as this file's finding
         return FileResult(path=str(path), status=UNREADABLE,
                           findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])
-    return check_data(workbook, str(path), options)
+    try:
+        return check_data(workbook, str(path), options)
+    except Exception as exc:  # an engine bug on a strange workbook is this file's finding, never a traceback
+        return FileResult(path=str(path), status=UNREADABLE,
+                          findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])

@@ -114,7 +114,7 @@ def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet
     # cells for the report's own cover when the marked-up copy is checked again.
     rows: list[list] = [
         ["gkreport 校验结果"],
-        ["单位", result.unit or "（未填写）", "年度", result.report_year or "（未填写）", "格式版本", fmt],
+        ["单位", result.unit or "（未填写）", "", "", f"报告年度：{result.report_year or '（未填写）'}　　格式版本：{fmt}"],
         ["错误", c["error"], "警告", c["warning"], "提示", c["info"]],
         ["结论", VERDICT.get(result.status, result.status)],
     ]
@@ -310,14 +310,23 @@ def write_results(ws, content: ResultsSheet, link_file: str | None = None) -> No
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
 
+    widths = content.column_widths
     for r, row in enumerate(content.rows, start=1):
+        # the summary above the findings overflows into empty neighbours; findings wrap in their column
+        wrap = r - 1 > content.header_row
+        lines = 1
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
             cell = _text_cell(ws, r, c, value)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
             if r - 1 in content.bold_rows:
                 cell.font = Font(bold=True, size=14 if r == 1 else 11)
+            if wrap and c <= len(widths):
+                lines = max(lines, math.ceil(_display_len(str(value)) / max(widths[c - 1] - 1, 1)))
+        if lines > 1:
+            # neither openpyxl nor LibreOffice sizes wrapped rows of a written file: set the height
+            ws.row_dimensions[r].height = 15 * lines + 2
     for c in range(1, len(FINDING_HEADER) + 1):
         ws.cell(content.header_row + 1, c).fill = PatternFill("solid", fgColor=HEADER_FILL)
     for r, severity in content.row_severity.items():
