@@ -53,7 +53,8 @@ def run(args) -> int:
 
     if batch_cli.wanted(args):
         return batch_cli.run(args)
-    from addin.pipeline import Options, check_file
+    from addin.batch import DEFAULT_TIMEOUT, run_in_process
+    from addin.pipeline import Options
     from addin.reporters import console, json_report
 
     if args.out_dir and not args.annotate:
@@ -67,14 +68,18 @@ def run(args) -> int:
 
         # the same output names as in a batch run, so two inputs never write one copy
         copies = BatchCopies.plan(list(args.paths), args.out_dir)
-    for path in args.paths:
-        result = check_file(path, options)
+
+    def on_result(index: int, result) -> None:
+        nonlocal annotated_ok
         results.append(result)
         if not args.json:
             console.write_result(result, sys.stdout, verbose=args.verbose)
         if args.annotate:
             # With --json, stdout carries only the JSON document.
-            annotated_ok &= _annotate(result, path, copies, sys.stderr if args.json else sys.stdout)
+            annotated_ok &= _annotate(result, args.paths[index], copies, sys.stderr if args.json else sys.stdout)
+
+    # one by one in this process, but a file that hangs the reader is still cut off after the time limit
+    run_in_process(list(args.paths), options, DEFAULT_TIMEOUT, on_result)
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
