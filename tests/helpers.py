@@ -54,6 +54,8 @@ def apply_edits(path: Path, edits: list[dict]) -> None:
                 ws.unmerge_cells(str(rng))
         elif op in ("insert_rows", "delete_rows", "insert_cols", "delete_cols"):
             _shift(ws, op, edit["at"], edit.get("amount", 1))
+        elif op == "copy_sheet":
+            wb.copy_worksheet(ws).title = edit["to"]
         elif op == "hide_sheet":
             ws.sheet_state = "hidden"
         elif op == "rename_sheet":
