@@ -23,9 +23,11 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
         self._positionals.title = "参数"
         self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
 
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -54,9 +56,7 @@ def _zh(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gkreport", description="政府信息公开工作年度报告校验工具：校验报告工作簿、生成标准模板。",
-                     add_help=False)
-    parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    parser = _Parser(prog="gkreport", description="政府信息公开工作年度报告校验工具：校验报告工作簿、生成标准模板。")
     parser.add_argument("--version", action="version", version=f"gkreport {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     for name in COMMANDS:

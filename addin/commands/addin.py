@@ -6,19 +6,15 @@ import sys
 
 def add_parser(sub) -> None:
     p = sub.add_parser("addin", help="生成或安装 Excel 加载项（功能区“政务公开年报 › 校验”按钮）",
-                       description="生成 addin.xlam（基于 xlwings 功能区加载项），或安装到本机 Excel 的启动文件夹。",
-                       add_help=False)
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+                       description="生成 addin.xlam（基于 xlwings 功能区加载项），或安装到本机 Excel 的启动文件夹。")
     actions = p.add_subparsers(dest="action", metavar="操作", required=True)
 
-    b = actions.add_parser("build", help="生成 addin.xlam", add_help=False)
-    b.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    b = actions.add_parser("build", help="生成 addin.xlam")
     b.add_argument("-o", "--output-dir", default=".", metavar="DIR", help="输出文件夹（默认当前文件夹）")
     _config_args(b)
     b.set_defaults(run=run_build)
 
-    i = actions.add_parser("install", help="安装到本机 Excel 的启动文件夹并写入 xlwings 配置", add_help=False)
-    i.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    i = actions.add_parser("install", help="安装到本机 Excel 的启动文件夹并写入 xlwings 配置")
     _config_args(i)
     i.set_defaults(run=run_install)
 

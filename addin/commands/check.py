@@ -1,13 +1,14 @@
 """`gkreport check`: validate report workbooks and print what is wrong, for people or machines."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("check", help="校验报告工作簿", description="校验一个或多个年度报告工作簿（.xlsx/.xlsm/.xls/.ods），可以是文件、文件夹或通配符。"
-                       "退出码：0 全部通过（允许有警告和提示），1 有文件未通过或无法读取，2 用法错误。", add_help=False)
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    p = sub.add_parser("check", help="校验报告工作簿",
+                       description="校验一个或多个年度报告工作簿（.xlsx/.xlsm/.xls/.ods），可以是文件、文件夹或通配符。"
+                       "退出码：0 全部通过（允许有警告和提示），1 有文件未通过或无法读取，2 用法错误。")
     p.add_argument("paths", nargs="+", metavar="PATH", help="要校验的工作簿、文件夹（含子文件夹）或通配符")
     p.add_argument("--json", action="store_true", help="以 JSON 格式输出到标准输出")
     p.add_argument("--lenient", action="store_true", help="宽松模式：空白或占位符按 0 处理，只给出警告")
@@ -15,17 +16,12 @@ def add_parser(sub) -> None:
     p.add_argument("--annotate", action="store_true",
                    help="生成标注副本“<文件名>.校验.xlsx”：问题单元格着色并加批注，首页为“校验结果”工作表；原文件不会被修改")
     p.add_argument("--out-dir", metavar="DIR", help="标注副本的存放目录（默认与原文件相同）")
-    p.add_argument("--schema-dir", metavar="DIR", help=argparse_suppress())
+    p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
     from addin import batch_cli
 
     batch_cli.add_arguments(p)
     p.set_defaults(run=run)
 
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def _annotate(result, path, copies, out) -> bool:

@@ -1,6 +1,7 @@
 """`gkreport submit`: write the clean submission workbook (and data JSON) from a report without errors."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -9,19 +10,13 @@ def add_parser(sub) -> None:
                        description="校验报告工作簿；没有错误时，按官方格式重新生成一份干净的报送文件（只含数值和正文，"
                        "不含批注、标注、公式、宏、外部链接和隐藏工作表），并在文档属性中记录数据摘要（SHA-256），"
                        "可用 gkreport verify 核对。有错误时拒绝生成（警告允许）。"
-                       "退出码：0 已生成，1 有错误或无法写入，2 用法错误。", add_help=False)
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+                       "退出码：0 已生成，1 有错误或无法写入，2 用法错误。")
     p.add_argument("path", metavar="FILE", help="已填写的报告工作簿")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="报送文件的输出路径")
     p.add_argument("--json", metavar="OUT.json", help="同时写出规范化的数据文件（JSON，键排序，UTF-8）")
-    p.add_argument("--schema-dir", metavar="DIR", help=_suppress())
+    p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
-
-def _suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def run(args) -> int:

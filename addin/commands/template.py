@@ -5,9 +5,8 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("template", help="生成某一年度的空白标准报告工作簿", description="按官方格式生成空白的年度报告工作簿（.xlsx）。",
-                       add_help=False)
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    p = sub.add_parser("template", help="生成某一年度的空白标准报告工作簿",
+                       description="按官方格式生成空白的年度报告工作簿（.xlsx）。")
     p.add_argument("--year", type=int, required=True, metavar="YYYY", help="报告年度，如 2026")
     p.add_argument("--format-version", metavar="VERSION", help="格式版本（如 2019、2021）；默认按年度自动确定")
     p.add_argument("--unit", metavar="单位名称", help="预先填入的单位名称")

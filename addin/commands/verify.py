@@ -1,22 +1,17 @@
 """`gkreport verify`: check that a submission file's data still matches the digest recorded in it."""
 from __future__ import annotations
 
+import argparse
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("verify", help="核对报送文件是否被修改",
                        description="重新读取 gkreport submit 生成的报送文件，计算数据摘要并与文件中记录的摘要比较。"
-                       "退出码：0 一致，1 已被修改、没有摘要或无法读取，2 用法错误。", add_help=False)
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+                       "退出码：0 一致，1 已被修改、没有摘要或无法读取，2 用法错误。")
     p.add_argument("path", metavar="FILE", help="报送文件（.xlsx）")
-    p.add_argument("--schema-dir", metavar="DIR", help=_suppress())
+    p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
-
-def _suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def run(args) -> int:
