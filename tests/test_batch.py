@@ -269,3 +269,30 @@ def test_dask_cluster_gives_identical_results(corpus, tmp_path):
     by_name = {Path(r.path).name: r for r in got_dask.values()}
     assert by_name["__exit__crash.xlsx"].findings[0].code == "FILE-09"
     assert by_name["__hang__slow.xlsx"].status == "timed_out"
+
+
+@pytest.mark.parametrize("thread_running", [False, True], ids=["forked", "spawned"])
+def test_isolated_workers_contain_crashes_whether_forked_or_spawned(tmp_path, monkeypatch, thread_running):
+    import threading
+
+    from addin import batch
+    from addin.pipeline import Options
+
+    write_report(tmp_path / "good.xlsx", "2021", 2022, "甲局", seed=1)
+    for name in ("__exit__x.xlsx", "__segv__x.xlsx", "__hang__x.xlsx"):
+        (tmp_path / name).write_bytes((tmp_path / "good.xlsx").read_bytes())
+    files = [str(tmp_path / n) for n in ("good.xlsx", "__exit__x.xlsx", "__segv__x.xlsx", "__hang__x.xlsx", "good.xlsx")]
+    monkeypatch.setenv(batch.FAULT_ENV, "1")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    if thread_running:   # another thread alive: forking is unsafe, workers must be spawned
+        other.start()
+    got = {}
+    try:
+        assert batch._can_fork() == (sys.platform.startswith("linux") and not thread_running)
+        batch.run_isolated(files, Options(), 2, 3.0, lambda i, r: got.setdefault(i, r))
+    finally:
+        stop.set()
+    codes = [(got[i].status, [f.code for f in got[i].findings]) for i in range(len(files))]
+    assert codes[1:4] == [("unreadable", ["FILE-09"]), ("unreadable", ["FILE-09"]), ("timed_out", ["FILE-08"])]
+    assert codes[0][0] == codes[4][0] == "passed"
