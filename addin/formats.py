@@ -38,6 +38,11 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def pointer_tokens(pointer: str) -> tuple[str, ...]:
+    """"/T3/a~1b/c" -> ("T3", "a/b", "c")."""
+    return tuple(unescape(t) for t in pointer.split("/")[1:])
+
+
 @dataclass(frozen=True)
 class DataCell:
     """One data cell of the official tables, as the layout defines it."""
@@ -96,6 +101,11 @@ class FormatDef:
         return {c.pointer: c for c in self.cells}
 
     @cached_property
+    def pointer_paths(self) -> dict[str, tuple[str, ...]]:
+        """Each data cell's pointer as its unescaped tokens, split once (every report's document needs them)."""
+        return {c.pointer: pointer_tokens(c.pointer) for c in self.cells}
+
+    @cached_property
     def inlined_schema(self) -> dict:
         # Local "$ref"s are inlined once: resolving a reference for each of ~200 cells per report was
         # most of the validation time. A referenced definition keeps its x-code, so findings do not change.
@@ -120,6 +130,13 @@ class FormatDef:
         from addin.validation.rules import compile_linear
 
         return {id(r): compile_linear(self, r) for r in [*self.rules, *self.cross_year] if r["kind"] == "linear"}
+
+    @cached_property
+    def block_plans(self) -> dict:
+        """id(block) -> what locating the block needs from the layout alone (extract works it out once)."""
+        from addin.reading.extract import plan_block
+
+        return {id(b): plan_block(b) for t in self.tables() for b in t["blocks"]}
 
     def tables(self):
         return self.layout["tables"]

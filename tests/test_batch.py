@@ -269,3 +269,37 @@ def test_dask_cluster_gives_identical_results(corpus, tmp_path):
     by_name = {Path(r.path).name: r for r in got_dask.values()}
     assert by_name["__exit__crash.xlsx"].findings[0].code == "FILE-09"
     assert by_name["__hang__slow.xlsx"].status == "timed_out"
+
+
+_START_METHOD_PROBE = """
+import json, sys, threading
+from addin import batch
+from addin.pipeline import Options
+stop = threading.Event()
+if sys.argv[1] == "thread":   # another thread alive: forking is unsafe, workers must be spawned
+    threading.Thread(target=stop.wait).start()
+got = {}
+forked = batch._can_fork()   # what run_isolated decides as it starts
+try:
+    batch.run_isolated(sys.argv[3:], Options(), 2, 3.0, lambda i, r: got.setdefault(i, r))
+finally:
+    stop.set()
+print(json.dumps({"forked": forked,
+                  "codes": [[got[i].status, [f.code for f in got[i].findings]] for i in range(len(got))]}))
+"""
+
+
+@pytest.mark.parametrize("thread_running", [False, True], ids=["forked", "spawned"])
+def test_isolated_workers_contain_crashes_whether_forked_or_spawned(tmp_path, thread_running):
+    write_report(tmp_path / "good.xlsx", "2021", 2022, "甲局", seed=1)
+    for name in ("__exit__x.xlsx", "__segv__x.xlsx", "__hang__x.xlsx"):
+        (tmp_path / name).write_bytes((tmp_path / "good.xlsx").read_bytes())
+    files = [str(tmp_path / n) for n in ("good.xlsx", "__exit__x.xlsx", "__segv__x.xlsx", "__hang__x.xlsx", "good.xlsx")]
+    # a fresh interpreter: threads other tests leave behind (Dask) would make this one spawn in both cases
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GKREPORT_FAULT_INJECTION="1")
+    p = subprocess.run([sys.executable, "-c", _START_METHOD_PROBE, "thread" if thread_running else "alone", "--", *files],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = json.loads(p.stdout)
+    assert out["forked"] == (sys.platform.startswith("linux") and not thread_running)
+    assert out["codes"][1:4] == [["unreadable", ["FILE-09"]], ["unreadable", ["FILE-09"]], ["timed_out", ["FILE-08"]]]
+    assert out["codes"][0][0] == out["codes"][4][0] == "passed"

@@ -8,7 +8,7 @@ from typing import Any
 
 from addin import catalogue
 from addin.findings import Finding
-from addin.formats import FormatDef, escape, unescape
+from addin.formats import FormatDef, escape, pointer_tokens
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import _LAST_PAREN_RE, label_matches, norm_label, parse_value, show_raw
@@ -227,7 +227,24 @@ def _pick(hits, index: LabelIndex, preferred_sheet: str):
     return sorted(hits, key=rank)
 
 
-def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, code: str) -> _Located | None:
+@dataclass(frozen=True)
+class BlockPlan:
+    """What locating a block takes from the layout alone, worked out once per format (FormatDef.block_plans)."""
+
+    places: dict[str, tuple[int, int]]   # column key -> (grid column, colspan)
+    anchor_col: int                      # grid column of the anchor label
+    leaves: tuple[str, ...]              # each column's normalised leaf label, in layout order
+    leaf_set: frozenset[str]
+
+
+def plan_block(block: dict) -> BlockPlan:
+    leaves = tuple(norm_label(col["path"][-1]) for col in block["columns"])
+    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves))
+
+
+def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, code: str,
+                 plan: BlockPlan | None = None) -> _Located | None:
+    plan = plan or plan_block(block)
     hits = index.find(block["anchor"], block.get("anchor_prefixes", ()))
     if not hits:
         return None
@@ -255,12 +272,10 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
 
     columns: dict[str, int] = {}
     header_end = h_start + len(block["header"]) - 1
-    expected = column_positions(block)
-    origin = ac - anchor_column(block)   # sheet column of the block's grid column 0
+    origin = ac - plan.anchor_col   # sheet column of the block's grid column 0
     prev = scan_from - 1
-    for col in block["columns"]:
-        leaf = norm_label(col["path"][-1])
-        place = origin + expected[col["key"]][0]
+    for col, leaf in zip(block["columns"], plan.leaves):
+        place = origin + plan.places[col["key"]][0]
         candidates = []
         # only columns within COLUMN_TOLERANCE of the layout's place can be candidates
         for c in range(max(prev + 1, place - COLUMN_TOLERANCE), min(width, place + COLUMN_TOLERANCE + 1)):
@@ -281,7 +296,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         columns[col["key"]] = c
         prev = c
     if columns:
-        leaves = _leaf_set(block)
+        leaves = plan.leaf_set
         header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
                          *(r for r in range(h_start, h_stop) for c in columns.values() if _heads(text_at(r, c)) & leaves))
     header_texts = {text_at(r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
@@ -318,10 +333,6 @@ def _heads(text: str) -> frozenset[str]:
         head = m.group(1)
         out.add(head)
     return frozenset(out)
-
-
-def _leaf_set(block: dict) -> frozenset[str]:
-    return frozenset(norm_label(col["path"][-1]) for col in block["columns"])
 
 
 def _row_label_texts(sheet: SheetData, r: int, label_cols) -> list[str]:
@@ -483,9 +494,9 @@ def _compare_subtotal(ex, sheet, r, c, parts, table_name, label, lenient) -> Non
                                           table=table_name, label=label, expected=expected, actual=parsed.value))
 
 
-def _nest(flat: dict[str, Any], skeleton: dict) -> dict:
+def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[str, ...]]) -> dict:
     for pointer, value in flat.items():
-        tokens = [unescape(t) for t in pointer.split("/")[1:]]
+        tokens = paths.get(pointer) or pointer_tokens(pointer)
         node = skeleton
         for t in tokens[:-1]:
             node = node.setdefault(t, {})
@@ -524,7 +535,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     for table in fmt.tables():
         located_any = False
         for block in table["blocks"]:
-            located = locate_block(index, table, block, ex, table["structure_code"])
+            located = locate_block(index, table, block, ex, table["structure_code"], fmt.block_plans[id(block)])
             if located is None:
                 continue
             located_any = True
@@ -550,5 +561,5 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
             if cell_def.table == table["id"]:
                 ex.values.setdefault(cell_def.pointer, None)
     _check_subtotals(ex, fmt, lenient)
-    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts})
+    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, fmt.pointer_paths)
     return ex
