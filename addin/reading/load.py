@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from addin import catalogue
+from addin.reading.html_tables import looks_like_html, read_html
 from addin.reading.model import SheetData, WorkbookData, parse_a1
 
 # Limits that keep a hostile file from exhausting the machine (documented in README).
@@ -46,6 +47,10 @@ def load_workbook(path: str | Path) -> WorkbookData:
     """Read every sheet's values with calamine after checking the container; raise Unreadable."""
     path = Path(path)
     kind, zip_parts, zf = _check_container(path)
+    if kind == "html":
+        workbook = read_html(path.read_bytes())
+        workbook.findings.append(catalogue.make("FILE-11", suffix=path.suffix or "（无扩展名）"))
+        return workbook
     findings = []
     names = set(zip_parts)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -127,6 +132,9 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfi
             raise Unreadable(catalogue.make("FILE-02", kind="旧版 Office 文件（不是 Excel 工作簿，可能是 Word 或 PowerPoint 97-2003 文件）"))
         return "xls", {}, None
     if not head.startswith(ZIP_MAGIC):
+        with path.open("rb") as fh:
+            if looks_like_html(fh.read(4096)):
+                return "html", {}, None   # a web page, or an "xls" export that is really HTML
         kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES else "不是 Excel 工作簿"
         if suffix in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
             raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))

@@ -1,0 +1,164 @@
+"""Read a report saved as a web page (or an "xls" that is really HTML) into sheet rows with merges laid out."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from addin.reading.model import SheetData, WorkbookData
+
+MAX_SPAN = 256          # a colspan/rowspan beyond this is hostile or broken; it is cut to this
+MAX_GRID_COLS = 256
+MAX_ROWS = 20_000
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "title", "section", "article"}
+_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+
+
+def looks_like_html(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")) or \
+        (text.startswith(b"<") and b"<table" in head.lower())
+
+
+def decode(data: bytes) -> str:
+    """Declared charset, then UTF-8, then GB18030 (Chinese government pages are often GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    m = _CHARSET_RE.search(data[:4096])
+    candidates = [m.group(1).decode("ascii")] if m else []
+    for enc in candidates + ["utf-8", "gb18030"]:
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
+class _Page(HTMLParser):
+    """Paragraphs become one-cell rows; each table becomes rows of its grid with spans placed (HTML rules)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list] = []
+        self.text: list[str] = []           # text of the current paragraph outside tables
+        self.tables: list[dict] = []        # stack: nested tables are read as text of their outer cell
+        self.skip = 0                       # inside <script>/<style>
+
+    # -- paragraphs ----------------------------------------------------------------------------
+    def _flush_text(self):
+        text = "".join(self.text)
+        self.text = []
+        if text.strip() and len(self.rows) < MAX_ROWS:
+            self.rows.append([text.strip("\r\n")])
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+            return
+        if tag == "table":
+            if self.tables and self.tables[-1]["cell"] is not None:
+                self.tables[-1]["depth"] += 1   # a table inside a cell: its text joins that cell
+                return
+            self._flush_text()
+            self.tables.append({"grid": {}, "row": -1, "cell": None, "depth": 0})
+            return
+        if self.tables:
+            t = self.tables[-1]
+            if t["depth"]:
+                if tag in ("br", "p", "div", "tr"):
+                    self._cell_text("\n")
+                return
+            if tag == "tr":
+                t["row"] += 1
+                t["col"] = 0
+            elif tag in ("td", "th") and t["row"] >= 0:
+                a = dict(attrs)
+                t["cell"] = {"colspan": _span(a.get("colspan")), "rowspan": _span(a.get("rowspan")), "text": []}
+            elif tag in ("br", "p", "div") and t["cell"] is not None and t["cell"]["text"]:
+                self._cell_text("\n")
+            return
+        if tag in _BLOCKS or tag == "br":
+            self._flush_text()
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+            return
+        if not self.tables:
+            if tag in _BLOCKS:
+                self._flush_text()
+            return
+        t = self.tables[-1]
+        if t["depth"]:
+            if tag == "table":
+                t["depth"] -= 1
+            return
+        if tag in ("td", "th") and t["cell"] is not None:
+            self._place(t)
+        elif tag == "table":
+            if t["cell"] is not None:
+                self._place(t)
+            self._emit(self.tables.pop())
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if self.tables and self.tables[-1]["cell"] is not None:
+            self._cell_text(data)
+        elif not self.tables:
+            self.text.append(data)
+
+    def _cell_text(self, data):
+        cell = self.tables[-1]["cell"]
+        if cell is not None:
+            cell["text"].append(data)
+
+    def _place(self, t):
+        cell, t["cell"] = t["cell"], None
+        grid, r = t["grid"], t["row"]
+        c = t.get("col", 0)
+        while (r, c) in grid:
+            c += 1
+        if c >= MAX_GRID_COLS or r >= MAX_ROWS:
+            return
+        text = "".join(cell["text"])
+        # HTML source line breaks are layout, but the seed-style padding (NBSP, U+3000) is content
+        text = re.sub(r"[\r\n\t]+", lambda m: "\n" if "\n" in m.group(0) and text.strip() else "", text)
+        text = text.strip("\n ")
+        for dr in range(cell["rowspan"]):
+            for dc in range(cell["colspan"]):
+                if c + dc < MAX_GRID_COLS:
+                    grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else None
+        t["col"] = c + cell["colspan"]
+
+    def _emit(self, t):
+        grid = t["grid"]
+        if not grid:
+            return
+        height = max(r for r, _ in grid) + 1
+        width = max(c for _, c in grid) + 1
+        for r in range(height):
+            if len(self.rows) >= MAX_ROWS:
+                break
+            self.rows.append([grid.get((r, c)) or None for c in range(width)])
+        self.rows.append([])   # a blank row after each table, as when it is pasted into a sheet
+
+    def close(self):
+        super().close()
+        while self.tables:
+            self._emit(self.tables.pop())
+        self._flush_text()
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(str(value).strip() or 1), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def read_html(data: bytes, name: str = "网页") -> WorkbookData:
+    page = _Page()
+    page.feed(decode(data))
+    page.close()
+    rows = [[v if v not in ("",) else None for v in row] for row in page.rows]
+    return WorkbookData([SheetData(name, rows)])

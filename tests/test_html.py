@@ -1,0 +1,84 @@
+"""A report published as a web page (and the common "xls" export that is really HTML) is read by its tables."""
+from __future__ import annotations
+
+import html
+import json
+
+from addin.formats import available_formats
+from addin.pipeline import check_file
+from addin.writing.template import plan
+from tests.helpers import CASES
+from tests.test_real_layout import seed_lines
+
+SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
+PREFIX = "《中华人民共和国政府信息公开条例》"
+
+
+def table_html(fmt, table_id: str) -> str:
+    """The official table with its real colspan/rowspan, filled with the seed's raw values."""
+    p = plan(fmt, SEED["year"])
+    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
+    cells = {}
+    for lab in p.labels:
+        if lab.sheet == sheet and lab.role != "heading":
+            text = (PREFIX if lab.role == "caption" else "") + lab.text
+            cells[(lab.row, lab.col)] = (text, lab.rowspan, lab.colspan)
+    for key, ic in p.inputs.items():
+        if ic.sheet == sheet and ic.kind == "data":
+            cells[(ic.row, ic.col)] = (SEED["values"][key], 1, ic.colspan)
+    covered = {(r + dr, c + dc) for (r, c), (_, rs, cs) in cells.items() for dr in range(rs) for dc in range(cs)}
+    rows = sorted({r for r, _ in cells})
+    width = max(c + cs - 1 for (r, c), (_, rs, cs) in cells.items())
+    out = ["<table border='1'>"]
+    for r in rows:
+        tds = []
+        for c in range(1, width + 1):
+            if (r, c) in cells:
+                text, rs, cs = cells[(r, c)]
+                tds.append(f"<td rowspan='{rs}' colspan='{cs}'><p>{html.escape(text)}</p></td>")
+            elif (r, c) not in covered:
+                tds.append("<td></td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def seed_page(encoding="utf-8") -> bytes:
+    fmt = available_formats()["2019"]
+    lines = seed_lines()
+    p = lambda text: f"<p>{html.escape(text)}</p>"  # noqa: E731
+    body = [p(x) for x in lines[0:12]] + [table_html(fmt, "T2")] + [p(lines[86]), p(lines[87]), table_html(fmt, "T3")]
+    body += [p(lines[372]), p(lines[373]), table_html(fmt, "T4")] + [p(x) for x in lines[418:425]]
+    charset = "gb18030" if encoding != "utf-8" else "utf-8"
+    page = (f"<!DOCTYPE html><html><head><meta http-equiv='Content-Type' content='text/html; charset={charset}'>"
+            f"<script>var x = '<table>';</script></head><body>" + "\n".join(body) + "</body></html>")
+    return page.encode(encoding)
+
+
+def test_published_page_gives_the_walkthrough_findings(tmp_path):
+    path = tmp_path / "report.html"
+    path.write_bytes(seed_page())
+    result = check_file(path)
+    assert (result.unit, result.report_year, result.format_version) == ("鹤岗市南山区大陆街道办事处", 2020, "2019")
+    codes = [(f.code, f.severity) for f in result.findings]
+    assert sorted(set(codes)) == sorted({("FILE-11", "info"), ("STR-05", "error"), ("VAL-01", "error"),
+                                          ("STR-06", "info"), ("VAL-07", "info")})
+    assert codes.count(("VAL-01", "error")) == 5 and codes.count(("VAL-07", "info")) == 163
+    # the raw padding survives HTML parsing (&nbsp; is U+00A0)
+    assert result.origins["/T3/new/C1"].raw == "0\u00a0"
+
+
+def test_gbk_page_saved_as_xls(tmp_path):
+    path = tmp_path / "report.xls"
+    path.write_bytes(seed_page("gb18030"))
+    result = check_file(path)
+    assert result.unit == "鹤岗市南山区大陆街道办事处"
+    assert sorted(f.pointer for f in result.findings if f.code == "VAL-01") == sorted(
+        p for p, raw in SEED["values"].items() if not raw.strip(" \u00a0\u3000"))
+
+
+def test_hostile_spans_are_bounded(tmp_path):
+    path = tmp_path / "spans.html"
+    path.write_bytes(b"<table>" + b"<tr><td rowspan='99999999' colspan='99999999'>x</td></tr>" * 50 + b"</table>")
+    result = check_file(path)
+    assert result.status in ("failed", "unreadable") and "FILE-11" in [f.code for f in result.findings]
