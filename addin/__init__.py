@@ -1,6 +1,8 @@
 """gkreport: validator and Excel add-in for annual government-information-disclosure reports."""
 from addin._version import __version__
 
+__all__ = ["__version__", "main", "validate", "clear_marks", "export_submission"]
+
 # The add-in entry points import xlwings only when called, so `gkreport check` starts fast.
 
 

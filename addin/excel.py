@@ -114,7 +114,6 @@ def _color_calls(book, fills: dict[tuple[str, str], str | None]) -> None:
         sheet = _sheet(book, sheet_name)
         if sheet is None:
             continue
-        r0 = min(r for r, _ in cells)
         r1 = max(r for r, _ in cells)
         c0 = min(c for _, c in cells)
         c1 = max(c for _, c in cells)

@@ -7,8 +7,12 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from addin.catalogue import CATALOGUE
+
+if TYPE_CHECKING:  # jsonschema is imported lazily: slow to import, and not needed for every run
+    from jsonschema import Draft202012Validator
 
 FORMAT_FILES = ("format.json", "layout.json", "rules.json", "report.schema.json")
 # Digest of the bundled format data as last checked against the meta-schemas (by the tests, see

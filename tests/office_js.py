@@ -3,12 +3,11 @@ client's side of applying the returned actions (values, sheets, notes, fills), a
 from __future__ import annotations
 
 import copy
-import re
 
 import xlwings as xw
 from openpyxl import load_workbook
 
-from addin.reading.model import a1, parse_a1
+from addin.reading.model import a1
 
 
 def _json_value(v):
