@@ -97,3 +97,51 @@ def test_pasted_seed_report_gives_the_walkthrough_findings(tmp_path):
     row, col = parse_a1(t3.cell)
     assert col == 3 and row > 20
     assert result.document["T3"]["carried_out"]["C7"] == 0 and result.document["T4"]["D15"] == 0
+
+
+def build_from_extracted_text(text: str, path):
+    """The seed as a clerk pastes Word's text export into a sheet: a paragraph per row in column A, a table
+    row per sheet row with one cell per tab-marked line, merged cells lost (so columns do not line up)."""
+    wb = Workbook()
+    ws = wb.active
+    row, cells = 1, []
+
+    def flush():
+        nonlocal row, cells
+        if cells:
+            for c, value in enumerate(cells, start=1):
+                if value:
+                    ws.cell(row, c, value).data_type = "s"
+            row += 1
+            cells = []
+
+    for line in text.split("\n"):
+        if line.startswith("\t"):
+            cells.append(line[1:])
+        else:
+            flush()
+            if line:
+                ws.cell(row, 1, line).data_type = "s"
+                row += 1
+    flush()
+    wb.save(path)
+    return path
+
+
+def test_word_text_pasted_without_merges_is_read_in_sequence(tmp_path):
+    """seed-walkthrough W8: table 三 does not line up with its header; it is read left-aligned and reported."""
+    result = check_file(build_from_extracted_text(SEED_TEXT.read_text(encoding="utf-8"), tmp_path / "text.xlsx"))
+    assert (result.unit, result.report_year, result.format_version) == ("鹤岗市南山区大陆街道办事处", 2020, "2019")
+    codes = [(f.code, f.severity) for f in result.findings]
+    assert sorted(set(codes)) == sorted({("STR-05", "error"), ("VAL-01", "error"), ("STR-06", "info"),
+                                          ("VAL-07", "info"), ("STR-08", "warning")})
+    assert codes.count(("STR-08", "warning")) == 1   # reported once, for table 三
+    w8 = next(f for f in result.findings if f.code == "STR-08")
+    assert "表三" in w8.message
+    assert codes.count(("VAL-01", "error")) == 5 and codes.count(("VAL-07", "info")) == 163
+    # every value of table 三 read (all 0), so the arithmetic was evaluated, not skipped
+    assert all(v == 0 for row in result.document["T3"].values() for v in row.values())
+    assert not [n for n in result.not_evaluated if n.rule.startswith("T3")]
+    # the values are where they are in the sheet: row 一 starts right after its label, （一） after two labels
+    t3 = {f.pointer: f.cell for f in result.findings if f.pointer and f.pointer.startswith("/T3/")}
+    assert parse_a1(t3["/T3/new/C1"])[1] == 1 and parse_a1(t3["/T3/r_open/C1"])[1] == 2

@@ -217,6 +217,12 @@ class _Located:
     sheet: SheetData
     columns: dict[str, int]
     rows: dict[str, int]
+    row_columns: dict[str, dict[str, int]] | None = None   # per row, when read in sequence
+
+    def column(self, row: str, column: str) -> int | None:
+        if self.row_columns is not None:
+            return self.row_columns.get(row, {}).get(column)
+        return self.columns.get(column)
 
 
 def _pick(hits, index: LabelIndex, preferred_sheet: str):
@@ -235,11 +241,13 @@ class BlockPlan:
     anchor_col: int                      # grid column of the anchor label
     leaves: tuple[str, ...]              # each column's normalised leaf label, in layout order
     leaf_set: frozenset[str]
+    row_label_set: frozenset[str]        # every normalised text of the rows' label cells (groups too)
 
 
 def plan_block(block: dict) -> BlockPlan:
     leaves = tuple(norm_label(col["path"][-1]) for col in block["columns"])
-    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves))
+    row_labels = frozenset(norm_label(c["text"]) for row in block["rows"] for c in row["cells"])
+    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves), row_labels)
 
 
 def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, code: str,
@@ -271,6 +279,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         return grid[r][c - scan_from] if scan_from <= c < width and r in grid else _text(sheet, r, c)
 
     columns: dict[str, int] = {}
+    missing: list[dict] = []
     header_end = h_start + len(block["header"]) - 1
     origin = ac - plan.anchor_col   # sheet column of the block's grid column 0
     prev = scan_from - 1
@@ -285,8 +294,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
                     candidates.append((abs(c - place), c, r, noted))
                     break
         if not candidates:
-            ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
-                                              sheet=sheet.name, cell=a1(h_start, ac)))
+            missing.append(col)
             continue
         # duplicate leaves (表四 结果维持 ×3): take the occurrence nearest the column's place in the layout
         _, c, r, noted = min(candidates)
@@ -295,6 +303,23 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
                                               raw=str(sheet.value(r, c)).strip(), label=col["path"][-1]))
         columns[col["key"]] = c
         prev = c
+    # A header whose labels are all there but not above their columns (a Word table pasted without its
+    # merged cells) is read in sequence: each row's numbers are the cells after its label, left to right.
+    in_sequence = bool(missing) and _all_leaves_present(block, plan, grid)
+    if in_sequence:
+        columns = {}
+        right_edge = max([c for r in range(h_start, h_stop) for c in range(scan_from, width) if text_at(r, c)] or [ac])
+        ex.findings.append(catalogue.make("STR-08", "sequence", table=table["name"], n=len(block["columns"]),
+                                          sheet=sheet.name, cell=a1(ar, ac)))
+        label_cols = range(scan_from, right_edge + 1)
+        header_end = max(r for r in range(h_start, h_stop) if any(_heads(t) & plan.leaf_set for t in grid[r] if t))
+        rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
+        row_columns = {key: _sequence_columns(sheet, r, label_cols, plan, len(block["columns"]), block)
+                       for key, r in rows.items()}
+        return _Located(sheet, columns, rows, row_columns)
+    for col in missing:
+        ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
+                                          sheet=sheet.name, cell=a1(h_start, ac)))
     if columns:
         leaves = plan.leaf_set
         header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
@@ -321,6 +346,22 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
     _check_row_width(sheet, table, block, ex, rows, right_edge)
     return _Located(sheet, columns, rows)
+
+
+def _all_leaves_present(block: dict, plan: BlockPlan, grid: dict) -> bool:
+    """Every data column's leaf label is somewhere in the header rows (as often as the layout has it)."""
+    from collections import Counter
+
+    texts = Counter(t for row in grid.values() for t in row if t)
+    needed = Counter(plan.leaves)
+    return all(sum(n for t, n in texts.items() if leaf in _heads(t)) >= k for leaf, k in needed.items())
+
+
+def _sequence_columns(sheet: SheetData, r: int, label_cols, plan: BlockPlan, n: int, block: dict) -> dict[str, int]:
+    """Column of each data column in row r: the n cells right after the row's last label cell."""
+    labels = plan.row_label_set
+    last = max((c for c in label_cols if _text(sheet, r, c) in labels), default=label_cols.start - 1)
+    return {col["key"]: last + 1 + i for i, col in enumerate(block["columns"])}
 
 
 @lru_cache(maxsize=1 << 14)
@@ -545,7 +586,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
                 ex.row_positions[(block["id"], key)] = r
             for cell_def in cells_by_block[(table["id"], block["id"])]:
                 r = located.rows.get(cell_def.row)
-                c = located.columns.get(cell_def.column)
+                c = located.column(cell_def.row, cell_def.column)
                 if r is None or c is None:
                     ex.values[cell_def.pointer] = None
                     continue
