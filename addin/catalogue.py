@@ -44,6 +44,10 @@ _ENTRIES = [
        default="工作表“{sheet}”的内容延伸到第 {rows} 行、第 {cols} 列，超出读取范围；只读取了前 {max_rows} 行、前 {max_cols} 列。请删除表格以外的多余内容。"),
     _e("FILE-11", "info", "文件", "文件是网页格式",
        default="文件（扩展名 {suffix}）实际上是网页（HTML）格式，已按网页中的段落和表格读取。报送时请另存为 Excel 工作簿（.xlsx）。"),
+    _e("FILE-12", "info", "文件", "文件是纯文本",
+       default="文件是从 Word 导出的纯文本（{suffix}），已按其中的段落和以制表符分隔的表格读取；合并单元格已丢失，请以原始报告核对。"),
+    _e("FILE-13", "info", "文件", "文件是 Word 文档",
+       default="文件（扩展名 {suffix}）是 Word 文档，已按其中的段落和表格读取。报送时请使用 Excel 报告工作簿（.xlsx）。"),
     _e("OUT-01", "warning", "文件", "标注副本未能生成",
        default="未能生成标注副本：{reason}。校验结果不受影响。"),
     # -- cover and workbook structure -------------------------------------------------------------

@@ -78,7 +78,9 @@ def docx_renamed(d: Path) -> Path:
     p = d / "word.xlsx"
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/document.xml",
+                    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                    '<w:body><w:p><w:r><w:t>致函</w:t></w:r></w:p></w:body></w:document>')
     return p
 
 

@@ -54,12 +54,14 @@ def test_unreadable_files_give_one_plain_finding_each(tmp_path):
         "empty.xlsx": b"",
         "random.xlsx": os.urandom(4096),
         "report.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024,
-        "notes.txt": "不是表格".encode(),
+        "notes.pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
     }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
     with zipfile.ZipFile(tmp_path / "letter.xlsx", "w") as zf:
-        zf.writestr("word/document.xml", "<w:document/>")
+        zf.writestr("word/document.xml",
+                    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                    '<w:body><w:p><w:r><w:t>致函</w:t></w:r></w:p></w:body></w:document>')
         zf.writestr("[Content_Types].xml", "<Types/>")
     good = build_case({"format_version": "2021"}, tmp_path / "good.xlsx")
     (tmp_path / "truncated.xlsx").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
@@ -68,10 +70,13 @@ def test_unreadable_files_give_one_plain_finding_each(tmp_path):
     run = gk("check", "--json", *[tmp_path / n for n in names], tmp_path / "missing.xlsx")
     assert run.returncode == 1 and "Traceback" not in run.stderr
     results = {Path(r["path"]).name: r for r in json.loads(run.stdout)["results"]}
+    # a Word document renamed .xlsx is read as the Word document it is (and holds no report)
+    letter = results.pop("letter.xlsx")
+    assert letter["status"] == "failed" and "FILE-13" in [f["code"] for f in letter["findings"]]
+    assert "STR-04" in [f["code"] for f in letter["findings"]]
     codes = {n: [f["code"] for f in r["findings"]] for n, r in results.items()}
     assert codes == {"empty.xlsx": ["FILE-04"], "random.xlsx": ["FILE-04"], "report.xls": ["FILE-02"],
-                     "notes.txt": ["FILE-02"], "letter.xlsx": ["FILE-02"], "truncated.xlsx": ["FILE-04"],
-                     "missing.xlsx": ["FILE-01"]}
+                     "notes.pdf": ["FILE-02"], "truncated.xlsx": ["FILE-04"], "missing.xlsx": ["FILE-01"]}
     assert all(r["status"] == "unreadable" for r in results.values())
     assert all(r["findings"][0]["message"] for r in results.values())
     assert before == {n: (tmp_path / n).read_bytes() for n in names}  # inputs untouched

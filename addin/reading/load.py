@@ -47,9 +47,18 @@ def load_workbook(path: str | Path) -> WorkbookData:
     """Read every sheet's values with calamine after checking the container; raise Unreadable."""
     path = Path(path)
     kind, zip_parts, zf = _check_container(path)
-    if kind == "html":
-        workbook = read_html(path.read_bytes())
-        workbook.findings.append(catalogue.make("FILE-11", suffix=path.suffix or "（无扩展名）"))
+    if kind in ("html", "text", "docx"):
+        from addin.reading import documents
+
+        if kind == "docx":
+            try:
+                workbook = documents.read_docx(zf)
+            except Exception as exc:  # a damaged document.xml, or entities defusedxml refuses
+                raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{_short(str(exc), 80)}）")) from exc
+        else:
+            workbook = (read_html if kind == "html" else documents.read_text_export)(path.read_bytes())
+        code = {"html": "FILE-11", "text": "FILE-12", "docx": "FILE-13"}[kind]
+        workbook.findings.append(catalogue.make(code, suffix=path.suffix or "（无扩展名）"))
         return workbook
     findings = []
     names = set(zip_parts)
@@ -133,8 +142,11 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfi
         return "xls", {}, None
     if not head.startswith(ZIP_MAGIC):
         with path.open("rb") as fh:
-            if looks_like_html(fh.read(4096)):
-                return "html", {}, None   # a web page, or an "xls" export that is really HTML
+            start = fh.read(4096)
+        if looks_like_html(start):
+            return "html", {}, None   # a web page, or an "xls" export that is really HTML
+        if suffix == ".txt" and b"\x00" not in start:
+            return "text", {}, None   # Word's text export of a report
         kind = f"{suffix} 文件" if suffix and suffix not in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES else "不是 Excel 工作簿"
         if suffix in SUPPORTED_SUFFIXES | CALAMINE_SUFFIXES:
             raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))
@@ -153,7 +165,7 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfi
             raise Unreadable(catalogue.make("FILE-05", reason=f"部件 {info.filename} 压缩比异常（疑似压缩炸弹）"))
     if "xl/workbook.xml" not in members and "xl/workbook.bin" not in members:
         if "word/document.xml" in members:
-            raise Unreadable(catalogue.make("FILE-02", kind="Word 文档（扩展名被改成了 Excel）"))
+            return "docx", members, zf
         if any(n.startswith("ppt/") for n in members):
             raise Unreadable(catalogue.make("FILE-02", kind="PowerPoint 演示文稿"))
         if "content.xml" in members and "mimetype" in members:

@@ -1,0 +1,82 @@
+"""Reports that are not workbooks: a Word document, or its text export, laid out as sheet rows."""
+from __future__ import annotations
+
+import zipfile
+
+from addin.reading.html_tables import decode
+from addin.reading.model import SheetData, WorkbookData
+
+MAX_ROWS = 20_000
+MAX_COLS = 256
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
+    """Word's text export (as the seed reports): a paragraph per line; in tables each cell is a line
+    starting with a tab and a blank line ends a table row. Merged cells are lost, so columns may not
+    line up with the header: the table locator then reads in sequence (STR-08)."""
+    rows: list[list] = []
+    cells: list = []
+    for line in decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if len(rows) >= MAX_ROWS:
+            break
+        if line.startswith("\t"):
+            if len(cells) < MAX_COLS:
+                cells.append(line[1:] or None)
+            continue
+        if cells:
+            rows.append(cells)
+            cells = []
+        if line.strip():
+            rows.append([line])
+    if cells:
+        rows.append(cells)
+    return WorkbookData([SheetData(name, rows)])
+
+
+def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:
+    """Paragraphs as one-cell rows; tables cell by cell with horizontal spans (gridSpan) laid out and
+    vertically merged continuations (vMerge) left empty, as a pasted table looks in a sheet."""
+    from defusedxml import ElementTree as ET
+
+    body = ET.fromstring(zf.read("word/document.xml")).find(f"{_W}body")
+    rows: list[list] = []
+    for element in (body if body is not None else []):
+        if len(rows) >= MAX_ROWS:
+            break
+        if element.tag == f"{_W}p":
+            text = _text(element)
+            if text.strip():
+                rows.append([text])
+        elif element.tag == f"{_W}tbl":
+            for tr in element.iter(f"{_W}tr"):
+                row: list = []
+                for tc in tr.findall(f"{_W}tc"):
+                    props = tc.find(f"{_W}tcPr")
+                    span, continued = 1, False
+                    if props is not None:
+                        grid = props.find(f"{_W}gridSpan")
+                        if grid is not None:
+                            span = max(1, min(int(grid.get(f"{_W}val", "1") or 1), MAX_COLS))
+                        merge = props.find(f"{_W}vMerge")
+                        continued = merge is not None and merge.get(f"{_W}val", "continue") != "restart"
+                    text = "\n".join(_text(p) for p in tc.findall(f"{_W}p"))
+                    row.append(None if continued else (text or None))
+                    row.extend([None] * (span - 1))
+                rows.append(row[:MAX_COLS])
+                if len(rows) >= MAX_ROWS:
+                    break
+            rows.append([])
+    return WorkbookData([SheetData(name, rows)])
+
+
+def _text(paragraph) -> str:
+    parts = []
+    for node in paragraph.iter():
+        if node.tag == f"{_W}t" and node.text:
+            parts.append(node.text)
+        elif node.tag == f"{_W}tab":
+            parts.append("\t")
+        elif node.tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+    return "".join(parts)
