@@ -25,10 +25,12 @@ def test_the_seed_text_file_itself(tmp_path):
     result = check_file(SEED_TEXT)
     assert (result.unit, result.report_year, result.format_version) == ("鹤岗市南山区大陆街道办事处", 2020, "2019")
     codes = [(f.code, f.severity) for f in result.findings]
-    assert _walkthrough_codes(result) == sorted({("FILE-12", "info"), ("STR-05", "error"), ("VAL-01", "error"),
+    assert _walkthrough_codes(result) == sorted({("FILE-12", "info"), ("STR-03", "warning"), ("STR-05", "error"), ("VAL-01", "error"),
                                                  ("STR-08", "warning"), ("STR-06", "info"), ("VAL-07", "info")})
     assert codes.count(("VAL-01", "error")) == 5 and codes.count(("VAL-07", "info")) == 163
     assert codes.count(("STR-06", "info")) == 5 and codes.count(("STR-08", "warning")) == 1
+    w2 = next(f for f in result.findings if f.code == "STR-03")   # "3、 收到和处理…" for 三、
+    assert w2.severity == "warning" and "3、" in w2.message
     gbk = tmp_path / "seed-gbk.txt"
     gbk.write_bytes(SEED_TEXT.read_text(encoding="utf-8").encode("gb18030"))
     assert [(f.code, f.cell) for f in check_file(gbk).findings] == [(f.code, f.cell) for f in result.findings]
@@ -87,6 +89,6 @@ def test_a_word_report(tmp_path):
     result = check_file(path)
     assert (result.unit, result.report_year, result.format_version) == ("鹤岗市南山区大陆街道办事处", 2020, "2019")
     # with its merged cells intact the tables line up: no STR-08, the same defects as the workbook
-    assert _walkthrough_codes(result) == sorted({("FILE-13", "info"), ("STR-05", "error"), ("VAL-01", "error"),
+    assert _walkthrough_codes(result) == sorted({("FILE-13", "info"), ("STR-03", "warning"), ("STR-05", "error"), ("VAL-01", "error"),
                                                  ("STR-06", "info"), ("VAL-07", "info")})
     assert result.origins["/T3/new/C1"].raw == "0\u00a0"

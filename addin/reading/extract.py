@@ -191,6 +191,35 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     return texts
 
 
+_NUMBERING_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))")
+
+
+def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
+    """STR-03: the six top-level headings. Judged only where the report has its narrative (some heading of
+    一/五/六 is there); a workbook of tables alone is not a report text."""
+    if not any(p.startswith("/text/") for p in ex.origins):
+        return
+    headings = [(s["heading"], s["variants"]) for s in fmt.layout["cover"]["sections"]]
+    headings += [(t["heading"], []) for t in fmt.tables()]
+    table_labels = {norm_label(t) for t in fmt.labels}
+    by_words = {}
+    for key, cells in index.by_label.items():
+        words = _NUMBERING_RE.sub("", key)
+        if words != key and key not in table_labels:
+            by_words.setdefault(words, []).append((key, cells[0]))
+    for heading, variants in sorted(headings, key=lambda h: h[0]):
+        if any(index.find(h) for h in [heading, *variants]) or _numbered_heading(index, heading, table_labels):
+            continue
+        words = [_NUMBERING_RE.sub("", norm_label(h)) for h in [heading, *variants]]
+        hit = next((by_words[w][0] for w in words if w in by_words), None)
+        if hit:
+            key, (s, r, c) = hit
+            ex.findings.append(catalogue.make("STR-03", "numbering", severity="warning", sheet=index.sheets[s].name, cell=a1(r, c),
+                                              raw=str(index.sheets[s].value(r, c)).strip(), heading=heading))
+        else:
+            ex.findings.append(catalogue.make("STR-03", heading=heading))
+
+
 def _numbered_heading(index: LabelIndex, heading: str, table_labels: set[str]):
     number = norm_label(heading).split("、")[0] + "、"
     found = [(s, r, c) for key, cells in index.by_label.items()
@@ -570,6 +599,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
                                           expected_notice=ex.expected_fmt.notice, actual_name=fmt.name, actual_notice=fmt.notice))
     ex.fmt = fmt
     texts = read_texts(index, fmt, ex)
+    check_headings(index, fmt, ex)
     cells_by_block: dict[tuple[str, str], list] = {}
     for cell_def in fmt.cells:
         cells_by_block.setdefault((cell_def.table, cell_def.block), []).append(cell_def)
