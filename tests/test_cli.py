@@ -98,7 +98,7 @@ def test_template_command_writes_a_checkable_blank(tmp_path):
     result = json.loads(gk("check", "--json", out).stdout)["results"][0]
     # a blank template: every data cell is reported empty, and the empty sections 五 and 六
     assert (result["format_version"], result["report_year"], result["unit"]) == ("2021", 2026, "某县人民政府办公室")
-    assert {f["code"] for f in result["findings"]} == {"VAL-01", "TXT-04", "TXT-05"}
+    assert {f["code"] for f in result["findings"]} == {"VAL-01", "TXT-04", "TXT-05", "TXT-10"}
     assert result["counts"]["error"] == 200 + 1
 
 

@@ -11,14 +11,13 @@ from addin.findings import Finding
 from addin.formats import FormatDef, escape, pointer_tokens
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
-from addin.reading.normalise import _LAST_PAREN_RE, label_matches, norm_label, parse_value, show_raw
+from addin.reading.normalise import ARTEFACT_RE, _LAST_PAREN_RE, label_matches, norm_label, parse_value, show_raw
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
 COLUMN_TOLERANCE = 3    # columns a data column may sit away from its place in the layout (added columns)
 MAX_LABEL_LEN = 300     # longer cells are text, never labels
 MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*政府信息公开")
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def _field_value(index: LabelIndex, label: str):
 
 def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     cover = {}
-    title_year, title_unit = _title(index)
+    title_year, title_unit = _title(index, fmt)
     for fdef in fmt.layout["cover"]["fields"]:
         raw, sheet, cell, found = _field_value(index, fdef["label"])
         pointer = "/cover/" + escape(fdef["key"])
@@ -149,12 +148,28 @@ def _parse_year(raw) -> int | None:
     return year if 1990 <= year <= 2100 else None
 
 
-def _title(index: LabelIndex) -> tuple[int | None, str | None]:
+def _title(index: LabelIndex, fmt: FormatDef, ex: Extraction | None = None) -> tuple[int | None, str | None]:
+    """Year and unit from the report's title line (layout cover.title_pattern); with `ex`, also judge it:
+    STR-02 when it is not the statutory name, NORM-04 for text-extraction artefacts in it."""
+    cover = fmt.layout["cover"]
+    if not cover.get("title_pattern"):
+        return None, None
+    pattern = re.compile(cover["title_pattern"])
     for key, cells in index.by_label.items():
-        m = _YEAR_IN_TITLE.search(key)
-        if m and "年度报告" in key or (m and "工作报告" in key):
-            unit = key[: m.start()].strip() or None
-            return int(m.group(1)), unit
+        m = pattern.search(key)
+        if not m:
+            continue
+        if ex is not None:
+            s, r, c = cells[0]
+            sheet = index.sheets[s]
+            raw = str(sheet.value(r, c)).strip()
+            statutory = norm_label(cover["title"].split("{year}年", 1)[-1])
+            if statutory and statutory not in key:
+                ex.findings.append(catalogue.make("STR-02", sheet=sheet.name, cell=a1(r, c), raw=raw,
+                                                  expected=f"{m.group('unit')}{m.group('year')}年{statutory}"))
+            if ARTEFACT_RE.search(raw):
+                ex.findings.append(catalogue.make("NORM-04", sheet=sheet.name, cell=a1(r, c), raw=raw))
+        return int(m.group("year")), m.group("unit") or None
     return None, None
 
 
@@ -600,6 +615,8 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     ex.fmt = fmt
     texts = read_texts(index, fmt, ex)
     check_headings(index, fmt, ex)
+    if any(p.startswith("/text/") for p in ex.origins):
+        _title(index, fmt, ex)   # the title is judged where the report has its narrative
     cells_by_block: dict[tuple[str, str], list] = {}
     for cell_def in fmt.cells:
         cells_by_block.setdefault((cell_def.table, cell_def.block), []).append(cell_def)

@@ -13,7 +13,7 @@ from typing import Any
 WHITESPACE = " \t\r\n\u00a0\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\ufeff\u202f\u205f"
 _WS_RE = re.compile(f"[{re.escape(WHITESPACE)}\\s]+")
 _QUOTES = str.maketrans({c: '"' for c in "“”\"「」‘’'『』"})
-_ARTEFACT_RE = re.compile(r"\[bookmark:[^\]]*\]")
+ARTEFACT_RE = re.compile(r"\[bookmark:[^\]]*\]")
 _ITEM_NUMBER_RE = re.compile(r"^(\d{1,2})[、.．](?=\D)")
 _LAST_PAREN_RE = re.compile(r"^(.+)\([^()]*\)$")
 
@@ -43,7 +43,7 @@ def _norm_label_cached(text: str) -> str:
 
 
 def _norm_label(text: str) -> str:
-    s = _ARTEFACT_RE.sub("", text)
+    s = ARTEFACT_RE.sub("", text)
     s = unicodedata.normalize("NFKC", s)
     s = _WS_RE.sub("", s)
     # "1、属于国家秘密" and "1．属于国家秘密" are the template's "1.属于国家秘密"

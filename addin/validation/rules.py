@@ -189,7 +189,8 @@ def to_findings(fmt: FormatDef, violations: list[Violation]) -> list[Finding]:
     return findings
 
 
-def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str]) -> list[Finding]:
+def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], year: int | None = None,
+                  values: Mapping[str, Any] | None = None) -> list[Finding]:
     """Rules on the narrative sections; a section whose heading is not in the workbook is not judged."""
     findings = []
     for rule in fmt.rules:
@@ -209,4 +210,53 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str]) -
             if compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
                                   for r in fmt.rules):
                 findings.append(catalogue.make(rule["id"], "default" if compact else "empty", pointer=pointer))
+        elif check == "aspects" and compact:
+            missing = [a["name"] for a in rule["aspects"] if not any(w in compact for w in a["any"])]
+            if missing:
+                findings.append(catalogue.make(rule["id"], pointer=pointer, missing="、".join(missing)))
+        elif check == "pattern" and year is not None:
+            findings += _pattern_finding(rule, texts, located, year, pointer)
+        elif check == "number" and compact and values is not None:
+            findings += _number_finding(fmt, rule, text, values)
     return findings
+
+
+def _regex(rule: dict, year: int):
+    import re
+
+    # {year}/{next_year} are replaced literally: the pattern's own braces ({4}) stay regex quantifiers
+    return re.compile(rule["pattern"].replace("{year}", str(year)).replace("{next_year}", str(year + 1)))
+
+
+def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
+    regex = _regex(rule, year)
+    if rule["when"] == "present":
+        text = texts.get(rule["section"]) or ""
+        m = regex.search(text)
+        if not m:
+            return []
+        start = max(0, m.start() - 5)
+        excerpt = " ".join(text[start:m.end() + 25].split())
+        return [catalogue.make(rule["id"], pointer=pointer, excerpt=excerpt, year=year, next_year=year + 1)]
+    sections = [s for s in rule.get("sections", [rule["section"]]) if s in located]
+    if any(regex.search(texts.get(s) or "") for s in sections):
+        return []
+    return [catalogue.make(rule["id"], pointer=pointer, year=year)]
+
+
+def _number_finding(fmt: FormatDef, rule: dict, text: str, values: Mapping[str, Any]) -> list[Finding]:
+    import re
+
+    m = re.search(rule["pattern"], "".join(text.split()))
+    if not m:
+        return []
+    stated = int(m.group(1))
+    value = values.get(rule["pointer"])
+    where = fmt.by_pointer[rule["pointer"]].where
+    if value is None and stated > 0:
+        return [catalogue.make(rule["id"], "blank", pointer=rule["pointer"], where=where, quote=m.group(0),
+                               expected=stated, actual=None)]
+    if _is_number(value) and value != stated:
+        return [catalogue.make(rule["id"], pointer=rule["pointer"], where=where, quote=m.group(0),
+                               expected=stated, actual=value)]
+    return []
