@@ -23,6 +23,7 @@ from addin.reporters import annotate  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.helpers import base_data  # noqa: E402
 from tests.office_js import Client  # noqa: E402
+from tests.office import convert  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = json.loads((ROOT / "tests" / "cases" / "seed_2020" / "values.json").read_text(encoding="utf-8"))
@@ -321,13 +322,7 @@ def test_xlam_ribbon_and_vba(built):
 
 
 def test_xlam_config_sheet_and_libreoffice(built, tmp_path):
-    out = tmp_path / "lo"
-    proc = subprocess.run(["soffice", f"-env:UserInstallation=file:///tmp/lo-gk-{os.getpid()}", "--headless",
-                           "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "xlsx", "--outdir", str(out),
-                           str(built)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    converted = out / "addin.xlsx"
-    assert converted.is_file()
+    converted = convert(built, "xlsx", tmp_path / "lo", infilter="Calc MS Excel 2007 VBA XML")
     ws = load_workbook(converted)[xlam.CONF_SHEET]
     config = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert config == {"Interpreter_Win": r"C:\Python311\pythonw.exe", "PYTHONPATH": r"C:\gkreport"}

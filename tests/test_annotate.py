@@ -20,6 +20,7 @@ from addin.pipeline import check_file
 from addin.reporters import annotate as ann
 from addin.writing.template import build_workbook, save_workbook
 from tests.helpers import base_data
+from tests.office import convert, needs_office, pdf_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FMT = available_formats()["2019"]
@@ -281,15 +282,9 @@ def test_unreadable_file_gets_no_copy(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["bad.xlsx"]
 
 
-@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice not installed")
+@needs_office
 def test_copy_opens_in_libreoffice(multi, tmp_path):
-    import re
-    import uuid
-
     copy = annotated(multi, tmp_path / "out")
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / ('lo-' + uuid.uuid4().hex)}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(copy)],
-                   capture_output=True, timeout=120, check=True)
-    pdf = (tmp_path / "pdf" / (copy.stem + ".pdf")).read_bytes()
+    pdf = convert(copy, "pdf", tmp_path / "pdf")
     # Results sheet (at least one page) plus the four report sheets.
-    assert 5 <= len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) <= 20
+    assert 5 <= pdf_pages(pdf) <= 20

@@ -14,6 +14,7 @@ import pytest
 from addin import jsonio
 from addin.formats import available_formats
 from tests.factory import broken_values, consistent_values, write_report
+from tests.office import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,12 +138,9 @@ def test_summary_writes_input_text_as_text(tmp_path):
     assert set(units.values()) == {"s"}
     assert all(c.data_type != "f" for sheet in wb for row in sheet.iter_rows() for c in row)
     # LibreOffice must show the same text, not a computed value
-    lo = tmp_path / "lo"
-    lo.mkdir()
-    subprocess.run(["soffice", f"-env:UserInstallation=file:///tmp/lo-{os.getpid()}-summary", "--headless",
-                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,1",
-                    "--outdir", str(lo), str(summary)], capture_output=True, timeout=180, check=True)
-    with open(next(lo.glob("*.csv")), encoding="utf-8") as fh:
+    csv_file = convert(summary, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,1",
+                       tmp_path / "lo")
+    with open(csv_file, encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert {r[0] for r in rows[1:]} == set(HOSTILE_TEXT)
 
@@ -226,10 +224,7 @@ def test_xls_and_ods_from_libreoffice_give_same_findings(tmp_path):
     f21 = available_formats()["2021"]
     src = write_report(tmp_path / "orig.xlsx", "2021", 2022, "甲局", broken_values(f21, 7))
     for target in ("xls", "ods", "xlsx:Calc MS Excel 2007 XML"):
-        out = tmp_path / target.split(":")[0]
-        out.mkdir(exist_ok=True)
-        subprocess.run(["soffice", f"-env:UserInstallation=file:///tmp/lo-{os.getpid()}-conv", "--headless",
-                        "--convert-to", target, "--outdir", str(out), str(src)], capture_output=True, timeout=180, check=True)
+        convert(src, target, tmp_path / target.split(":")[0])
     from addin.pipeline import check_file
 
     def key(path):

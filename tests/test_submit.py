@@ -5,10 +5,8 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import uuid
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.office import convert, needs_office, pdf_pages
 from addin import jsonio
 from addin.formats import available_formats
 from addin.pipeline import check_file
@@ -137,15 +136,10 @@ def test_verify_detects_a_single_changed_cell(submitted, tmp_path):
     assert proc.returncode == 1 and "没有" in proc.stdout and "摘要" in proc.stdout
 
 
-@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
+@needs_office
 def test_submission_opens_in_libreoffice(submitted, tmp_path):
     _, out, _, _ = submitted
-    profile = tmp_path / f"lo-{uuid.uuid4().hex}"
-    pdf_dir = tmp_path / "pdf"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(pdf_dir), str(out)], capture_output=True, timeout=120, check=True)
-    pdf = (pdf_dir / (out.stem + ".pdf")).read_bytes()
-    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    pages = pdf_pages(convert(out, "pdf", tmp_path / "pdf"))
     assert 3 <= pages <= 12, pages
 
 

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
-import shutil
-import subprocess
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from addin.formats import available_formats
 from addin.writing import template as tpl
 from addin.writing.template import TemplateError, build_workbook, plan, resolve_format, write_template
 from tests.official_labels import MERGES, OFFICIAL
+from tests.office import convert, needs_office, pdf_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "workbook_templates" / "template-2026.xlsx"
@@ -319,22 +316,10 @@ def test_regeneration_is_deterministic(tmp_path):
 # --- printing through LibreOffice -----------------------------------------------------------
 
 
-def pdf_pages(pdf: Path) -> int:
-    if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-        return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
-    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@needs_office
 @pytest.mark.parametrize("version", ["2019", "2021"])
 def test_libreoffice_prints_sane_page_count(tmp_path, generated, version):
-    path = generated[version][0]
-    profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=120, check=True)
-    pdf = tmp_path / (path.stem + ".pdf")
-    assert pdf.is_file()
+    pdf = convert(generated[version][0], "pdf", tmp_path)
     assert 4 <= pdf_pages(pdf) <= 12
 
 
