@@ -10,7 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 from openpyxl import load_workbook  # noqa: E402
 from openpyxl.comments import Comment  # noqa: E402
@@ -19,7 +19,7 @@ from openpyxl.styles import PatternFill  # noqa: E402
 import addin  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
-from office_js import Client  # noqa: E402
+from tests.office_js import Client  # noqa: E402
 
 
 def main(out_png: Path, sheet_index: int = 1) -> None:
