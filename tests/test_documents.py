@@ -94,3 +94,19 @@ def test_a_word_report(tmp_path):
         ("STR-02", "warning"), ("NORM-04", "info"), ("TT-01", "error"), ("TXT-02", "warning"), ("TXT-06", "warning"), ("TXT-10", "info"),  ("VAL-01", "error"),
                                                  ("STR-06", "info"), ("VAL-07", "info")})
     assert result.origins["/T3/new/C1"].raw == "0\u00a0"
+
+
+def test_oversized_or_padded_text_and_pages_stay_cheap(tmp_path):
+    import time
+
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"\n" * (17 * 1024 * 1024))
+    assert [f.code for f in check_file(huge).findings] == ["FILE-05"]
+    for name, data in (("lines.txt", b"\n" * (15 * 1024 * 1024)),
+                       ("paras.html", b"<html><body>" + b"<p>x</p>" * 1_900_000 + b"</body></html>")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        start = time.monotonic()
+        result = check_file(path)
+        assert time.monotonic() - start < 10   # reading stops at the row limits instead of parsing everything
+        assert result.status == "failed" and "STR-04" in [f.code for f in result.findings]

@@ -1,6 +1,7 @@
 """Reports that are not workbooks: a Word document, or its text export, laid out as sheet rows."""
 from __future__ import annotations
 
+import io
 import zipfile
 
 from addin.reading.html_tables import decode
@@ -8,6 +9,8 @@ from addin.reading.model import SheetData, WorkbookData
 
 MAX_ROWS = 20_000
 MAX_COLS = 256
+MAX_LINES = 200_000    # lines of a text export read at most (a report has a few hundred)
+MAX_DOCUMENT_XML = 32 * 1024 * 1024   # a parsed XML tree takes many times its text: larger is refused
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -17,8 +20,10 @@ def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
     line up with the header: the table locator then reads in sequence (STR-08)."""
     rows: list[list] = []
     cells: list = []
-    for line in decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if len(rows) >= MAX_ROWS:
+    # line by line, never a list of every line: a hostile file of newlines stays cheap
+    for n, line in enumerate(io.StringIO(decode(data), newline=None)):
+        line = line.rstrip("\n")
+        if len(rows) >= MAX_ROWS or n >= MAX_LINES:
             break
         if line.startswith("\t"):
             if len(cells) < MAX_COLS:
@@ -39,6 +44,8 @@ def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:
     vertically merged continuations (vMerge) left empty, as a pasted table looks in a sheet."""
     from defusedxml import ElementTree as ET
 
+    if zf.getinfo("word/document.xml").file_size > MAX_DOCUMENT_XML:
+        raise ValueError(f"document.xml 超过 {MAX_DOCUMENT_XML // 1048576} MB")
     body = ET.fromstring(zf.read("word/document.xml")).find(f"{_W}body")
     rows: list[list] = []
     for element in (body if body is not None else []):

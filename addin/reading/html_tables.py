@@ -158,7 +158,11 @@ def _span(value) -> int:
 
 def read_html(data: bytes, name: str = "网页") -> WorkbookData:
     page = _Page()
-    page.feed(decode(data))
+    text = decode(data)
+    for start in range(0, len(text), 1 << 16):
+        page.feed(text[start:start + (1 << 16)])
+        if len(page.rows) >= MAX_ROWS:
+            break   # nothing more can be placed: stop parsing
     page.close()
     rows = [[v if v not in ("",) else None for v in row] for row in page.rows]
     return WorkbookData([SheetData(name, rows)])

@@ -14,6 +14,7 @@ from addin.reading.model import SheetData, WorkbookData, parse_a1
 MAX_FILE_BYTES = 64 * 1024 * 1024          # compressed size on disk
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024     # all parts together, after decompression
 MAX_PART_RATIO = 200                       # decompressed/compressed, per large part
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # a web page or text export of a report
 MAX_ROWS_READ = 20_000                     # rows per sheet handed to the engine
 MAX_COLS_READ = 256                        # columns per sheet handed to the engine
 # calamine holds a whole sheet as a dense grid (about 32 bytes a cell) of the cells' bounding box:
@@ -56,6 +57,10 @@ def load_workbook(path: str | Path) -> WorkbookData:
             except Exception as exc:  # a damaged document.xml, or entities defusedxml refuses
                 raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{_short(str(exc), 80)}）")) from exc
         else:
+            size = path.stat().st_size
+            if size > MAX_DOCUMENT_BYTES:   # a report's text is kilobytes; parsing more only costs time
+                raise Unreadable(catalogue.make("FILE-05", reason=f"网页或文本文件 {size // 1048576} MB，超过上限 "
+                                                                  f"{MAX_DOCUMENT_BYTES // 1048576} MB"))
             workbook = (read_html if kind == "html" else documents.read_text_export)(path.read_bytes())
         code = {"html": "FILE-11", "text": "FILE-12", "docx": "FILE-13"}[kind]
         workbook.findings.append(catalogue.make(code, suffix=path.suffix or "（无扩展名）"))
