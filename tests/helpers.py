@@ -96,3 +96,24 @@ def address(version: str, year: int, pointer) -> tuple[str, str]:
 
 def load_case(name: str) -> dict:
     return json.loads((CASES / name / "case.json").read_text(encoding="utf-8"))
+
+
+SEED_CAPTION_PREFIX = "《中华人民共和国政府信息公开条例》"   # the seed prints table 二's captions with the 条例's name
+
+
+def seed_table_cells(table_id: str) -> dict[tuple[int, int], tuple[str, int, int]]:
+    """The seed's table as the official layout draws it: {(row, col): (text, rowspan, colspan)}, 1-based,
+    the seed's raw values in the data cells; the base for building it as a sheet, a web page or Word."""
+    seed = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
+    fmt = available_formats()[seed["format_version"]]
+    p = plan(fmt, seed["year"])
+    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
+    cells = {}
+    for lab in p.labels:
+        if lab.sheet == sheet and lab.role != "heading":
+            prefix = SEED_CAPTION_PREFIX if lab.role == "caption" else ""
+            cells[(lab.row, lab.col)] = (prefix + lab.text, lab.rowspan, lab.colspan)
+    for key, ic in p.inputs.items():
+        if ic.sheet == sheet and ic.kind == "data":
+            cells[(ic.row, ic.col)] = (seed["values"][key], 1, ic.colspan)
+    return cells

@@ -7,8 +7,7 @@ from xml.sax.saxutils import escape
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from addin.writing.template import plan
-from tests.helpers import CASES
+from tests.helpers import CASES, seed_table_cells
 from tests.test_real_layout import SEED_TEXT, seed_lines
 
 SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
@@ -39,15 +38,7 @@ def test_the_seed_text_file_itself(tmp_path):
 
 def _w_table(fmt, table_id: str) -> str:
     """The official table as Word writes it: gridSpan for columns, vMerge for rows."""
-    p = plan(fmt, SEED["year"])
-    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
-    cells = {}
-    for lab in p.labels:
-        if lab.sheet == sheet and lab.role != "heading":
-            cells[(lab.row, lab.col)] = ((PREFIX if lab.role == "caption" else "") + lab.text, lab.rowspan, lab.colspan)
-    for key, ic in p.inputs.items():
-        if ic.sheet == sheet and ic.kind == "data":
-            cells[(ic.row, ic.col)] = (SEED["values"][key], 1, ic.colspan)
+    cells = seed_table_cells(table_id)
     below = {}
     for (r, c), (_, rs, cs) in cells.items():
         for dr in range(1, rs):

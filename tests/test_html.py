@@ -6,8 +6,7 @@ import json
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from addin.writing.template import plan
-from tests.helpers import CASES
+from tests.helpers import CASES, seed_table_cells
 from tests.test_real_layout import seed_lines
 
 SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
@@ -16,16 +15,7 @@ PREFIX = "《中华人民共和国政府信息公开条例》"
 
 def table_html(fmt, table_id: str) -> str:
     """The official table with its real colspan/rowspan, filled with the seed's raw values."""
-    p = plan(fmt, SEED["year"])
-    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
-    cells = {}
-    for lab in p.labels:
-        if lab.sheet == sheet and lab.role != "heading":
-            text = (PREFIX if lab.role == "caption" else "") + lab.text
-            cells[(lab.row, lab.col)] = (text, lab.rowspan, lab.colspan)
-    for key, ic in p.inputs.items():
-        if ic.sheet == sheet and ic.kind == "data":
-            cells[(ic.row, ic.col)] = (SEED["values"][key], 1, ic.colspan)
+    cells = seed_table_cells(table_id)
     covered = {(r + dr, c + dc) for (r, c), (_, rs, cs) in cells.items() for dr in range(rs) for dc in range(cs)}
     rows = sorted({r for r, _ in cells})
     width = max(c + cs - 1 for (r, c), (_, rs, cs) in cells.items())

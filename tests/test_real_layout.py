@@ -8,8 +8,7 @@ from openpyxl import Workbook
 from addin.formats import available_formats
 from addin.pipeline import check_file
 from addin.reading.model import parse_a1
-from addin.writing.template import plan
-from tests.helpers import CASES
+from tests.helpers import CASES, seed_table_cells
 
 SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
 SEED_TEXT = (CASES.parent.parent / "examples" / "seed-2020.txt")
@@ -21,17 +20,7 @@ def seed_lines() -> list[str]:
 
 def _table_rows(fmt, table_id: str) -> tuple[dict, int]:
     """The table's cells from the standard layout as {(row, col): value}, rows counted from 0, no merges."""
-    p = plan(fmt, SEED["year"])
-    sheet = next(t["sheet"] for t in fmt.tables() if t["id"] == table_id)
-    cells = {}
-    for lab in p.labels:
-        if lab.sheet == sheet and lab.role != "heading":
-            # the seed prints its table-二 captions with the 条例's name in front
-            prefix = "《中华人民共和国政府信息公开条例》" if lab.role == "caption" else ""
-            cells[(lab.row - 1, lab.col - 1)] = prefix + lab.text
-    for key, ic in p.inputs.items():
-        if ic.sheet == sheet and ic.kind == "data":
-            cells[(ic.row - 1, ic.col - 1)] = SEED["values"][key]
+    cells = {(r - 1, c - 1): text for (r, c), (text, _, _) in seed_table_cells(table_id).items()}
     top = min(r for r, _ in cells)
     return {(r - top, c): v for (r, c), v in cells.items()}, max(r for r, _ in cells) - top + 1
 
