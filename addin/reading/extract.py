@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from addin import catalogue
@@ -71,6 +71,15 @@ class LabelIndex:
 
     def contains(self, label: str) -> bool:
         return norm_label(label) in self.by_label
+
+    @cached_property
+    def numbered(self) -> dict[str, list[tuple[str, tuple[int, int, int]]]]:
+        """Texts that start with an item number ("三、", "3、", "（三）") by that number, built once."""
+        out: dict[str, list] = {}
+        for key, cells in self.by_label.items():
+            if key[0] in _NUMBER_STARTS and (m := _NUMBERING_RE.match(key)):
+                out.setdefault(m.group(0), []).append((key, cells[0]))
+        return out
 
 
 def _text(sheet: SheetData, row: int, col: int) -> str:
@@ -206,6 +215,7 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     return texts
 
 
+_NUMBER_STARTS = frozenset("一二三四五六七八九十0123456789(")
 _NUMBERING_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))")
 
 
@@ -218,10 +228,10 @@ def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
     headings += [(t["heading"], []) for t in fmt.tables()]
     table_labels = {norm_label(t) for t in fmt.labels}
     by_words = {}
-    for key, cells in index.by_label.items():
-        words = _NUMBERING_RE.sub("", key)
-        if words != key and key not in table_labels:
-            by_words.setdefault(words, []).append((key, cells[0]))
+    for number, entries in index.numbered.items():
+        for key, cell in entries:
+            if key not in table_labels:
+                by_words.setdefault(key[len(number):], []).append((key, cell))
     for heading, variants in sorted(headings, key=lambda h: h[0]):
         if any(index.find(h) for h in [heading, *variants]) or _numbered_heading(index, heading, table_labels):
             continue
@@ -237,8 +247,7 @@ def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
 
 def _numbered_heading(index: LabelIndex, heading: str, table_labels: set[str]):
     number = norm_label(heading).split("、")[0] + "、"
-    found = [(s, r, c) for key, cells in index.by_label.items()
-             if key.startswith(number) and key not in table_labels for s, r, c in cells]
+    found = [cell for key, cell in index.numbered.get(number, ()) if key not in table_labels]
     return min(found) if found else None
 
 
