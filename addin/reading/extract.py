@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from addin import catalogue
 from addin.findings import Finding
@@ -20,8 +20,9 @@ MAX_LABEL_LEN = 300     # longer cells are text, never labels
 MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
+    """Where a value came from: sheet, A1 cell and the raw cell content (one per data cell: kept light)."""
+
     sheet: str
     cell: str
     raw: Any
