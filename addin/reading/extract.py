@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from addin import catalogue
@@ -11,7 +11,7 @@ from addin.findings import Finding
 from addin.formats import FormatDef, escape, pointer_tokens
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
-from addin.reading.normalise import ARTEFACT_RE, _LAST_PAREN_RE, label_matches, norm_label, parse_value, show_raw
+from addin.reading.normalise import ARTEFACT_RE, label_heads, label_matches, norm_label, parse_value, show_raw
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
@@ -42,6 +42,7 @@ class Extraction:
     expected_fmt: FormatDef | None = None
     subtotals: list = field(default_factory=list)
     row_positions: dict = field(default_factory=dict)
+    title: tuple | None = None   # (match, cell) of the title line, found while reading the cover
 
 
 class LabelIndex:
@@ -120,7 +121,8 @@ def _field_value(index: LabelIndex, label: str):
 
 def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     cover = {}
-    title_year, title_unit = _title(index, fmt)
+    ex.title = _title(index, fmt)
+    title_year, title_unit = (int(ex.title[0].group("year")), ex.title[0].group("unit") or None) if ex.title else (None, None)
     for fdef in fmt.layout["cover"]["fields"]:
         raw, sheet, cell, found = _field_value(index, fdef["label"])
         pointer = "/cover/" + escape(fdef["key"])
@@ -158,29 +160,30 @@ def _parse_year(raw) -> int | None:
     return year if 1990 <= year <= 2100 else None
 
 
-def _title(index: LabelIndex, fmt: FormatDef, ex: Extraction | None = None) -> tuple[int | None, str | None]:
-    """Year and unit from the report's title line (layout cover.title_pattern); with `ex`, also judge it:
-    STR-02 when it is not the statutory name, NORM-04 for text-extraction artefacts in it."""
-    cover = fmt.layout["cover"]
-    if not cover.get("title_pattern"):
-        return None, None
-    pattern = re.compile(cover["title_pattern"])
+def _title(index: LabelIndex, fmt: FormatDef):
+    """The report's title line (layout cover.title_pattern): (match on its normalised text, its cell) or None."""
+    pattern = fmt.layout["cover"].get("title_pattern")
+    if not pattern:
+        return None
+    compiled = re.compile(pattern)
     for key, cells in index.by_label.items():
-        m = pattern.search(key)
-        if not m:
-            continue
-        if ex is not None:
-            s, r, c = cells[0]
-            sheet = index.sheets[s]
-            raw = str(sheet.value(r, c)).strip()
-            statutory = norm_label(cover["title"].split("{year}年", 1)[-1])
-            if statutory and statutory not in key:
-                ex.findings.append(catalogue.make("STR-02", sheet=sheet.name, cell=a1(r, c), raw=raw,
-                                                  expected=f"{m.group('unit')}{m.group('year')}年{statutory}"))
-            if ARTEFACT_RE.search(raw):
-                ex.findings.append(catalogue.make("NORM-04", sheet=sheet.name, cell=a1(r, c), raw=raw))
-        return int(m.group("year")), m.group("unit") or None
-    return None, None
+        m = compiled.search(key)
+        if m:
+            return m, cells[0]
+    return None
+
+
+def _judge_title(index: LabelIndex, fmt: FormatDef, ex: Extraction, title) -> None:
+    """STR-02 when the title is not the statutory name, NORM-04 for text-extraction artefacts in it."""
+    m, (s, r, c) = title
+    sheet = index.sheets[s]
+    raw = str(sheet.value(r, c)).strip()
+    statutory = norm_label(fmt.layout["cover"]["title"].split("{year}年", 1)[-1])
+    if statutory and statutory not in m.string:
+        ex.findings.append(catalogue.make("STR-02", sheet=sheet.name, cell=a1(r, c), raw=raw,
+                                          expected=f"{m.group('unit')}{m.group('year')}年{statutory}"))
+    if ARTEFACT_RE.search(raw):
+        ex.findings.append(catalogue.make("NORM-04", sheet=sheet.name, cell=a1(r, c), raw=raw))
 
 
 _TOP_HEADING_RE = re.compile(r"^[一二三四五六七八九十]+[、.]")
@@ -366,7 +369,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         ex.findings.append(catalogue.make("STR-08", "sequence", table=table["name"], n=len(block["columns"]),
                                           sheet=sheet.name, cell=a1(ar, ac)))
         label_cols = range(scan_from, right_edge + 1)
-        header_end = max(r for r in range(h_start, h_stop) if any(_heads(t) & plan.leaf_set for t in grid[r] if t))
+        header_end = max(r for r in range(h_start, h_stop) if any(label_heads(t) & plan.leaf_set for t in grid[r] if t))
         rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
         row_columns = {key: _sequence_columns(sheet, r, label_cols, plan, len(block["columns"]), block)
                        for key, r in rows.items()}
@@ -377,7 +380,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     if columns:
         leaves = plan.leaf_set
         header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
-                         *(r for r in range(h_start, h_stop) for c in columns.values() if _heads(text_at(r, c)) & leaves))
+                         *(r for r in range(h_start, h_stop) for c in columns.values() if label_heads(text_at(r, c)) & leaves))
     header_texts = {text_at(r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
     for group in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]):
         if norm_label(group) not in header_texts and not any(label_matches(t, norm_label(group))[0] for t in header_texts):
@@ -408,7 +411,7 @@ def _all_leaves_present(block: dict, plan: BlockPlan, grid: dict) -> bool:
 
     texts = Counter(t for row in grid.values() for t in row if t)
     needed = Counter(plan.leaves)
-    return all(sum(n for t, n in texts.items() if leaf in _heads(t)) >= k for leaf, k in needed.items())
+    return all(sum(n for t, n in texts.items() if leaf in label_heads(t)) >= k for leaf, k in needed.items())
 
 
 def _sequence_columns(sheet: SheetData, r: int, label_cols, plan: BlockPlan, n: int, block: dict) -> dict[str, int]:
@@ -416,18 +419,6 @@ def _sequence_columns(sheet: SheetData, r: int, label_cols, plan: BlockPlan, n: 
     labels = plan.row_label_set
     last = max((c for c in label_cols if _text(sheet, r, c) in labels), default=label_cols.start - 1)
     return {col["key"]: last + 1 + i for i, col in enumerate(block["columns"])}
-
-
-@lru_cache(maxsize=1 << 14)
-def _heads(text: str) -> frozenset[str]:
-    """Every label a normalised cell text matches (label_matches): itself and each head left after
-    stripping trailing parenthetical notes one at a time."""
-    out = {text}
-    head = text
-    while (m := _LAST_PAREN_RE.match(head)) is not None:
-        head = m.group(1)
-        out.add(head)
-    return frozenset(out)
 
 
 def _row_label_texts(sheet: SheetData, r: int, label_cols) -> list[str]:
@@ -625,8 +616,8 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     ex.fmt = fmt
     texts = read_texts(index, fmt, ex)
     check_headings(index, fmt, ex)
-    if any(p.startswith("/text/") for p in ex.origins):
-        _title(index, fmt, ex)   # the title is judged where the report has its narrative
+    if ex.title and any(p.startswith("/text/") for p in ex.origins):
+        _judge_title(index, fmt, ex, ex.title)   # the title is judged where the report has its narrative
     cells_by_block: dict[tuple[str, str], list] = {}
     for cell_def in fmt.cells:
         cells_by_block.setdefault((cell_def.table, cell_def.block), []).append(cell_def)

@@ -51,17 +51,23 @@ def _norm_label(text: str) -> str:
     return s.translate(_QUOTES)
 
 
+@lru_cache(maxsize=1 << 14)
+def label_heads(text: str) -> frozenset[str]:
+    """Every label a normalised cell text stands for: itself and each head left after stripping
+    trailing parenthetical notes one at a time (so the template's own parentheticals stay)."""
+    out = {text}
+    head = text
+    while (m := _LAST_PAREN_RE.match(head)) is not None:
+        head = m.group(1)
+        out.add(head)
+    return frozenset(out)
+
+
 def label_matches(cell_text: str, expected_norm: str) -> tuple[bool, bool]:
     """(matches, with an added explanation): NORM-08 tolerates trailing parenthetical notes."""
     if cell_text == expected_norm:
         return True, False
-    head = cell_text
-    while (m := _LAST_PAREN_RE.match(head)) is not None:
-        # strip one group at a time from the end, so the template's own parentheticals stay
-        head = m.group(1)
-        if head == expected_norm:
-            return True, True
-    return False, False
+    return (True, True) if expected_norm in label_heads(cell_text) else (False, False)
 
 
 @dataclass
