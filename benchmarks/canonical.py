@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import json
 import random
+import shutil
 import sys
 from pathlib import Path
 
@@ -57,7 +58,77 @@ def generate(d: Path) -> list[Path]:
                  "docx_renamed", "billion_laughs", "long_text", "uncached_formula", "external_link", "hidden_tables"):
         files.append(getattr(hostile, name)(hdir))
     files.append(hostile.million_rows(hdir, rows=25_000))
+    files += odd_containers(d / "odd")
+    for example in sorted((ROOT / "examples").iterdir()):
+        if example.suffix in (".xlsx", ".txt"):
+            files.append(Path(shutil.copy(example, d / f"example_{example.name}")))
     return files
+
+
+def odd_containers(d: Path) -> list[Path]:
+    """Workbooks whose package is written unlike openpyxl's: sheet names with XML entities, prefixed
+    namespaces, single-quoted attributes, parts in other folders, formulas without results in them."""
+    import re
+    import zipfile
+
+    from addin.formats import available_formats
+    from addin.writing.template import build_workbook, save_workbook
+    from tests.factory import consistent_values
+    from tests.helpers import base_data
+
+    d.mkdir(parents=True, exist_ok=True)
+    fmt = available_formats()["2021"]
+    wb = build_workbook(fmt, 2022, "奇异&单位", consistent_values(fmt, 3), base_data("2021")["texts"])
+    for i, ws in enumerate(wb.worksheets):
+        ws.title = ["A&B <封面> \"引\"", "表'二' & 主动", "表三 依申请公开", "表四 复议诉讼", "正文"][i % 5] if i < 5 else ws.title
+    target = next(c for row in wb.worksheets[1].iter_rows() for c in row if isinstance(c.value, int))
+    target.value = "=1+2"
+    base = d / "entities.xlsx"
+    save_workbook(wb, base)
+    out = [base]
+
+    def rewrite(name: str, edit) -> None:
+        with zipfile.ZipFile(base) as zin, zipfile.ZipFile(d / name, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                new_name, data = edit(info.filename, data)
+                zout.writestr(new_name, data)
+        out.append(d / name)
+
+    def prefixed(name, data):
+        if name == "xl/workbook.xml":
+            data = re.sub(rb"<(/?)(?!\?)([A-Za-z]+)([ >/])", rb"<\1x:\2\3", data)
+            data = data.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                                b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+        return name, data
+
+    def single_quoted(name, data):
+        if name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            data = re.sub(rb'(\s[\w:]+)="([^"]*)"', lambda m: m.group(1) + b"='" + m.group(2).replace(b"'", b"&apos;") + b"'", data)
+        return name, data
+
+    def moved(name, data):
+        if name.startswith("xl/worksheets/sheet"):
+            name = name.replace("xl/worksheets/sheet", "xl/data/part")
+        if name == "xl/_rels/workbook.xml.rels":
+            data = data.replace(b"/xl/worksheets/sheet", b"/xl/data/part").replace(b"worksheets/sheet", b"/xl/data/part")
+        if name == "[Content_Types].xml":
+            data = data.replace(b"/xl/worksheets/sheet", b"/xl/data/part")
+        return name, data
+
+    rewrite("prefixed.xlsx", prefixed)
+    rewrite("single_quoted.xlsx", single_quoted)
+    rewrite("moved_parts.xlsx", moved)
+    from tests.office import SOFFICE, convert
+
+    if SOFFICE:   # the same report as LibreOffice writes it, and as .xls / .ods (when LibreOffice is installed)
+        source = d / "lo_source.xlsx"
+        save_workbook(build_workbook(fmt, 2022, "乙局", consistent_values(fmt, 4), base_data("2021")["texts"]), source)
+        for target in ("xlsx", "xls", "ods"):
+            converted = convert(source, target, d / f"lo_{target}")
+            out.append(converted)
+        source.unlink()
+    return out
 
 
 def corpus(d: Path) -> list[Path]:
