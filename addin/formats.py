@@ -142,6 +142,13 @@ class FormatDef:
 
         return {id(b): plan_block(b) for t in self.tables() for b in t["blocks"]}
 
+    @cached_property
+    def reading_plan(self):
+        """What extraction needs from this format that does not depend on the workbook, worked out once."""
+        from addin.reading.extract import plan_reading
+
+        return plan_reading(self)
+
     def tables(self):
         return self.layout["tables"]
 

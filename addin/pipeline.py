@@ -31,7 +31,7 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     # A value that breaks its type (a negative count, a decimal count) is not an operand: the
     # arithmetic would only repeat the same defect at other cells.
     invalid = {f.pointer for f in found}
-    operands = {p: (None if p in invalid else v) for p, v in ex.values.items()}
+    operands = {p: (None if p in invalid else v) for p, v in ex.values.items()} if invalid else ex.values
     violations, skipped = rules.evaluate(ex.fmt, operands)
     found += rules.to_findings(ex.fmt, violations)
     located = {p.split("/")[-1] for p in ex.origins if p.startswith("/text/")}

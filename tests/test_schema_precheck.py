@@ -13,7 +13,8 @@ from addin.validation.schema_check import compile_precheck, schema_findings
 from tests.factory import consistent_values, write_report
 
 ODD_VALUES = [None, 0, 7, -1, -3, Decimal("1.5"), Decimal("-0.5"), Decimal("2"), True, False,
-              "12", "", 2.0, 10**20, Decimal("0.00001")]
+              "12", "", 2.0, 10**20, Decimal("0.00001"), Decimal("-Infinity"), Decimal("Infinity"), float("nan"),
+              Decimal("-0"), -0.0]
 
 
 def _leaves(node, path=()):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
+from itertools import chain, compress, groupby
 from typing import Any, NamedTuple
 
 from addin import catalogue
@@ -12,6 +13,7 @@ from addin.formats import FormatDef, escape, pointer_tokens
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import ARTEFACT_RE, label_heads, label_matches, norm_label, parse_value, show_raw
+from addin.reading.normalise import _norm_label_cached as _norm_short
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
@@ -51,13 +53,19 @@ class LabelIndex:
     def __init__(self, workbook: WorkbookData):
         self.sheets = workbook.sheets
         self.by_label: dict[str, list[tuple[int, int, int]]] = {}
+        self._texts: dict[int, SheetTexts] = {}
         for s_index, sheet in enumerate(workbook.sheets):
-            for i, row in enumerate(sheet.rows):
-                for j, value in enumerate(row):
-                    if isinstance(value, str) and value and len(value) <= MAX_LABEL_LEN:
-                        key = norm_label(value)
-                        if key:
-                            self.by_label.setdefault(key, []).append((s_index, i + sheet.row_offset, j + sheet.col_offset))
+            texts = self._texts[id(sheet)] = SheetTexts(sheet)
+            r0, c0 = sheet.row_offset, sheet.col_offset
+            for i, (row, norm) in enumerate(zip(sheet.rows, texts.grid)):
+                # only cells with a non-empty normalised text (compress keeps the truthy ones)
+                for j, key in zip(compress(range(len(norm)), norm), filter(None, norm)):
+                    if len(row[j]) <= MAX_LABEL_LEN:
+                        self.by_label.setdefault(key, []).append((s_index, i + r0, j + c0))
+
+    def texts(self, sheet: SheetData) -> "SheetTexts":
+        """The normalised texts of one of the workbook's sheets."""
+        return self._texts[id(sheet)]
 
     def find(self, label: str, prefixes=()) -> list[tuple[int, int, int, str | None]]:
         """Cells equal to the label (or a prefix + label, or label + an explanation in brackets)."""
@@ -89,6 +97,57 @@ def _text(sheet: SheetData, row: int, col: int) -> str:
     return norm_label(v) if isinstance(v, str) else ("" if v is None else norm_label(str(v)))
 
 
+class SheetTexts:
+    """Every cell of a sheet as its normalised label text (what _text gives), worked out in one pass.
+
+    grid[i][j] belongs to sheet.rows[i][j]; None marks a value that is not text (a number, a date),
+    normalised only when asked for: the locator reads label and header cells, rarely numbers."""
+
+    def __init__(self, sheet: SheetData):
+        self.sheet = sheet
+        self.grid = [[(_norm_short(v) if len(v) <= MAX_LABEL_LEN else norm_label(v)) if type(v) is str
+                      else "" if v is None else None for v in row] for row in sheet.rows]
+        self.n_cols = sheet.n_cols
+
+    def at(self, r: int, c: int) -> str:
+        i, j = r - self.sheet.row_offset, c - self.sheet.col_offset
+        if 0 <= i < len(self.grid):
+            row = self.grid[i]
+            if 0 <= j < len(row):
+                t = row[j]
+                return t if t is not None else _text(self.sheet, r, c)
+        return ""
+
+    def labels(self, r: int, start: int, stop: int) -> list[str]:
+        """The non-empty texts of columns start .. stop-1 of row r, left to right."""
+        i = r - self.sheet.row_offset
+        if not 0 <= i < len(self.grid):
+            return []
+        out = self.grid[i][max(start - self.sheet.col_offset, 0):max(stop - self.sheet.col_offset, 0)]
+        if None in out:
+            return [t for t in self.row(r, start, stop) if t]
+        return [t for t in out if t]
+
+    def row(self, r: int, start: int, stop: int) -> list[str]:
+        """The texts of columns start .. stop-1 of row r ("" outside the sheet)."""
+        if stop <= start:
+            return []
+        i = r - self.sheet.row_offset
+        if not 0 <= i < len(self.grid):
+            return [""] * (stop - start)
+        row = self.grid[i]
+        a, b = start - self.sheet.col_offset, stop - self.sheet.col_offset
+        out = row[max(a, 0):max(b, 0)]
+        if None in out:
+            first = max(a, 0)
+            out = [t if t is not None else _text(self.sheet, r, first + k + self.sheet.col_offset) for k, t in enumerate(out)]
+        if a < 0:
+            out = [""] * min(-a, stop - start) + out
+        if len(out) < stop - start:
+            out += [""] * (stop - start - len(out))
+        return out
+
+
 # -- format detection and cover ------------------------------------------------------------------
 
 def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[str | None, list[str]]:
@@ -96,7 +155,7 @@ def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[s
 
     The tables belong to the version with the largest share of its labels present (ties: more labels);
     labels that only another version prints are that version's fingerprints (a mix is a defect)."""
-    labels = {v: {norm_label(t) for t in f.labels} for v, f in formats.items()}
+    labels = {v: f.reading_plan.label_keys for v, f in formats.items()}
     present = {v: {t for t in ls if t in index.by_label} for v, ls in labels.items()}
     ranked = sorted(formats, key=lambda v: (len(present[v]) / len(labels[v]), len(present[v])), reverse=True)
     best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
@@ -193,8 +252,7 @@ TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
 def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     """Each narrative section's text: every text cell below its heading, up to the next top-level heading."""
     texts = {}
-    stops = {norm_label(b["anchor"]) for t in fmt.tables() for b in t["blocks"]}
-    table_labels = {norm_label(t) for t in fmt.labels}
+    stops, table_labels = fmt.reading_plan.stops, fmt.reading_plan.label_keys
     for section in fmt.layout["cover"]["sections"]:
         value = None
         for heading in [section["heading"], *section["variants"]]:
@@ -230,7 +288,7 @@ def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
         return
     headings = [(s["heading"], s["variants"]) for s in fmt.layout["cover"]["sections"]]
     headings += [(t["heading"], []) for t in fmt.tables()]
-    table_labels = {norm_label(t) for t in fmt.labels}
+    table_labels = fmt.reading_plan.label_keys
     by_words = {}
     for number, entries in index.numbered.items():
         for key, cell in entries:
@@ -257,8 +315,9 @@ def _numbered_heading(index: LabelIndex, heading: str, table_labels: set[str]):
 
 def _section_text(sheet: SheetData, first_row: int, stops: set[str]) -> str | None:
     parts = []
-    for r in range(first_row, min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
-        cells = [v for c in range(sheet.col_offset, sheet.n_cols) if isinstance(v := sheet.value(r, c), str) and v.strip()]
+    rows, offset = sheet.rows, sheet.row_offset
+    for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
+        cells = [v for v in rows[r - offset] if isinstance(v, str) and v.strip()]
         # the cell directly below the heading is the section's own text, whatever it starts with
         if cells and r > first_row and (_TOP_HEADING_RE.match(norm_label(cells[0])) or
                                         any(norm_label(v) in stops for v in cells)):
@@ -299,12 +358,48 @@ class BlockPlan:
     leaves: tuple[str, ...]              # each column's normalised leaf label, in layout order
     leaf_set: frozenset[str]
     row_label_set: frozenset[str]        # every normalised text of the rows' label cells (groups too)
+    row_targets: tuple[str, ...]         # each expected row's normalised label ("" for an unlabelled row)
+    group_labels: dict                   # normalised group label -> the group
 
 
 def plan_block(block: dict) -> BlockPlan:
     leaves = tuple(norm_label(col["path"][-1]) for col in block["columns"])
     row_labels = frozenset(norm_label(c["text"]) for row in block["rows"] for c in row["cells"])
-    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves), row_labels)
+    targets = tuple(norm_label(row["label"]) for row in block["rows"])
+    groups = {norm_label(g["label"]): g for g in block.get("groups", [])}
+    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves), row_labels, targets, groups)
+
+
+@dataclass(frozen=True)
+class ReadingPlan:
+    """What extraction takes from a format alone (FormatDef.reading_plan), so no report recomputes it."""
+
+    label_keys: frozenset[str]                    # normalised labels of the tables (version fingerprints)
+    stops: frozenset[str]                         # normalised table anchors: where a narrative section ends
+    cells_by_block: dict[tuple[str, str], tuple]  # (table id, block id) -> runs of its cells by row (_row_runs)
+    pointers_by_table: dict[str, tuple[str, ...]]
+    nest_paths: dict[str, tuple[tuple[str, ...], str]]   # pointer -> (parent tokens, leaf token)
+
+
+def plan_reading(fmt: FormatDef) -> ReadingPlan:
+    cells_by_block: dict[tuple[str, str], list] = {}
+    pointers_by_table: dict[str, list] = {}
+    for cell in fmt.cells:
+        cells_by_block.setdefault((cell.table, cell.block), []).append(cell)
+        pointers_by_table.setdefault(cell.table, []).append(cell.pointer)
+    return ReadingPlan(
+        label_keys=frozenset(norm_label(t) for t in fmt.labels),
+        stops=frozenset(norm_label(b["anchor"]) for t in fmt.tables() for b in t["blocks"]),
+        cells_by_block={k: _row_runs(v) for k, v in cells_by_block.items()},
+        pointers_by_table={k: tuple(v) for k, v in pointers_by_table.items()},
+        nest_paths={p: (tokens[:-1], tokens[-1]) for p, tokens in fmt.pointer_paths.items()})
+
+
+def _row_runs(cells: list) -> tuple:
+    """A block's cells in layout order as runs of one row: (row key, ((column key, pointer, plain, cell), ...)).
+    plain: a whole number in this cell needs no parsing (count columns; money is always parsed)."""
+    return tuple((row, tuple((c.column, c.pointer, c.type != "money", c) for c in run))
+                 for row, run in groupby(cells, key=lambda c: c.row))
 
 
 def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, code: str,
@@ -328,12 +423,27 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     h_start = ar + 1 if has_caption else ar
     h_stop = h_start + len(block["header"]) + HEADER_SLACK
     scan_from = ac if has_caption else max(0, ac - table["label_width"])
-    width = sheet.n_cols
-    # The header rows' normalised texts, computed once: the loops below read each cell many times.
-    grid = {r: [_text(sheet, r, c) for c in range(scan_from, width)] for r in range(h_start, h_stop)}
+    tx = index.texts(sheet)
+    width = tx.n_cols
+    # The header rows' normalised texts (columns scan_from .. width-1): the loops below read them often.
+    grid = {r: tx.row(r, scan_from, width) for r in range(h_start, h_stop)}
 
     def text_at(r: int, c: int) -> str:
-        return grid[r][c - scan_from] if scan_from <= c < width and r in grid else _text(sheet, r, c)
+        return grid[r][c - scan_from] if scan_from <= c < width and r in grid else tx.at(r, c)
+
+    # Each label a header cell stands for (label_heads) -> the header columns holding it, with the
+    # topmost row and whether the cell adds a note: what matching every column label needs.
+    first_hit: dict[str, list[tuple[int, int, bool]]] = {}
+    for k, c in enumerate(range(scan_from, width)):
+        seen = set()
+        for r in range(h_start, h_stop):
+            t = grid[r][k]
+            if not t and "" not in plan.leaf_set:
+                continue   # an empty cell is no column's label
+            for head in label_heads(t):
+                if head not in seen:
+                    seen.add(head)
+                    first_hit.setdefault(head, []).append((c, r, head != t))
 
     columns: dict[str, int] = {}
     missing: list[dict] = []
@@ -342,14 +452,9 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     prev = scan_from - 1
     for col, leaf in zip(block["columns"], plan.leaves):
         place = origin + plan.places[col["key"]][0]
-        candidates = []
         # only columns within COLUMN_TOLERANCE of the layout's place can be candidates
-        for c in range(max(prev + 1, place - COLUMN_TOLERANCE), min(width, place + COLUMN_TOLERANCE + 1)):
-            for r in range(h_start, h_stop):
-                ok, noted = label_matches(text_at(r, c), leaf)
-                if ok:
-                    candidates.append((abs(c - place), c, r, noted))
-                    break
+        lo, hi = max(prev + 1, place - COLUMN_TOLERANCE), min(width, place + COLUMN_TOLERANCE + 1)
+        candidates = [(abs(c - place), c, r, noted) for c, r, noted in first_hit.get(leaf, ()) if lo <= c < hi]
         if not candidates:
             missing.append(col)
             continue
@@ -365,23 +470,26 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
     in_sequence = bool(missing) and _all_leaves_present(block, plan, grid)
     if in_sequence:
         columns = {}
-        right_edge = max([c for r in range(h_start, h_stop) for c in range(scan_from, width) if text_at(r, c)] or [ac])
+        right_edge = _right_edge(grid, range(h_start, h_stop), scan_from, ac)
         ex.findings.append(catalogue.make("STR-08", "sequence", table=table["name"], n=len(block["columns"]),
                                           sheet=sheet.name, cell=a1(ar, ac)))
         label_cols = range(scan_from, right_edge + 1)
         header_end = max(r for r in range(h_start, h_stop) if any(label_heads(t) & plan.leaf_set for t in grid[r] if t))
-        rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
-        row_columns = {key: _sequence_columns(sheet, r, label_cols, plan, len(block["columns"]), block)
+        rows = _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, columns, plan)
+        row_columns = {key: _sequence_columns(tx, r, label_cols, plan, block)
                        for key, r in rows.items()}
         return _Located(sheet, columns, rows, row_columns)
     for col in missing:
         ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
                                           sheet=sheet.name, cell=a1(h_start, ac)))
     if columns:
+        # the header ends at its lowest row holding a column label (at least where the layout ends it)
         leaves = plan.leaf_set
-        header_end = max(header_end if len(columns) == len(block["columns"]) else h_start,
-                         *(r for r in range(h_start, h_stop) for c in columns.values() if label_heads(text_at(r, c)) & leaves))
-    header_texts = {text_at(r, c) for r in range(h_start, header_end + 1) for c in range(scan_from, width)}
+        lowest = header_end if len(columns) == len(block["columns"]) else h_start
+        places = [c - scan_from for c in columns.values()]
+        header_end = next((r for r in range(h_stop - 1, lowest, -1) if any(label_heads(grid[r][k]) & leaves for k in places)),
+                          lowest)
+    header_texts = set(chain.from_iterable(grid[r] for r in range(h_start, header_end + 1)))
     for group in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]):
         if norm_label(group) not in header_texts and not any(label_matches(t, norm_label(group))[0] for t in header_texts):
             ex.findings.append(catalogue.make(code, "missing_label", severity="warning", table=table["name"], label=group,
@@ -391,18 +499,31 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
             ex.findings.append(catalogue.make(code, "note", severity="warning", table=table["name"], label=block["note"],
                                               sheet=sheet.name, cell=a1(h_start, scan_from)))
     first_data_col = min(columns.values()) if columns else scan_from + table["label_width"]
-    right_edge = max([c for r in range(h_start, header_end + 1) for c in range(scan_from, width) if text_at(r, c)] or [first_data_col])
+    right_edge = _right_edge(grid, range(h_start, header_end + 1), scan_from, first_data_col)
     label_cols = range(scan_from, first_data_col)
     for r in range(h_start, header_end + 1):
+        if not any("小计" in t for t in grid[r]):
+            continue
         for c in range(first_data_col, right_edge + 1):
             text = text_at(r, c)
             if "小计" in text and c not in columns.values():
                 ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=str(sheet.value(r, c)).strip(),
                                                   sheet=sheet.name, cell=a1(r, c)))
                 ex.subtotals.append(("column", sheet, c, block, columns, table["name"], str(sheet.value(r, c)).strip()))
-    rows = _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
+    rows = _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, columns, plan)
     _check_row_width(sheet, table, block, ex, rows, right_edge)
     return _Located(sheet, columns, rows)
+
+
+def _right_edge(grid: dict, rows: range, first: int, default: int) -> int:
+    """The rightmost column holding text in the given grid rows (grid rows start at column `first`)."""
+    edges = []
+    for r in rows:
+        row = grid[r]
+        k = next((k for k in range(len(row) - 1, -1, -1) if row[k]), -1)
+        if k >= 0:
+            edges.append(first + k)
+    return max(edges) if edges else default
 
 
 def _all_leaves_present(block: dict, plan: BlockPlan, grid: dict) -> bool:
@@ -414,18 +535,18 @@ def _all_leaves_present(block: dict, plan: BlockPlan, grid: dict) -> bool:
     return all(sum(n for t, n in texts.items() if leaf in label_heads(t)) >= k for leaf, k in needed.items())
 
 
-def _sequence_columns(sheet: SheetData, r: int, label_cols, plan: BlockPlan, n: int, block: dict) -> dict[str, int]:
-    """Column of each data column in row r: the n cells right after the row's last label cell."""
+def _sequence_columns(tx: SheetTexts, r: int, label_cols, plan: BlockPlan, block: dict) -> dict[str, int]:
+    """Column of each data column in row r: the cells right after the row's last label cell."""
     labels = plan.row_label_set
-    last = max((c for c in label_cols if _text(sheet, r, c) in labels), default=label_cols.start - 1)
+    last = max((c for c in label_cols if tx.at(r, c) in labels), default=label_cols.start - 1)
     return {col["key"]: last + 1 + i for i, col in enumerate(block["columns"])}
 
 
-def _row_label_texts(sheet: SheetData, r: int, label_cols) -> list[str]:
-    return [t for c in label_cols if (t := _text(sheet, r, c))]
+def _row_label_texts(tx: SheetTexts, r: int, label_cols: range) -> list[str]:
+    return tx.labels(r, label_cols.start, label_cols.stop)
 
 
-def _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns) -> dict[str, int]:
+def _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, columns, plan) -> dict[str, int]:
     rows: dict[str, int] = {}
     expected = block["rows"]
     if len(expected) == 1 and expected[0]["label"] is None:
@@ -436,13 +557,12 @@ def _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
                 return rows
         rows[expected[0]["key"]] = header_end + 1
         return rows
-    group_labels = {norm_label(g["label"]): g for g in block.get("groups", [])}
+    group_labels = plan.group_labels
     cursor = header_end + 1
-    for row in expected:
-        target = norm_label(row["label"])
+    for row, target in zip(expected, plan.row_targets):
         found = None
         for r in range(cursor, cursor + ROW_SEARCH_LIMIT):
-            for t in _row_label_texts(sheet, r, label_cols):
+            for t in _row_label_texts(tx, r, label_cols):
                 ok, noted = label_matches(t, target)
                 if ok:
                     found = r
@@ -457,25 +577,25 @@ def _locate_rows(sheet, table, block, ex, code, header_end, label_cols, columns)
                                               sheet=sheet.name, cell=a1(cursor, label_cols.start if label_cols else 0)))
             continue
         for r in range(cursor, found):
-            _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels)
+            _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_labels)
         rows[row["key"]] = found
         cursor = found + 1
     # rows right below the last expected one that carry a label and numbers were added by the filer
     r = cursor
-    while _row_label_texts(sheet, r, label_cols) and any(sheet.value(r, c) not in (None, "") for c in columns.values()):
-        _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels)
+    while _row_label_texts(tx, r, label_cols) and any(sheet.value(r, c) not in (None, "") for c in columns.values()):
+        _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_labels)
         r += 1
     return rows
 
 
-def _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labels) -> None:
+def _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_labels) -> None:
     """A row between two expected rows: a subtotal of a group (STR-09) or an added row."""
-    labels = _row_label_texts(sheet, r, label_cols)
+    labels = _row_label_texts(tx, r, label_cols)
     has_data = any(sheet.value(r, c) not in (None, "") for c in columns.values())
     if not labels or not has_data:
         return
     group = next((group_labels[t] for t in labels if t in group_labels), None)
-    label_col = next(c for c in label_cols if _text(sheet, r, c))
+    label_col = next(c for c in label_cols if tx.at(r, c))
     raw_label = str(sheet.value(r, label_col)).strip()
     if group is None:
         ex.findings.append(catalogue.make(code, "extra_row", severity="warning", table=table["name"], label=raw_label,
@@ -487,7 +607,11 @@ def _extra_row(sheet, table, block, ex, code, r, label_cols, columns, group_labe
 
 
 def _check_row_width(sheet, table, block, ex, rows, right_edge) -> None:
+    values, row_offset, start = sheet.rows, sheet.row_offset, right_edge + 1 - sheet.col_offset
     for key, r in rows.items():
+        i = r - row_offset
+        if not 0 <= i < len(values) or len(values[i]) <= start:
+            continue   # the row ends within the table (the common case)
         extra = [a1(r, c) for c in range(right_edge + 1, right_edge + 4) if sheet.value(r, c) not in (None, "")]
         if extra:
             label = next((row["label"] for row in block["rows"] if row["key"] == key), None) or table["name"]
@@ -500,14 +624,40 @@ def _check_row_width(sheet, table, block, ex, rows, right_edge) -> None:
 _VALUE_CODES = {"BLANK": "VAL-01", "PLACEHOLDER": "VAL-02"}
 
 
-def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, lenient: bool) -> None:
+def _read_block_cells(ex: Extraction, runs: tuple, located: _Located, lenient: bool) -> None:
+    """Every data cell of a located block into ex.values, with its origin (the loop of every check)."""
+    sheet = located.sheet
+    name, rows, row_offset, col_offset = sheet.name, sheet.rows, sheet.row_offset, sheet.col_offset
+    uncached = sheet.uncached_formulas
+    found_rows, values, origins = located.rows, ex.values, ex.origins
+    for row_key, cells in runs:
+        r = found_rows.get(row_key)
+        columns = located.columns if located.row_columns is None else located.row_columns.get(row_key, {})
+        i = -1 if r is None else r - row_offset
+        row = rows[i] if 0 <= i < len(rows) else ()
+        for column_key, pointer, plain, cell_def in cells:
+            c = columns.get(column_key)
+            if r is None or c is None:
+                values[pointer] = None
+                continue
+            j = c - col_offset
+            raw = row[j] if 0 <= j < len(row) else None
+            origins[pointer] = _new_origin((name, a1(r, c), raw))
+            if plain and type(raw) is int and not uncached:
+                # the common case: a whole number in a count column parses to itself with no notice
+                values[pointer] = raw
+            else:
+                _read_cell(ex, cell_def, sheet, r, c, raw, lenient)
+
+
+_new_origin = partial(tuple.__new__, Origin)   # Origin without its Python-level __new__ (one per data cell)
+
+
+def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, raw, lenient: bool) -> None:
     pointer = cell_def.pointer
-    raw = sheet.value(r, c)
     ref = a1(r, c)
-    ex.origins[pointer] = Origin(sheet.name, ref, raw)
     formula = sheet.uncached_formulas.get((r, c)) if sheet.uncached_formulas else None
     if formula is None and type(raw) is int and cell_def.type != "money":
-        # the common case: a whole number in a count column parses to itself with no notice
         ex.values[pointer] = raw
         return
     where = cell_def.where
@@ -580,13 +730,24 @@ def _compare_subtotal(ex, sheet, r, c, parts, table_name, label, lenient) -> Non
                                           table=table_name, label=label, expected=expected, actual=parsed.value))
 
 
-def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[str, ...]]) -> dict:
+def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str, ...], str]]) -> dict:
+    """The flat pointer -> value map as the nested data document, in the map's order."""
+    nodes: dict[tuple[str, ...], dict] = {(): skeleton}
+
+    def node_at(parent: tuple[str, ...]) -> dict:
+        node = nodes.get(parent)
+        if node is None:
+            node = nodes[parent] = node_at(parent[:-1]).setdefault(parent[-1], {})
+        return node
+
     for pointer, value in flat.items():
-        tokens = paths.get(pointer) or pointer_tokens(pointer)
-        node = skeleton
-        for t in tokens[:-1]:
-            node = node.setdefault(t, {})
-        node[tokens[-1]] = value
+        split = paths.get(pointer)
+        if split is None:
+            tokens = pointer_tokens(pointer)
+            split = (tokens[:-1], tokens[-1])
+        parent, leaf = split
+        node = nodes.get(parent)
+        (node if node is not None else node_at(parent))[leaf] = value
     return skeleton
 
 
@@ -618,9 +779,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     check_headings(index, fmt, ex)
     if ex.title and any(p.startswith("/text/") for p in ex.origins):
         _judge_title(index, fmt, ex, ex.title)   # the title is judged where the report has its narrative
-    cells_by_block: dict[tuple[str, str], list] = {}
-    for cell_def in fmt.cells:
-        cells_by_block.setdefault((cell_def.table, cell_def.block), []).append(cell_def)
+    plan = fmt.reading_plan
     for table in fmt.tables():
         located_any = False
         for block in table["blocks"]:
@@ -632,13 +791,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
                 ex.findings.append(catalogue.make("WB-01", sheet=located.sheet.name, table=table["name"]))
             for key, r in located.rows.items():
                 ex.row_positions[(block["id"], key)] = r
-            for cell_def in cells_by_block[(table["id"], block["id"])]:
-                r = located.rows.get(cell_def.row)
-                c = located.column(cell_def.row, cell_def.column)
-                if r is None or c is None:
-                    ex.values[cell_def.pointer] = None
-                    continue
-                _read_cell(ex, cell_def, located.sheet, r, c, lenient)
+            _read_block_cells(ex, plan.cells_by_block[(table["id"], block["id"])], located, lenient)
         if not located_any:
             ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
                                               anchor=table["blocks"][0]["anchor"]))
@@ -646,9 +799,8 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
             for block in table["blocks"]:
                 if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:
                     ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))
-        for cell_def in fmt.cells:
-            if cell_def.table == table["id"]:
-                ex.values.setdefault(cell_def.pointer, None)
+        for pointer in plan.pointers_by_table[table["id"]]:
+            ex.values.setdefault(pointer, None)
     _check_subtotals(ex, fmt, lenient)
-    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, fmt.pointer_paths)
+    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, plan.nest_paths)
     return ex

@@ -136,7 +136,8 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfi
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
-            blob = io.BytesIO(head + fh.read(MAX_FILE_BYTES)) if head.startswith(ZIP_MAGIC) and size <= MAX_FILE_BYTES else None
+            # read(n) allocates n bytes up front: ask for the size the file has, not for the limit
+            blob = io.BytesIO(head + fh.read(size)) if head.startswith(ZIP_MAGIC) and size <= MAX_FILE_BYTES else None
     except OSError as exc:
         raise Unreadable(catalogue.make("FILE-01", reason=exc.strerror or str(exc))) from exc
     suffix = path.suffix.lower()

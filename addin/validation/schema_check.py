@@ -1,6 +1,7 @@
 """Types and ranges of the data document, checked by jsonschema against report.schema.json."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -54,55 +55,99 @@ def _code_from_parent(fmt: FormatDef, error) -> str | None:
 # precheck at all (None), so a format folder with richer constraints is always fully validated.
 
 _ANNOTATIONS = {"description", "title", "x-code", "$comment", "$schema", "$id", "$defs"}
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "integer": lambda v: type(v) is int,
-    "number": lambda v: type(v) is int or (type(v) is Decimal and v.is_finite()),
-    "string": lambda v: type(v) is str,
-    "null": lambda v: v is None,
+# JSON type -> the Python types a data document may hold for it (a Decimal must also be finite)
+_PY_TYPES: dict[str, frozenset] = {
+    "integer": frozenset({int}),
+    "number": frozenset({int, Decimal}),
+    "string": frozenset({str}),
+    "null": frozenset({type(None)}),
 }
 
 
+@dataclass(frozen=True)
+class _LeafSpec:
+    """A leaf schema as data: objects whose properties share one spec are checked in a single loop."""
+
+    types: frozenset       # Python types allowed (besides None)
+    minimum: Any = None    # applies to numbers
+    const: str | None = None
+
+    def accepts(self, v) -> bool:
+        if v is None:
+            return True   # valid, or an error at this leaf with instance None, which is dropped
+        if self.const is not None:
+            return type(v) is str and v == self.const
+        t = type(v)
+        if t not in self.types or (t is Decimal and not v.is_finite()):
+            return False
+        return self.minimum is None or t is str or v >= self.minimum
+
+
 def compile_precheck(schema: Any) -> Precheck | None:
+    compiled = _compile(schema)
+    return compiled.accepts if isinstance(compiled, _LeafSpec) else compiled
+
+
+def _compile(schema: Any):
     if not isinstance(schema, dict):
         return None
     keys = set(schema) - _ANNOTATIONS
     if schema.get("type") == "object":
         if keys - {"type", "required", "properties", "additionalProperties"} or schema.get("additionalProperties") is not False:
             return None
-        props = {name: compile_precheck(sub) for name, sub in schema.get("properties", {}).items()}
+        props = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
         if any(p is None for p in props.values()):
             return None
         names, required = frozenset(props), frozenset(schema.get("required", ()))
+        specs = set(props.values())
+        if len(specs) == 1 and isinstance(next(iter(specs)), _LeafSpec) and next(iter(specs)).const is None:
+            return _uniform_object(names, required, next(iter(specs)))
+        checks = {name: p.accepts if isinstance(p, _LeafSpec) else p for name, p in props.items()}
 
         def check_object(v) -> bool:
             if type(v) is not dict or not required <= v.keys() or not v.keys() <= names:
                 return False
-            return all(props[k](x) for k, x in v.items())
+            for k, x in v.items():
+                if not checks[k](x):
+                    return False
+            return True
         return check_object
     return _leaf(schema, keys)
 
 
-def _leaf(schema: dict, keys: set) -> Precheck | None:
+def _uniform_object(names: frozenset, required: frozenset, spec: _LeafSpec) -> Precheck:
+    """An object whose every property is the same leaf (a table row: one count per column)."""
+    types, minimum = spec.types, spec.minimum
+    exact = Decimal not in types
+
+    def check_row(v) -> bool:
+        if type(v) is not dict or not required <= v.keys() or not v.keys() <= names:
+            return False
+        for x in v.values():
+            if x is None:
+                continue
+            t = type(x)
+            if t not in types or (not exact and t is Decimal and not x.is_finite()):
+                return False
+            if minimum is not None and t is not str and x < minimum:
+                return False
+        return True
+    return check_row
+
+
+def _leaf(schema: dict, keys: set) -> _LeafSpec | None:
     if keys - {"type", "minimum", "const"}:
         return None
     if "const" in schema:
         const = schema["const"]
         if keys != {"const"} or type(const) is not str:
             return None
-        return lambda v: type(v) is str and v == const
+        return _LeafSpec(frozenset({str}), None, const)
     types = schema.get("type")
     types = [types] if isinstance(types, str) else types
-    if not isinstance(types, list) or not types or any(t not in _TYPES for t in types):
+    if not isinstance(types, list) or not types or any(not isinstance(t, str) or t not in _PY_TYPES for t in types):
         return None
-    tests = [_TYPES[t] for t in types]
     minimum = schema.get("minimum")
-    if minimum is not None and (type(minimum) not in (int, float) or "minimum" not in keys):
+    if minimum is not None and type(minimum) not in (int, float):
         return None
-
-    def check_leaf(v) -> bool:
-        if v is None:
-            return True   # valid, or an error at this leaf with instance None, which is dropped
-        if not any(t(v) for t in tests):
-            return False
-        return minimum is None or type(v) is str or v >= minimum
-    return check_leaf
+    return _LeafSpec(frozenset().union(*(_PY_TYPES[t] for t in types)), minimum)
