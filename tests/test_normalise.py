@@ -70,3 +70,14 @@ def test_money_never_goes_through_binary_floats():
 ])
 def test_label_matching(cell, label, ok, noted):
     assert label_matches(norm_label(cell), norm_label(label)) == (ok, noted)
+
+
+def test_a_number_is_its_own_label_text():
+    # the locator's text grid takes str(number) for a number cell without normalising it (SheetTexts)
+    import random
+
+    rnd = random.Random(3)
+    numbers = [0, -1, 10**20, 2.5, -2.5, 1e20, 1e-7, float("inf"), float("nan"), 0.1 + 0.2, -0.0, 12.0]
+    numbers += [rnd.randint(-10**12, 10**12) for _ in range(2000)]
+    numbers += [rnd.random() * 10 ** rnd.randint(-30, 30) * rnd.choice((1, -1)) for _ in range(2000)]
+    assert [v for v in numbers if norm_label(str(v)) != str(v)] == []

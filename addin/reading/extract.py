@@ -12,8 +12,8 @@ from addin.findings import Finding
 from addin.formats import FormatDef, escape, pointer_tokens
 from addin.geometry import anchor_column, column_positions
 from addin.reading.model import SheetData, WorkbookData, a1
-from addin.reading.normalise import ARTEFACT_RE, label_heads, label_matches, norm_label, parse_value, show_raw
-from addin.reading.normalise import _norm_label_cached as _norm_short
+from addin.reading.normalise import (ARTEFACT_RE, label_heads, label_matches, norm_label, norm_short_label,
+                                    parse_value, show_raw)
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
@@ -60,7 +60,7 @@ class LabelIndex:
             for i, (row, norm) in enumerate(zip(sheet.rows, texts.grid)):
                 # only cells with a non-empty normalised text (compress keeps the truthy ones)
                 for j, key in zip(compress(range(len(norm)), norm), filter(None, norm)):
-                    if len(row[j]) <= MAX_LABEL_LEN:
+                    if type(row[j]) is str:   # texts only (a grid value asked for earlier may be a number's)
                         self.by_label.setdefault(key, []).append((s_index, i + r0, j + c0))
 
     def texts(self, sheet: SheetData) -> "SheetTexts":
@@ -97,17 +97,33 @@ def _text(sheet: SheetData, row: int, col: int) -> str:
     return norm_label(v) if isinstance(v, str) else ("" if v is None else norm_label(str(v)))
 
 
+_PLAIN_NUMBERS = frozenset({int, float})
+
+
 class SheetTexts:
     """Every cell of a sheet as its normalised label text (what _text gives), worked out in one pass.
 
-    grid[i][j] belongs to sheet.rows[i][j]; None marks a value that is not text (a number, a date),
-    normalised only when asked for: the locator reads label and header cells, rarely numbers."""
+    grid[i][j] belongs to sheet.rows[i][j]. None marks a number, a long text or another value (a
+    date), whose text is worked out when first asked for: they are never labels, and the locator
+    reads few of them. A number's text is str(number) (normalising it changes nothing:
+    tests/test_normalise.py)."""
 
     def __init__(self, sheet: SheetData):
         self.sheet = sheet
-        self.grid = [[(_norm_short(v) if len(v) <= MAX_LABEL_LEN else norm_label(v)) if type(v) is str
+        self.grid = [[(norm_short_label(v) if len(v) <= MAX_LABEL_LEN else None) if type(v) is str
                       else "" if v is None else None for v in row] for row in sheet.rows]
         self.n_cols = sheet.n_cols
+
+    def _resolve(self, i: int, j: int) -> str:
+        v = self.sheet.rows[i][j]
+        t = self.grid[i][j] = str(v) if type(v) in _PLAIN_NUMBERS else _text(self.sheet, i + self.sheet.row_offset,
+                                                                                j + self.sheet.col_offset)
+        return t
+
+    def cell(self, i: int, j: int) -> str:
+        """The text of sheet.rows[i][j] (indices into the rows, not sheet coordinates)."""
+        t = self.grid[i][j]
+        return t if t is not None else self._resolve(i, j)
 
     def at(self, r: int, c: int) -> str:
         i, j = r - self.sheet.row_offset, c - self.sheet.col_offset
@@ -115,7 +131,7 @@ class SheetTexts:
             row = self.grid[i]
             if 0 <= j < len(row):
                 t = row[j]
-                return t if t is not None else _text(self.sheet, r, c)
+                return t if t is not None else self._resolve(i, j)
         return ""
 
     def labels(self, r: int, start: int, stop: int) -> list[str]:
@@ -140,7 +156,7 @@ class SheetTexts:
         out = row[max(a, 0):max(b, 0)]
         if None in out:
             first = max(a, 0)
-            out = [t if t is not None else _text(self.sheet, r, first + k + self.sheet.col_offset) for k, t in enumerate(out)]
+            out = [t if t is not None else self._resolve(i, first + k) for k, t in enumerate(out)]
         if a < 0:
             out = [""] * min(-a, stop - start) + out
         if len(out) < stop - start:
@@ -261,7 +277,7 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 s, r, c, _ = hits[0]
                 sheet = index.sheets[s]
                 ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r + 1, c), sheet.value(r + 1, c))
-                value = _section_text(sheet, r + 1, stops)
+                value = _section_text(index.texts(sheet), r + 1, stops)
                 break
         else:
             # a heading in other words ("一、《条例》第三十二条规定的6个方面内容"): found by its number;
@@ -271,7 +287,7 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 s, r, c = hit
                 sheet = index.sheets[s]
                 ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r, c), sheet.value(r, c))
-                below = _section_text(sheet, r + 1, stops)
+                below = _section_text(index.texts(sheet), r + 1, stops)
                 value = str(sheet.value(r, c)).strip() + ("\n" + below if below else "")
         texts[section["key"]] = value
     return texts
@@ -313,16 +329,19 @@ def _numbered_heading(index: LabelIndex, heading: str, table_labels: set[str]):
     return min(found) if found else None
 
 
-def _section_text(sheet: SheetData, first_row: int, stops: set[str]) -> str | None:
+def _section_text(tx: SheetTexts, first_row: int, stops: frozenset[str]) -> str | None:
     parts = []
+    sheet = tx.sheet
     rows, offset = sheet.rows, sheet.row_offset
     for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
-        cells = [v for v in rows[r - offset] if isinstance(v, str) and v.strip()]
+        row = rows[r - offset]
+        filled = [j for j, v in enumerate(row) if isinstance(v, str) and v.strip()]
         # the cell directly below the heading is the section's own text, whatever it starts with
-        if cells and r > first_row and (_TOP_HEADING_RE.match(norm_label(cells[0])) or
-                                        any(norm_label(v) in stops for v in cells)):
-            break
-        parts.extend(cells)
+        if filled and r > first_row:
+            texts = [tx.cell(r - offset, j) for j in filled]
+            if _TOP_HEADING_RE.match(texts[0]) or any(t in stops for t in texts):
+                break
+        parts.extend(row[j] for j in filled)
     return "\n".join(parts) if parts else None
 
 

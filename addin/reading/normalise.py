@@ -32,13 +32,14 @@ def norm_label(text: Any) -> str:
     if text is None:
         return ""
     if isinstance(text, str) and len(text) <= 300:
-        return _norm_label_cached(text)
+        return norm_short_label(text)
     return _norm_label(str(text))
 
 
 @lru_cache(maxsize=1 << 16)
-def _norm_label_cached(text: str) -> str:
-    # the same label texts recur in every report and in every locate loop: normalise each once
+def norm_short_label(text: str) -> str:
+    """norm_label of a str of at most 300 characters, remembered: the same label texts recur in every
+    report and in every locate loop, so each is normalised once."""
     return _norm_label(text)
 
 
