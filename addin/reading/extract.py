@@ -379,6 +379,8 @@ class BlockPlan:
     row_label_set: frozenset[str]        # every normalised text of the rows' label cells (groups too)
     row_targets: tuple[str, ...]         # each expected row's normalised label ("" for an unlabelled row)
     group_labels: dict                   # normalised group label -> the group
+    column_groups: tuple[tuple[str, str], ...]   # each column group's label and its normalised text
+    note: str | None                     # the block's normalised note line, if it has one
 
 
 def plan_block(block: dict) -> BlockPlan:
@@ -386,7 +388,10 @@ def plan_block(block: dict) -> BlockPlan:
     row_labels = frozenset(norm_label(c["text"]) for row in block["rows"] for c in row["cells"])
     targets = tuple(norm_label(row["label"]) for row in block["rows"])
     groups = {norm_label(g["label"]): g for g in block.get("groups", [])}
-    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves), row_labels, targets, groups)
+    column_groups = tuple((g, norm_label(g)) for g in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]))
+    note = norm_label(block["note"]) if block.get("note") else None
+    return BlockPlan(column_positions(block), anchor_column(block), leaves, frozenset(leaves), row_labels, targets, groups,
+                     column_groups, note)
 
 
 @dataclass(frozen=True)
@@ -411,7 +416,13 @@ def plan_reading(fmt: FormatDef) -> ReadingPlan:
         stops=frozenset(norm_label(b["anchor"]) for t in fmt.tables() for b in t["blocks"]),
         cells_by_block={k: _row_runs(v) for k, v in cells_by_block.items()},
         pointers_by_table={k: tuple(v) for k, v in pointers_by_table.items()},
-        nest_paths={p: (tokens[:-1], tokens[-1]) for p, tokens in fmt.pointer_paths.items()})
+        nest_paths=_nest_paths(fmt.pointer_paths))
+
+
+def _nest_paths(paths: dict[str, tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], str]]:
+    # one tuple object per parent, so _nest tells a run of siblings by identity
+    parents: dict[tuple[str, ...], tuple[str, ...]] = {}
+    return {p: (parents.setdefault(tokens[:-1], tokens[:-1]), tokens[-1]) for p, tokens in paths.items()}
 
 
 def _row_runs(cells: list) -> tuple:
@@ -509,12 +520,12 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         header_end = next((r for r in range(h_stop - 1, lowest, -1) if any(label_heads(grid[r][k]) & leaves for k in places)),
                           lowest)
     header_texts = set(chain.from_iterable(grid[r] for r in range(h_start, header_end + 1)))
-    for group in dict.fromkeys(g for col in block["columns"] for g in col["path"][:-1]):
-        if norm_label(group) not in header_texts and not any(label_matches(t, norm_label(group))[0] for t in header_texts):
+    for group, group_text in plan.column_groups:
+        if group_text not in header_texts and not any(label_matches(t, group_text)[0] for t in header_texts):
             ex.findings.append(catalogue.make(code, "missing_label", severity="warning", table=table["name"], label=group,
                                               sheet=sheet.name, cell=a1(h_start, ac)))
-    if block.get("note"):
-        if norm_label(block["note"]) not in header_texts:
+    if plan.note is not None:
+        if plan.note not in header_texts:
             ex.findings.append(catalogue.make(code, "note", severity="warning", table=table["name"], label=block["note"],
                                               sheet=sheet.name, cell=a1(h_start, scan_from)))
     first_data_col = min(columns.values()) if columns else scan_from + table["label_width"]
@@ -759,14 +770,17 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
             node = nodes[parent] = node_at(parent[:-1]).setdefault(parent[-1], {})
         return node
 
+    last_parent, node = None, skeleton
     for pointer, value in flat.items():
         split = paths.get(pointer)
         if split is None:
             tokens = pointer_tokens(pointer)
             split = (tokens[:-1], tokens[-1])
         parent, leaf = split
-        node = nodes.get(parent)
-        (node if node is not None else node_at(parent))[leaf] = value
+        if parent is not last_parent:   # cells of one row follow each other: look their node up once
+            node = nodes.get(parent) or node_at(parent)
+            last_parent = parent
+        node[leaf] = value
     return skeleton
 
 

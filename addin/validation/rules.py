@@ -113,12 +113,14 @@ def compile_linear(fmt: FormatDef, rule: dict) -> list[_Instance]:
     return out
 
 
-def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: list, skipped: list) -> None:
+def _linear(fmt: FormatDef, rule: dict, values: Mapping[str, Any], violations: list, skipped: list,
+            all_whole: bool = False) -> None:
+    """all_whole: every value of the report is a whole number, so no operand needs its type checked."""
     compiled = fmt.compiled_rules.get(id(rule))
     op = rule["op"]
     get = values.__getitem__
     for inst in compiled if compiled is not None else compile_linear(fmt, rule):
-        if set(map(type, map(values.get, inst.operands))) <= _WHOLE:
+        if all_whole or set(map(type, map(values.get, inst.operands))) <= _WHOLE:
             # every operand a whole number (nearly every cell of a report): exact, and cheap in C
             d = sum(map(get, inst.positive)) - sum(map(get, inst.negative))
             if d == 0 if op == "==" else d >= 0 if op == ">=" else d <= 0:
@@ -186,9 +188,12 @@ def evaluate(fmt: FormatDef, values: Mapping[str, Any]) -> tuple[list[Violation]
     """Run every rule of the format over the flat pointer -> value map."""
     violations: list[Violation] = []
     skipped: list[NotEvaluated] = []
+    # a clean report holds whole numbers only: then one look at all values replaces one per rule binding
+    # (every operand is a cell of the layout, so all of them are among the values)
+    all_whole = set(map(type, values.values())) <= _WHOLE and fmt.by_pointer.keys() <= values.keys()
     for rule in fmt.rules:
         if rule["kind"] == "linear":
-            _linear(fmt, rule, values, violations, skipped)
+            _linear(fmt, rule, values, violations, skipped, all_whole)
         elif rule["kind"] == "total_consequence":
             _total_consequence(rule, violations)
     return violations, skipped
@@ -207,12 +212,15 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
                   values: Mapping[str, Any] | None = None) -> list[Finding]:
     """Rules on the narrative sections; a section whose heading is not in the workbook is not judged."""
     findings = []
+    compacted: dict[str, tuple[str, str]] = {}
     for rule in fmt.rules:
         if rule["kind"] != "text" or rule["section"] not in located:
             continue
         pointer = "/text/" + escape(rule["section"])
-        text = (texts.get(rule["section"]) or "").strip()
-        compact = "".join(text.split())
+        if rule["section"] not in compacted:
+            text = (texts.get(rule["section"]) or "").strip()
+            compacted[rule["section"]] = (text, "".join(text.split()))
+        text, compact = compacted[rule["section"]]
         check = rule["check"]
         if check == "present" and not compact:
             findings.append(catalogue.make(rule["id"], pointer=pointer))
