@@ -90,20 +90,37 @@ def test_million_row_sheet_is_read_in_bounded_memory_and_time(corpus):
     assert float(seconds) < 30
 
 
-def test_cells_far_away_do_not_blow_up_the_grid(tmp_path):
-    # two cells at opposite corners: calamine would allocate the whole 1M x 16K bounding box
+FAR_AWAY = {   # two cells at opposite corners, written the ways calamine accepts
+    "double_quotes": b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    "single_quotes": b"<row r='1048576'><c r='XFD1048576' t='n'><v>1</v></c></row>",
+    "spaces": b'<row r = "1048576"><c r = "XFD1048576" t="n"><v>1</v></c></row>',
+    "lower_case": b"<row r='1048576'><c r='xfd1048576'><v>1</v></c></row>",
+    # a far row whose cell has no reference of its own (calamine places it by the row), with a wide row
+    "row_number_only": b'<row r="3000"><c r="IV3000"><v>1</v></c></row><row r="1048576"><c><v>1</v></c></row>',
+    # the cell's reference places it, not the row it sits in
+    "cell_in_near_row": b'<row r="5"><c r="IV1048576"><v>1</v></c></row>',
+    "prefixed": b'<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>',
+}
+
+
+@pytest.mark.parametrize("variant", sorted(FAR_AWAY))
+def test_cells_far_away_do_not_blow_up_the_grid(tmp_path, variant):
+    # calamine would allocate the cells' whole bounding box (up to 1M x 16K cells, hundreds of GB)
     src = hostile._base(tmp_path / "_c.xlsx")
     import zipfile
 
     with zipfile.ZipFile(src) as z:
         sheet = z.read("xl/worksheets/sheet4.xml")
-    sheet = sheet.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    sheet = sheet.replace(b"</sheetData>", FAR_AWAY[variant] + b"</sheetData>")
     p = hostile._rewrite(src, tmp_path / "corner.xlsx", replace={"xl/worksheets/sheet4.xml": sheet})
-    code = ("import resource; from addin.pipeline import check_file; "
+    # the child may not take more than 3 GB of address space: a regression fails fast instead of swapping
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+            "from addin.pipeline import check_file; "
             f"r = check_file({str(p)!r}); print(r.status, [f.code for f in r.findings][0], "
             "int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM'))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.returncode == 0, out.stderr[-500:]
     status, first, peak_kb = out.stdout.split()
     assert (status, first) == ("passed", "FILE-10")
     assert int(peak_kb) < 200 * 1024

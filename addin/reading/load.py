@@ -272,22 +272,23 @@ def _xml_text(data: bytes) -> str:
     return _COMMENT_RE.sub("", text)
 
 
-_ROW_RE = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
-_ROW_NUM_RE = re.compile(rb'\br="([0-9]+)"')
-_CELL_ELEM_RE = re.compile(rb'<c\b[^>]*?(?:/>|>.*?</c>)', re.S)
-_CELL_REF_RE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_ROW_RE = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?row\s*>)", re.S)
+_CELL_ELEM_RE = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c\s*>)", re.S)
+# An r attribute as calamine reads it: either quote, spaces around "=", any case; a row's has no letters.
+_REF_RE = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)([0-9]+)\s*["']""")
 _DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
-# A cell reference that may lie beyond the read limits: a row of 5+ digits (MAX_ROWS_READ = 20,000)
-# or a column after IV (MAX_COLS_READ = 256). A sheet without one is never cut down. (No \b before
-# r=: a literal first character lets the regex engine skip ahead; extra matches only cost the full scan.)
-_BEYOND_RE = re.compile(rb'r="(?:[A-Z]+[0-9]{5}|[A-Z]{3}|I[W-Z]|[J-Z][A-Z][0-9])')
+# A reference (of a cell or of a row) that may lie beyond the read limits: a row of 5+ digits
+# (MAX_ROWS_READ = 20,000) or a column after IV (MAX_COLS_READ = 256), written in any of the ways
+# _REF_RE reads. A sheet without one is never cut down. (No \s before r: a literal first character
+# lets the regex engine skip ahead; extra matches only cost the exact scan.)
+_BEYOND_RE = re.compile(rb"""r\s*=\s*["']\s*(?:[A-Za-z]*[0-9]{5}|[A-Za-z]{3,}[0-9]|[Ii][W-Zw-z][0-9]|[J-Zj-z][A-Za-z][0-9])""")
 assert MAX_ROWS_READ < 100_000 and MAX_COLS_READ == 256   # what _BEYOND_RE assumes
 _ANY_FORMULA_RE = re.compile(rb"<f[\s>]")
 
 
 def _col_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
@@ -311,10 +312,10 @@ def _scan_sheets(zf: zipfile.ZipFile, members: dict):
                 if found:
                     uncached[name] = found
                 continue
-            refs = _CELL_REF_RE.findall(data)
+            refs = _REF_RE.findall(data)
             rows = max((int(r) for _, r in refs), default=0)
             # column letters order like numbers when compared by (length, text)
-            cols = _col_number(max((c for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
+            cols = _col_number(max((c.upper() for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
             if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
                 trimmed[name] = [rows, cols]
                 data = _trim_xml(iter([data]), [0, 0])
@@ -351,8 +352,8 @@ def _trim_xml(chunks, span: list) -> bytes:
                 pos = m.end()
                 row = m.group(0)
                 head = row[: row.find(b">") + 1]
-                num = _ROW_NUM_RE.search(head)
-                r = int(num.group(1)) if num else next_row
+                num = _REF_RE.search(head)
+                r = int(num.group(2)) if num else next_row
                 next_row = r + 1
                 span[0] = max(span[0], r)
                 if r <= MAX_ROWS_READ:
@@ -374,13 +375,17 @@ def _trim_xml(chunks, span: list) -> bytes:
 
 
 def _keep_cell(m: re.Match) -> bytes:
-    ref = _CELL_REF_RE.search(m.group(0)[: m.group(0).find(b">") + 1])
-    return m.group(0) if ref is None or _col_number(ref.group(1)) <= MAX_COLS_READ else b""
+    # a cell's own reference places it (calamine reads it, not the row's number)
+    ref = _REF_RE.search(m.group(0)[: m.group(0).find(b">") + 1])
+    keep = ref is None or (_col_number(ref.group(1)) <= MAX_COLS_READ and int(ref.group(2)) <= MAX_ROWS_READ)
+    return m.group(0) if keep else b""
 
 
 def _row_span(row: bytes, span: list) -> None:
-    for m in _CELL_REF_RE.finditer(row):
-        span[1] = max(span[1], _col_number(m.group(1)))
+    for m in _REF_RE.finditer(row):
+        if m.group(1):
+            span[0] = max(span[0], int(m.group(2)))
+            span[1] = max(span[1], _col_number(m.group(1)))
 
 
 def _trimmed_copy(path: Path, trimmed: dict):
