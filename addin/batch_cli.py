@@ -73,6 +73,9 @@ def run(args) -> int:
     done: dict[str, object] = {}
     if args.resume and os.path.exists(args.jsonl):
         done = _recorded(args.jsonl, files)
+        if copies is not None:
+            # a recorded file whose marked-up copy is not where this run puts it is checked again
+            done = {path: r for path, r in done.items() if r.status == "unreadable" or _copy_in_place(r, copies, path)}
 
     previous_of = _previous_matcher(args, options, workers, timeout, batch)
     results: list = [None] * len(files)
@@ -98,7 +101,12 @@ def run(args) -> int:
         def on_result(j: int, result) -> None:
             i = todo[j]
             if previous_of is not None:
+                checked = result
                 result = previous_of(result)
+                if copies is not None and result.annotated and _cell_findings_added(checked, result):
+                    # the worker wrote the copy before last year's report was matched: write it
+                    # again with the cross-year findings (only reports that have some)
+                    result = copies(files[i], result)
             result.path = files[i]
             # only what the summary needs is kept, so memory stays flat in the number of files
             result.origins = {}
@@ -159,6 +167,18 @@ def run(args) -> int:
     # As for one file: a requested copy that could not be written is a failure.
     no_copy = any(f.code == "OUT-01" for r in results for f in r.findings)
     return 0 if all(r.ok for r in results) and not no_copy else 1
+
+
+def _copy_in_place(result, copies, path: str) -> bool:
+    annotated = result.annotated
+    return bool(annotated) and os.path.isfile(annotated) and \
+        os.path.normcase(os.path.abspath(os.path.dirname(annotated))) == os.path.normcase(os.path.abspath(copies.folder(path)))
+
+
+def _cell_findings_added(before, after) -> bool:
+    """Findings the cross-year step added other than XY-10 (which notes a missing report, not a cell)."""
+    known = {(f.code, f.pointer, f.sheet, f.cell, f.message) for f in before.findings}
+    return any((f.code, f.pointer, f.sheet, f.cell, f.message) not in known and f.code != "XY-10" for f in after.findings)
 
 
 def _slim(result):
@@ -244,7 +264,7 @@ def result_from_dict(d: dict):
                 for f in d.get("findings", [])]
     return FileResult(path=d["path"], status=d["status"], format_version=d.get("format_version"),
                       report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
-                      document=d.get("document"), content_hash=d.get("sha256"))
+                      document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))
 
 
 class _JsonlSink:

@@ -121,3 +121,51 @@ def test_plan_mirrors_folders_and_keeps_extensions_where_names_clash(tmp_path):
     beside = BatchCopies.plan(files, None)
     assert [annotate.copy_path(f, beside.folder(f), beside.stem(f)) for f in files] == [
         tmp_path / "a" / "报告.xlsx.校验.xlsx", tmp_path / "a" / "报告.xls.校验.xlsx", tmp_path / "b" / "报告.校验.xlsx"]
+
+
+def _results_codes(copy: Path) -> set:
+    """Finding codes listed on a copy's results sheet."""
+    wb = load_workbook(copy, read_only=True)
+    return {v for row in wb[annotate.RESULTS_SHEET].iter_rows(values_only=True) for v in row
+            if isinstance(v, str) and v[:3] in ("XY-", "VAL", "T3-", "T2-", "STR", "TXT")}
+
+
+def test_batch_copies_carry_the_cross_year_findings(tmp_path):
+    from tests.helpers import build_case
+    from tests.test_cross_year import CARRIED
+
+    # last year's report of 甲局 carries 5/8 applications out; this year's takes 4/7 in (XY-01 at C1, C7)
+    last = tmp_path / "last"
+    this = tmp_path / "this"
+    last.mkdir()
+    this.mkdir()
+    build_case({"format_version": "2019", "year": 2020, "unit": "甲局",
+                "values": {"/T3/carried_out/C1": 5, "/T3/carried_out/C7": 8, "/T3/r_total/C1": 48,
+                           "/T3/r_total/C7": 55, "/T3/r_open/C1": 19, "/T3/r_open/C7": 22}}, last / "甲局2020.xlsx")
+    build_case({"format_version": "2021", "year": 2021, "unit": "甲局", "values": CARRIED}, this / "甲局2021.xlsx")
+    out = tmp_path / "out"
+    p = gk(this, "--previous-dir", last, "--annotate", "--out-dir", out, "--workers", "2")
+    assert p.returncode == 1, p.stderr
+    copy = out / "甲局2021.校验.xlsx"
+    assert "XY-01" in _results_codes(copy)
+    from addin.validation.cross_year import apply
+
+    xy = [f for f in apply(check_file(this / "甲局2021.xlsx"), check_file(last / "甲局2020.xlsx")).findings
+          if f.code == "XY-01"]
+    assert len(xy) == 2 and all(f.cell for f in xy)
+    wb = load_workbook(copy)
+    for f in xy:
+        assert wb[f.sheet][f.cell].fill.fgColor.rgb[-6:] == annotate.SEVERITY_FILL["error"]
+
+
+def test_resume_writes_the_copies_a_recorded_run_did_not(folder, tmp_path):
+    jsonl = tmp_path / "r.jsonl"
+    assert gk(folder, "--jsonl", jsonl, "--workers", "2").returncode == 1   # no copies asked for
+    out = tmp_path / "out"
+    p = gk(folder, "--jsonl", jsonl, "--resume", "--annotate", "--out-dir", out, "--workers", "2")
+    assert p.returncode == 1, p.stderr
+    assert len(sorted(out.rglob("*.xlsx"))) == 3
+    assert "沿用" not in p.stdout                     # every file was checked again for its copy
+    # a second resume finds the copies in place and checks nothing again
+    p = gk(folder, "--jsonl", jsonl, "--resume", "--annotate", "--out-dir", out, "--workers", "2")
+    assert "其中 3 个文件内容未变" in p.stdout, p.stdout
