@@ -277,12 +277,12 @@ _CELL_ELEM_RE = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c\
 # An r attribute as calamine reads it: either quote, spaces around "=", any case; a row's has no letters.
 _REF_RE = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)([0-9]+)\s*["']""")
 _DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
-# A reference (of a cell or of a row) that may lie beyond the read limits: a row of 5+ digits
-# (MAX_ROWS_READ = 20,000) or a column after IV (MAX_COLS_READ = 256), written in any of the ways
-# _REF_RE reads. A sheet without one is never cut down. (No \s before r: a literal first character
-# lets the regex engine skip ahead; extra matches only cost the exact scan.)
-_BEYOND_RE = re.compile(rb"""r\s*=\s*["']\s*(?:[A-Za-z]*[0-9]{5}|[A-Za-z]{3,}[0-9]|[Ii][W-Zw-z][0-9]|[J-Zj-z][A-Za-z][0-9])""")
-assert MAX_ROWS_READ < 100_000 and MAX_COLS_READ == 256   # what _BEYOND_RE assumes
+# A reference (of a cell or of a row) past row 999 or column IV (MAX_COLS_READ = 256), written in any
+# of the ways _REF_RE reads. (No \s before r: a literal first character lets the regex engine skip
+# ahead; extra matches only cost the exact scan.)
+_FAR_REF_RE = re.compile(rb"""r\s*=\s*["']\s*(?:[A-Za-z]*[0-9]{4}|[A-Za-z]{3,}[0-9]|[Ii][W-Zw-z][0-9]|[J-Zj-z][A-Za-z][0-9])""")
+_NEAR_ROWS = 999
+assert MAX_COLS_READ == 256   # what _FAR_REF_RE assumes
 _ANY_FORMULA_RE = re.compile(rb"<f[\s>]")
 
 
@@ -306,25 +306,38 @@ def _scan_sheets(zf: zipfile.ZipFile, members: dict):
                 trimmed[name] = [0, 0]   # the span is measured while cutting it down
                 continue
             data = _read_part(zf, part)
-            if not _BEYOND_RE.search(data):
-                # no reference can lie beyond MAX_ROWS_READ x MAX_COLS_READ: nothing to cut
-                found = _formulas_without_result(data)
-                if found:
-                    uncached[name] = found
-                continue
-            refs = _REF_RE.findall(data)
-            rows = max((int(r) for _, r in refs), default=0)
-            # column letters order like numbers when compared by (length, text)
-            cols = _col_number(max((c.upper() for c, _ in refs), key=lambda c: (len(c), c))) if refs else 0
-            if rows > MAX_ROWS_READ or cols > MAX_COLS_READ:
-                trimmed[name] = [rows, cols]
-                data = _trim_xml(iter([data]), [0, 0])
+            if not _fits(data):
+                span = [0, 0]
+                cut = _trim_xml(iter([data]), span)
+                # the span reported also counts the references in rows that were cut away whole
+                refs = _REF_RE.findall(data)
+                span[0] = max([span[0], *(int(r) for _, r in refs)])
+                # column letters order like numbers when compared by (length, text)
+                letters = [c.upper() for c, _ in refs if c]
+                span[1] = max(span[1], _col_number(max(letters, key=lambda c: (len(c), c))) if letters else 0)
+                if span[0] > MAX_ROWS_READ or span[1] > MAX_COLS_READ:
+                    trimmed[name] = span
+                    data = cut
             found = _formulas_without_result(data)
             if found:
                 uncached[name] = found
     except Exception:  # damaged parts are reported by the calamine read that follows
         return uncached, {}
     return uncached, trimmed
+
+
+def _fits(data: bytes) -> bool:
+    """True when calamine's grid of this sheet is surely small, without reading its cells one by one.
+
+    calamine places a cell by its reference, or, without one, right of the cell before it (and a row
+    without a number below the row before it). With no reference past row 999 or column IV, rows
+    end by 999 + the number of row elements and columns by 256 + the number of elements: when that
+    box is within MAX_ROWS_READ x MAX_COLS_READ cells nothing needs measuring."""
+    if _FAR_REF_RE.search(data):
+        return False
+    rows = data.count(b"row")     # row elements (each counted twice or more: closing tags, prefixes)
+    elements = data.count(b"<")   # cells among them
+    return (_NEAR_ROWS + rows) * (MAX_COLS_READ + elements) <= MAX_ROWS_READ * MAX_COLS_READ
 
 
 def _trim_xml(chunks, span: list) -> bytes:
@@ -357,8 +370,7 @@ def _trim_xml(chunks, span: list) -> bytes:
                 next_row = r + 1
                 span[0] = max(span[0], r)
                 if r <= MAX_ROWS_READ:
-                    _row_span(row, span)
-                    out.append(_CELL_ELEM_RE.sub(_keep_cell, row))
+                    out.append(_trim_row(row, r, span))
             buf = buf[pos:]
             end = buf.find(b"</sheetData>")
             if end >= 0 and buf.rfind(b"<row", 0, end) < 0:
@@ -374,18 +386,24 @@ def _trim_xml(chunks, span: list) -> bytes:
     return text
 
 
-def _keep_cell(m: re.Match) -> bytes:
-    # a cell's own reference places it (calamine reads it, not the row's number)
-    ref = _REF_RE.search(m.group(0)[: m.group(0).find(b">") + 1])
-    keep = ref is None or (_col_number(ref.group(1)) <= MAX_COLS_READ and int(ref.group(2)) <= MAX_ROWS_READ)
-    return m.group(0) if keep else b""
-
-
-def _row_span(row: bytes, span: list) -> None:
-    for m in _REF_RE.finditer(row):
-        if m.group(1):
-            span[0] = max(span[0], int(m.group(2)))
-            span[1] = max(span[1], _col_number(m.group(1)))
+def _trim_row(row: bytes, r: int, span: list) -> bytes:
+    """A row element without its cells past MAX_ROWS_READ x MAX_COLS_READ, placed as calamine does:
+    by the cell's own reference (not the row's number), or right of the cell before it."""
+    out, last, col = [], 0, 0
+    for m in _CELL_ELEM_RE.finditer(row):
+        cell = m.group(0)
+        ref = _REF_RE.search(cell[: cell.find(b">") + 1])
+        if ref is not None and ref.group(1):
+            col, cell_row = _col_number(ref.group(1)), int(ref.group(2))
+        else:
+            col, cell_row = col + 1, r
+        span[0], span[1] = max(span[0], cell_row), max(span[1], col)
+        out.append(row[last:m.start()])
+        if cell_row <= MAX_ROWS_READ and col <= MAX_COLS_READ:
+            out.append(cell)
+        last = m.end()
+    out.append(row[last:])
+    return b"".join(out)
 
 
 def _trimmed_copy(path: Path, trimmed: dict):
