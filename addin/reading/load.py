@@ -341,23 +341,28 @@ def _fits(data: bytes) -> bool:
 
 
 def _trim_xml(chunks, span: list) -> bytes:
-    """Sheet XML keeping only rows <= MAX_ROWS_READ and columns <= MAX_COLS_READ, read chunk by chunk."""
+    """Sheet XML keeping only rows <= MAX_ROWS_READ and columns <= MAX_COLS_READ, read chunk by chunk.
+    Elements may carry a namespace prefix (<x:row>, as some generators write them)."""
     out = []
     buf = b""
     state = "head"
+    prefix = b""
+    close = re.compile(rb"</sheetData\s*>")
     next_row = 1
     for chunk in chunks:
         buf += chunk
         if state == "head":
-            i = buf.find(b"<sheetData")
-            if i < 0:
+            m = _SHEETDATA_RE.search(buf)
+            if m is None:
                 continue
-            j = buf.find(b">", i)
+            j = buf.find(b">", m.start())
             if j < 0:
                 continue
+            prefix = m.group(1) or b""
+            close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>")
             out.append(_DIMENSION_RE.sub(b"", buf[: j + 1]))
             buf, state = buf[j + 1:], "rows"
-            if buf[:0] == b"" and out[-1].endswith(b"/>"):
+            if out[-1].endswith(b"/>"):
                 state = "tail"
         if state == "rows":
             pos = 0
@@ -372,18 +377,22 @@ def _trim_xml(chunks, span: list) -> bytes:
                 if r <= MAX_ROWS_READ:
                     out.append(_trim_row(row, r, span))
             buf = buf[pos:]
-            end = buf.find(b"</sheetData>")
-            if end >= 0 and buf.rfind(b"<row", 0, end) < 0:
-                state, buf = "tail", buf[end:]
+            end = close.search(buf)
+            if end is not None and _ROW_START_RE.search(buf, 0, end.start()) is None:
+                state, buf = "tail", buf[end.start():]
             elif len(buf) > 64 * 1024 * 1024:
                 raise ValueError("row element too large")
         if state == "tail" and len(buf) > 4 * 1024 * 1024:
-            buf = b"</sheetData>"   # what follows the data (merges, formats) is not needed for values
-    out.append(buf if state == "tail" else b"</sheetData></worksheet>")
+            buf = b"</" + prefix + b"sheetData>"   # what follows the data (merges, formats) is not needed for values
+    out.append(buf if state == "tail" else b"</" + prefix + b"sheetData></" + prefix + b"worksheet>")
     text = b"".join(out)
-    if b"</worksheet>" not in text[-64:]:
-        text += b"</worksheet>"
+    if not re.search(rb"</(?:[\w.-]+:)?worksheet\s*>", text[-64:]):
+        text += b"</" + prefix + b"worksheet>"
     return text
+
+
+_SHEETDATA_RE = re.compile(rb"<([\w.-]+:)?sheetData\b")
+_ROW_START_RE = re.compile(rb"<(?:[\w.-]+:)?row\b")
 
 
 def _trim_row(row: bytes, r: int, span: list) -> bytes:
