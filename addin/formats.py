@@ -274,6 +274,10 @@ def _check_rules(fmt: FormatDef) -> None:
     for rule in fmt.cross_year:
         if rule["id"] not in CATALOGUE:
             raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
+        sections = {s["key"] for s in fmt.layout["cover"]["sections"]}
+        for key in rule.get("sections", ()):
+            if key not in sections:
+                raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} names unknown text section {key!r}")
         for pointer in expand_pointers(fmt, rule):
             # only this year's side can be checked here; last year's is checked against its own format on use
             if pointer.startswith("/this/") and pointer[len("/this"):] not in fmt.by_pointer:

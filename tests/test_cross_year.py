@@ -51,10 +51,69 @@ def test_xy01_across_the_version_change_2020_to_2021(tmp_path):
                        "2021", 2021, {})
     result = apply(this, prev)
     assert _codes(f for f in result.findings if f.code.startswith("XY")) == [
-        ("XY-01", "error", "/T3/carried_in/C1"), ("XY-01", "error", "/T3/carried_in/C7")]
+        ("XY-01", "error", "/T3/carried_in/C1"), ("XY-01", "error", "/T3/carried_in/C7"),
+        ("XY-05", "info", None)]   # and table 二 of the two formats is not comparable
     assert result.status == "failed"
 
 
 def test_no_previous_report_is_noted(tmp_path):
     this = check_file(build_case({"format_version": "2021"}, tmp_path / "this.xlsx"))
     assert [f.code for f in apply(this, None).findings] == ["XY-10"]
+
+
+# A section 一/五/六 of realistic length (the test texts of the other cases are too short to be judged).
+OVERVIEW = ("本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》，围绕中心工作，深化主动公开，"
+            "规范依申请公开办理，加强平台建设和监督保障。全年主动公开政府信息一百二十条，其中规范性文件三件；"
+            "受理政府信息公开申请十二件，均在法定期限内答复；未发生行政复议和行政诉讼。")
+PROBLEMS = ("存在的主要问题：一是公开内容的深度和广度有待提高；二是政策解读形式较为单一。"
+            "改进措施：加强业务培训，丰富解读形式，提升公开质量。")
+OTHER = "本机关未收取信息处理费。"
+TEXTS = {"一": OVERVIEW, "五": PROBLEMS, "六": OTHER}
+
+
+def _year_pair(tmp_path, prev_texts, texts, prev_values=None, values=None):
+    prev = check_file(build_case({"format_version": "2021", "year": 2021, "texts": prev_texts,
+                                  "values": prev_values or {}}, tmp_path / "prev.xlsx"))
+    this = check_file(build_case({"format_version": "2021", "year": 2022, "texts": texts,
+                                  "values": values if values is not None else CARRIED}, tmp_path / "this.xlsx"))
+    return prev, this
+
+
+def test_xy06_xy07_text_copied_from_last_year(tmp_path):
+    # last year's text with this year's numbers and year: still a copy
+    copied = {k: v.replace("一百二十", "一百三十").replace("十二件", "十五件") for k, v in TEXTS.items()}
+    prev, this = _year_pair(tmp_path, TEXTS, copied)
+    got = {(f.code, f.pointer): f for f in findings(this, prev) if f.code in ("XY-06", "XY-07")}
+    assert set(got) == {("XY-06", "/text/一"), ("XY-07", "/text/五")}
+    assert got[("XY-07", "/text/五")].cell is not None   # located at the section's text
+
+
+def test_xy06_xy07_own_text_is_not_a_copy(tmp_path):
+    own = {"一": "本年度本机关围绕优化营商环境推进决策公开、执行公开、管理公开、服务公开和结果公开，"
+                 "新开设政策问答专栏，公开重大行政决策事项四项，组织政府开放日活动两次，"
+                 "依申请公开办理流程全面实行网上登记，平均答复时间缩短至八个工作日。" * 2,
+           "五": "问题：基层政务公开标准目录更新不及时，个别栏目信息发布滞后。措施：建立栏目责任清单和季度巡查机制，"
+                 "年内完成标准目录动态调整。",
+           "六": "本年度未收取信息处理费。"}
+    prev, this = _year_pair(tmp_path, TEXTS, own)
+    assert [f.code for f in findings(this, prev) if f.code in ("XY-06", "XY-07")] == []
+
+
+def test_xy06_tables_identical_to_last_year(tmp_path):
+    # the same tables two years running (and no narrative to judge): the tables alone are reported
+    same = {**CARRIED, "/T3/carried_in/C1": 5, "/T3/carried_in/C5": 2, "/T3/carried_in/C6": 2, "/T3/carried_in/C7": 10}
+    prev, this = _year_pair(tmp_path, {}, {}, prev_values=same, values=same)
+    got = [f for f in findings(this, prev) if f.code == "XY-06"]
+    assert [(f.code, f.pointer) for f in got] == [("XY-06", None)]
+    changed = check_file(build_case({"format_version": "2021", "year": 2022, "values": {**same, "/T4/D1": 99}},
+                                    tmp_path / "changed.xlsx"))
+    assert [f for f in findings(changed, prev) if f.code == "XY-06"] == []
+
+
+def test_text_overlap_measure():
+    from addin.validation.cross_year import text_overlap
+
+    assert text_overlap(OVERVIEW, OVERVIEW) == 1.0
+    assert text_overlap(OVERVIEW, PROBLEMS) < 0.1
+    assert text_overlap("", OVERVIEW) == 0.0
+    assert 0.5 < text_overlap(OVERVIEW, OVERVIEW[: len(OVERVIEW) * 2 // 3]) < 0.8

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from addin import catalogue
 from addin.findings import Finding
-from addin.formats import FormatDef, available_formats, unescape
+from addin.formats import FormatDef, available_formats, escape, unescape
 from addin.result import FAILED, PASSED, FileResult
 from addin.validation import rules
 
@@ -48,15 +48,65 @@ def findings(this: FileResult, previous: FileResult, formats: dict[str, FormatDe
     applicable = [r for r in fmt.cross_year if prev_fmt.version in r["previous_versions"]]
     found = []
     for rule in applicable:
-        violations: list = []
-        rules._linear(fmt, rule, values, violations, [])
-        for v in violations:
-            pointer = v.mark[len(THIS):]
-            origin = this.origins.get(pointer)
-            found.append(catalogue.make(v.rule, pointer=pointer, expected=v.expected, actual=v.actual,
-                                        where=fmt.by_pointer[pointer].where, prev_year=previous.report_year,
-                                        sheet=origin.sheet if origin else None, cell=origin.cell if origin else None))
+        kind = rule["kind"]
+        if kind == "linear":
+            violations: list = []
+            rules._linear(fmt, rule, values, violations, [])
+            for v in violations:
+                pointer = v.mark[len(THIS):]
+                origin = this.origins.get(pointer)
+                found.append(catalogue.make(v.rule, pointer=pointer, expected=v.expected, actual=v.actual,
+                                            where=fmt.by_pointer[pointer].where, prev_year=previous.report_year,
+                                            sheet=origin.sheet if origin else None, cell=origin.cell if origin else None))
+        elif kind == "notice":
+            found.append(catalogue.make(rule["id"], prev_year=previous.report_year))
+        elif kind == "repeat_tables":
+            found += _repeated_tables(rule, values, previous.report_year)
+        elif kind == "repeat_text":
+            found += _repeated_text(fmt, rule, this, previous)
     return found
+
+
+def _repeated_tables(rule: dict, values: dict, prev_year: int) -> list[Finding]:
+    """XY-06: every table value as last year's (same format), enough of them not zero to mean something."""
+    this = {p[len(THIS):]: v for p, v in values.items() if p.startswith(THIS + "/")}
+    if any(v != values.get(PREVIOUS + p) for p, v in this.items()):
+        return []
+    nonzero = sum(1 for v in this.values() if v not in (None, 0))
+    if nonzero < rule["min_nonzero"]:
+        return []
+    return [catalogue.make(rule["id"], "tables", n=nonzero, prev_year=prev_year)]
+
+
+N_GRAM = 8   # characters: long enough that shared n-grams mean shared sentences, not shared words
+
+
+def text_overlap(text: str, previous: str) -> float:
+    """Share of this text's character n-grams (whitespace removed) that also occur in last year's."""
+    a, b = "".join(text.split()), "".join(previous.split())
+    grams = {a[i:i + N_GRAM] for i in range(max(len(a) - N_GRAM + 1, 0))}
+    if not grams:
+        return 0.0
+    seen = {b[i:i + N_GRAM] for i in range(max(len(b) - N_GRAM + 1, 0))}
+    return len(grams & seen) / len(grams)
+
+
+def _repeated_text(fmt: FormatDef, rule: dict, this: FileResult, previous: FileResult) -> list[Finding]:
+    """XY-06 / XY-07: the sections' text nearly the same as last year's (each report judged by its own text)."""
+    keys = rule["sections"]
+    now = "\n".join((this.document.get("text") or {}).get(k) or "" for k in keys)
+    before = "\n".join((previous.document.get("text") or {}).get(k) or "" for k in keys)
+    if len("".join(now.split())) < rule["min_chars"] or not before.strip():
+        return []
+    share = text_overlap(now, before)
+    if share < rule["threshold"]:
+        return []
+    headings = {s["key"]: s["heading"] for s in fmt.layout["cover"]["sections"]}
+    pointer = "/text/" + escape(keys[0])
+    origin = this.origins.get(pointer)
+    return [catalogue.make(rule["id"], "text", pointer=pointer, sheet=origin.sheet if origin else None,
+                           cell=origin.cell if origin else None, prev_year=previous.report_year,
+                           share=int(share * 100), sections="、".join(headings.get(k, k) for k in keys))]
 
 
 def apply(this: FileResult, previous: FileResult | None, formats=None) -> FileResult:
