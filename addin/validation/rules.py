@@ -67,6 +67,8 @@ def _terms(fmt: FormatDef, terms: list, binding: dict) -> list[str]:
 
 def expand_pointers(fmt: FormatDef, rule: dict) -> set[str]:
     """Every cell pointer the rule can touch (used to check rules against the layout on load)."""
+    if rule["kind"] == "text":
+        return {p for p in [rule.get("pointer"), *rule.get("pointers", ())] if p}
     if rule["kind"] != "linear":
         return set()
     found = set()
@@ -238,7 +240,7 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
                 findings.append(catalogue.make(rule["id"], pointer=pointer, missing="、".join(missing)))
         elif check == "pattern" and year is not None:
             findings += _pattern_finding(rule, texts, located, year, pointer)
-        elif check == "number" and compact and values is not None:
+        elif check in ("number", "zero") and compact and values is not None:
             findings += _number_finding(fmt, rule, text, values)
     return findings
 
@@ -267,18 +269,26 @@ def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
 
 
 def _number_finding(fmt: FormatDef, rule: dict, text: str, values: Mapping[str, Any]) -> list[Finding]:
+    """check=number: the number the text states must equal the cell (or the sum of the cells);
+    check=zero: where the text says there was none, the cells must sum to 0."""
     import re
 
     m = re.search(rule["pattern"], "".join(text.split()))
     if not m:
         return []
-    stated = int(m.group(1))
-    value = values.get(rule["pointer"])
-    where = fmt.by_pointer[rule["pointer"]].where
-    if value is None and stated > 0:
-        return [catalogue.make(rule["id"], "blank", pointer=rule["pointer"], where=where, quote=m.group(0),
-                               expected=stated, actual=None)]
-    if _is_number(value) and value != stated:
-        return [catalogue.make(rule["id"], pointer=rule["pointer"], where=where, quote=m.group(0),
-                               expected=stated, actual=value)]
+    pointers = rule.get("pointers") or [rule["pointer"]]
+    parts = [values.get(p) for p in pointers]
+    stated = 0 if rule["check"] == "zero" else int(m.group(1))
+    where = fmt.by_pointer[pointers[0]].where
+    if all(v is None for v in parts):
+        if stated > 0:
+            return [catalogue.make(rule["id"], "blank", pointer=pointers[0], where=where, quote=m.group(0),
+                                   expected=stated, actual=None)]
+        return []
+    if not all(_is_number(v) for v in parts):
+        return []   # a blank or invalid part: the sum is not known (the cell has its own finding)
+    total = sum(parts)
+    if total != stated:
+        return [catalogue.make(rule["id"], pointer=pointers[0], where=where, quote=m.group(0),
+                               expected=stated, actual=total)]
     return []
