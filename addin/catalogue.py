@@ -94,6 +94,8 @@ _ENTRIES = [
        missing_column="{table}缺少“{label}”列。",
        missing_label="{table}表头缺少“{label}”。",
        missing_row="{table}表头下方没有数据行。"),
+    _e("TXT-01", "error", "正文", "统计期限与报告年度不符",
+       default="统计期限所写年度与报告年度 {year} 年不符（“{excerpt}…”），请核实是否沿用了其他年度的报告。"),
     _e("TXT-02", "warning", "正文", "计划写成了本年度",
        default="年度报告中对今后工作的安排写成了 {year} 年（“{excerpt}…”），应为 {next_year} 年，请核实。"),
     _e("TXT-03", "error", "正文", "未说明信息处理费收取情况",

@@ -74,11 +74,11 @@ def odd_containers(d: Path) -> list[Path]:
     from addin.formats import available_formats
     from addin.writing.template import build_workbook, save_workbook
     from tests.factory import consistent_values
-    from tests.helpers import base_data
+    from tests.helpers import base_texts
 
     d.mkdir(parents=True, exist_ok=True)
     fmt = available_formats()["2021"]
-    wb = build_workbook(fmt, 2022, "奇异&单位", consistent_values(fmt, 3), base_data("2021")["texts"])
+    wb = build_workbook(fmt, 2022, "奇异&单位", consistent_values(fmt, 3), base_texts("2021", 2022))
     for i, ws in enumerate(wb.worksheets):
         ws.title = ["A&B <封面> \"引\"", "表'二' & 主动", "表三 依申请公开", "表四 复议诉讼", "正文"][i % 5] if i < 5 else ws.title
     target = next(c for row in wb.worksheets[1].iter_rows() for c in row if isinstance(c.value, int))
@@ -123,7 +123,7 @@ def odd_containers(d: Path) -> list[Path]:
 
     if SOFFICE:   # the same report as LibreOffice writes it, and as .xls / .ods (when LibreOffice is installed)
         source = d / "lo_source.xlsx"
-        save_workbook(build_workbook(fmt, 2022, "乙局", consistent_values(fmt, 4), base_data("2021")["texts"]), source)
+        save_workbook(build_workbook(fmt, 2022, "乙局", consistent_values(fmt, 4), base_texts("2021", 2022)), source)
         for target in ("xlsx", "xls", "ods"):
             converted = convert(source, target, d / f"lo_{target}")
             out.append(converted)

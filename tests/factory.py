@@ -77,10 +77,10 @@ def write_report(path, version: str, year: int, unit: str, values: dict | None =
                  texts: dict | None = None) -> Path:
     """Save a report workbook at `path` (the standard template filled with `values` and narrative texts)."""
     from addin.writing.template import build_workbook, save_workbook
-    from tests.helpers import base_data
+    from tests.helpers import base_texts
 
     fmt = _fmt(version)
-    texts = base_data(version)["texts"] if texts is None else texts
+    texts = base_texts(version, year) if texts is None else texts
     wb = build_workbook(fmt, year, unit, consistent_values(fmt, seed) if values is None else values, texts)
     save_workbook(wb, path)
     return Path(path)

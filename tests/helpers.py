@@ -18,6 +18,12 @@ def base_data(version: str) -> dict:
     return jsonio.loads((CASES / "_base" / f"{version}.json").read_text(encoding="utf-8"))
 
 
+def base_texts(version: str, year: int) -> dict:
+    """The base narrative of a version written for `year` (its period statement names that year)."""
+    base = base_data(version)
+    return {k: v.replace(f"{base['year']}年", f"{year}年") for k, v in base.get("texts", {}).items()}
+
+
 def build_case(case: dict, path: Path, schema_dir: str | None = None) -> Path:
     """Write the workbook a case describes: base values (or zeros), overrides, then edits."""
     version = case["format_version"]
@@ -27,8 +33,8 @@ def build_case(case: dict, path: Path, schema_dir: str | None = None) -> Path:
     if case.get("base") == "zeros":
         values = {c.pointer: 0 for c in fmt.cells}
     values.update(case.get("values", {}))
-    texts = {**base.get("texts", {}), **case.get("texts", {})}
     year = case.get("year", base.get("year"))
+    texts = {**base_texts(version, year), **case.get("texts", {})}
     unit = case.get("unit", base.get("unit"))
     wb = build_workbook(fmt, year, unit, values, texts)
     for sheet_name, cell in case.get("clear", []):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from addin.formats import available_formats
 from tests.factory import consistent_values, write_report
-from tests.helpers import base_data
+from tests.helpers import base_texts
 
 
 def _base(path: Path, **kw) -> Path:
@@ -187,7 +187,7 @@ def uncached_formula(d: Path) -> Path:
     from addin.writing.template import build_workbook, save_workbook
 
     fmt = available_formats()["2021"]
-    wb = build_workbook(fmt, 2022, "甲局", consistent_values(fmt, 0), base_data("2021")["texts"])
+    wb = build_workbook(fmt, 2022, "甲局", consistent_values(fmt, 0), base_texts("2021", 2022))
     ws = wb["表四 复议诉讼"]
     target = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, int))
     target.value = "=1+1"   # openpyxl stores formulas without a cached result
@@ -210,7 +210,7 @@ def hidden_tables(d: Path) -> Path:
     from addin.writing.template import build_workbook, save_workbook
 
     fmt = available_formats()["2021"]
-    wb = build_workbook(fmt, 2022, "甲局", consistent_values(fmt, 0), base_data("2021")["texts"])
+    wb = build_workbook(fmt, 2022, "甲局", consistent_values(fmt, 0), base_texts("2021", 2022))
     wb["表三 依申请公开"].sheet_state = "hidden"
     p = d / "hidden.xlsx"
     save_workbook(wb, p)

@@ -21,7 +21,7 @@ from addin.formats import available_formats  # noqa: E402
 from addin.pipeline import check_file  # noqa: E402
 from addin.reporters import annotate  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
-from tests.helpers import base_data  # noqa: E402
+from tests.helpers import base_texts  # noqa: E402
 from tests.office_js import Client  # noqa: E402
 from tests.office import convert  # noqa: E402
 
@@ -43,7 +43,7 @@ def seed_path(tmp_path):
 
 def clean_workbook(version="2021", year=2023):
     fmt = available_formats()[version]
-    return build_workbook(fmt, year, "某某市某某局", {c.pointer: 0 for c in fmt.cells}, base_data("2021")["texts"])
+    return build_workbook(fmt, year, "某某市某某局", {c.pointer: 0 for c in fmt.cells}, base_texts("2021", year))
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def _error_book(tmp_path, name="errors.xlsx", pad=0):
     values[cells[0].pointer] = "\u3000"
     values[cells[3].pointer] = "abc"
     values[cells[-1].pointer] = 7
-    wb = build_workbook(fmt, 2023, "某某市某某局", values, base_data("2021")["texts"])
+    wb = build_workbook(fmt, 2023, "某某市某某局", values, base_texts("2021", 2023))
     if pad:
         ws = wb.create_sheet("工作底稿")
         side = int(pad ** 0.5) + 1

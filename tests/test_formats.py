@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from addin.formats import FormatError, available_formats, load_format, schema_root
 from addin.pipeline import Options, check_file
 from addin.writing.template import build_workbook, plan, save_workbook
-from tests.helpers import base_data
+from tests.helpers import base_data, base_texts
 
 TYPE_REFS = {"count": "#/$defs/count", "signed": "#/$defs/signed"}
 
@@ -80,14 +80,14 @@ def test_a_third_version_is_added_as_data_only(tmp_path):
     values = dict(base_data("2021")["values"])
     values["/T2/A5/行政确认/本年处理决定数量"] = "-4"
     path = tmp_path / "r2031.xlsx"
-    save_workbook(build_workbook(fmt, 2031, "测试单位", values, base_data("2021")["texts"]), path)
+    save_workbook(build_workbook(fmt, 2031, "测试单位", values, base_texts("2021", 2031)), path)
     result = check_file(path, Options(schema_dir=str(root)))
     assert result.format_version == "2031"
     sheet, cell = plan(fmt, 2031).address("/T2/A5/行政确认/本年处理决定数量")
     assert [(f.sheet, f.cell, f.code) for f in result.findings] == [(sheet, cell, "VAL-03")]
     # the 2021 tables are now the old format for a 2031 report
     old = tmp_path / "old.xlsx"
-    save_workbook(build_workbook(formats["2021"], 2031, "测试单位", base_data("2021")["values"], base_data("2021")["texts"]), old)
+    save_workbook(build_workbook(formats["2021"], 2031, "测试单位", base_data("2021")["values"], base_texts("2021", 2031)), old)
     assert [f.code for f in check_file(old, Options(schema_dir=str(root))).findings] == ["STR-04"]
 
 
