@@ -35,7 +35,7 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     violations, skipped = rules.evaluate(ex.fmt, operands)
     found += rules.to_findings(ex.fmt, violations)
     located = {p.split("/")[-1] for p in ex.origins if p.startswith("/text/")}
-    found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located, ex.year, operands)
+    found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located, ex.year, operands, ex.unit)
     return [_locate(f, ex) for f in found], skipped
 
 

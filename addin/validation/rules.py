@@ -211,7 +211,7 @@ def to_findings(fmt: FormatDef, violations: list[Violation]) -> list[Finding]:
 
 
 def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], year: int | None = None,
-                  values: Mapping[str, Any] | None = None) -> list[Finding]:
+                  values: Mapping[str, Any] | None = None, unit: str | None = None) -> list[Finding]:
     """Rules on the narrative sections; a section whose heading is not in the workbook is not judged."""
     findings = []
     compacted: dict[str, tuple[str, str]] = {}
@@ -240,6 +240,8 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
                 findings.append(catalogue.make(rule["id"], pointer=pointer, missing="、".join(missing)))
         elif check == "pattern" and year is not None:
             findings += _pattern_finding(rule, texts, located, year, pointer)
+        elif check == "jurisdiction" and compact and unit:
+            findings += _jurisdiction_finding(rule, text, unit, pointer)
         elif check in ("number", "zero") and compact and values is not None:
             findings += _number_finding(fmt, rule, text, values)
     return findings
@@ -266,6 +268,24 @@ def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
     if any(regex.search(texts.get(s) or "") for s in sections):
         return []
     return [catalogue.make(rule["id"], pointer=pointer, year=year)]
+
+
+def _jurisdiction_finding(rule: dict, text: str, unit: str, pointer: str) -> list[Finding]:
+    """TXT-07: words of another administrative level than the unit's own (a district office writing 全县)."""
+    import re
+
+    name = "".join(unit.split())
+    for level in rule["levels"]:
+        if not re.search(level["unit"], name) or (level.get("unless") and re.search(level["unless"], name)):
+            continue
+        compact = "".join(text.split())
+        for pattern in level["foreign"]:
+            m = re.search(pattern, compact)
+            if m:
+                start = max(0, m.start() - 10)
+                return [catalogue.make(rule["id"], pointer=pointer, unit=unit, level=level["level"], word=m.group(0),
+                                       excerpt=compact[start:m.end() + 15])]
+    return []
 
 
 def _number_finding(fmt: FormatDef, rule: dict, text: str, values: Mapping[str, Any]) -> list[Finding]:
