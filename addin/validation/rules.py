@@ -241,9 +241,9 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
         elif check == "pattern" and year is not None:
             findings += _pattern_finding(rule, texts, located, year, pointer)
         elif check == "jurisdiction" and compact and unit:
-            findings += _jurisdiction_finding(rule, text, unit, pointer)
+            findings += _jurisdiction_finding(rule, compact, unit, pointer)
         elif check in ("number", "zero") and compact and values is not None:
-            findings += _number_finding(fmt, rule, text, values)
+            findings += _number_finding(fmt, rule, compact, values)
     return findings
 
 
@@ -270,7 +270,7 @@ def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
     return [catalogue.make(rule["id"], pointer=pointer, year=year)]
 
 
-def _jurisdiction_finding(rule: dict, text: str, unit: str, pointer: str) -> list[Finding]:
+def _jurisdiction_finding(rule: dict, compact: str, unit: str, pointer: str) -> list[Finding]:
     """TXT-07: words of another administrative level than the unit's own (a district office writing 全县)."""
     import re
 
@@ -278,7 +278,6 @@ def _jurisdiction_finding(rule: dict, text: str, unit: str, pointer: str) -> lis
     for level in rule["levels"]:
         if not re.search(level["unit"], name) or (level.get("unless") and re.search(level["unless"], name)):
             continue
-        compact = "".join(text.split())
         for pattern in level["foreign"]:
             m = re.search(pattern, compact)
             if m:
@@ -288,12 +287,12 @@ def _jurisdiction_finding(rule: dict, text: str, unit: str, pointer: str) -> lis
     return []
 
 
-def _number_finding(fmt: FormatDef, rule: dict, text: str, values: Mapping[str, Any]) -> list[Finding]:
+def _number_finding(fmt: FormatDef, rule: dict, compact: str, values: Mapping[str, Any]) -> list[Finding]:
     """check=number: the number the text states must equal the cell (or the sum of the cells);
     check=zero: where the text says there was none, the cells must sum to 0."""
     import re
 
-    m = re.search(rule["pattern"], "".join(text.split()))
+    m = re.search(rule["pattern"], compact)   # the section's text without whitespace
     if not m:
         return []
     pointers = rule.get("pointers") or [rule["pointer"]]
