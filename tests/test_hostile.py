@@ -137,3 +137,31 @@ def test_cells_far_away_do_not_blow_up_the_grid(tmp_path, variant):
     assert status == ("failed" if variant == "implicit_rows" else "passed"), codes
     # implicit_rows fills the whole read box (20,000 rows x 256 columns: ~260 MB); the others stay small
     assert int(peak_kb) < (400 if variant == "implicit_rows" else 200) * 1024
+
+
+@pytest.mark.parametrize("style", ["prefixed", "single_quotes"])
+def test_formula_without_result_is_found_however_written(tmp_path, style):
+    from addin.pipeline import check_file
+
+    # the same uncached formula (FML-01), in a sheet whose elements carry a prefix or whose
+    # references are in single quotes
+    import re
+    import zipfile
+
+    src = hostile.uncached_formula(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        names = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        parts = {n: z.read(n) for n in names}
+    rewritten = {}
+    for name, xml in parts.items():
+        if style == "prefixed":
+            xml = re.sub(rb"<(/?)([A-Za-z]+)([ >/])", rb"<\1x:\2\3", xml).replace(
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+        else:
+            xml = re.sub(rb' r="([A-Z]+[0-9]+)"', rb" r='\1'", xml)
+        rewritten[name] = xml
+    p = hostile._rewrite(src, tmp_path / f"formula_{style}.xlsx", replace=rewritten)
+    before = {(f.sheet, f.cell, f.code) for f in check_file(src).findings if f.code == "FML-01"}
+    after = {(f.sheet, f.cell, f.code) for f in check_file(p).findings if f.code == "FML-01"}
+    assert before and after == before

@@ -33,9 +33,10 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # An OLE file is an Excel 97-2003 workbook when it holds a "Workbook" (BIFF8) or "Book" (BIFF5) stream.
 XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 
-_CELL_RE = re.compile(rb'<c\s[^>]*?r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
-_FORMULA_RE = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>|<f\s[^>]*/>", re.S)
-_VALUE_RE = re.compile(rb"<v>[^<]+</v>|<is>", re.S)
+_NS = rb"(?:[\w.-]+:)?"   # an element's namespace prefix, if any (<x:c>, as some generators write)
+_CELL_RE = re.compile(rb"<" + _NS + rb"c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+[0-9]+)[\"'][^>]*?(?:/>|>(.*?)</" + _NS + rb"c\s*>)", re.S)
+_FORMULA_RE = re.compile(rb"<" + _NS + rb"f(?:\s[^>]*)?>(.*?)</" + _NS + rb"f\s*>|<" + _NS + rb"f\s[^>]*/>", re.S)
+_VALUE_RE = re.compile(rb"<" + _NS + rb"v>[^<]+</" + _NS + rb"v\s*>|<" + _NS + rb"is>", re.S)
 
 
 class Unreadable(Exception):
@@ -284,6 +285,8 @@ _FAR_REF_RE = re.compile(rb"""r\s*=\s*["']\s*(?:[A-Za-z]*[0-9]{4}|[A-Za-z]{3,}[0
 _NEAR_ROWS = 999
 assert MAX_COLS_READ == 256   # what _FAR_REF_RE assumes
 _ANY_FORMULA_RE = re.compile(rb"<f[\s>]")
+_PREFIXED_ROOT_RE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<[\w.-]+:worksheet\b")
+_ANY_PREFIXED_FORMULA_RE = re.compile(rb"<[\w.-]+:f[\s>]")
 
 
 def _col_number(letters: bytes) -> int:
@@ -439,7 +442,8 @@ def _trimmed_copy(path: Path, trimmed: dict):
 
 def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
     found: dict[tuple[int, int], str] = {}
-    if not _ANY_FORMULA_RE.search(data):   # every match of _FORMULA_RE starts so
+    # every match of _FORMULA_RE starts so (a sheet whose root has a prefix may prefix its formulas too)
+    if not _ANY_FORMULA_RE.search(data) and not (_PREFIXED_ROOT_RE.match(data[:512]) and _ANY_PREFIXED_FORMULA_RE.search(data)):
         return found
     for m in _CELL_RE.finditer(data):
         body = m.group(2) or b""
