@@ -6,7 +6,7 @@ from pathlib import Path
 
 from addin import catalogue
 from addin.findings import Finding
-from addin.formats import FormatDef, available_formats
+from addin.formats import FormatDef, available_formats, escape
 from addin.reading.extract import Extraction, extract
 from addin.reading.model import WorkbookData
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
@@ -34,7 +34,8 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     operands = {p: (None if p in invalid else v) for p, v in ex.values.items()} if invalid else ex.values
     violations, skipped = rules.evaluate(ex.fmt, operands)
     found += rules.to_findings(ex.fmt, violations)
-    located = {p.split("/")[-1] for p in ex.origins if p.startswith("/text/")}
+    # the sections whose heading was found (read_texts gave them an origin)
+    located = {escape(s["key"]) for s in ex.fmt.layout["cover"]["sections"] if "/text/" + escape(s["key"]) in ex.origins}
     found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located, ex.year, operands, ex.unit)
     return [_locate(f, ex) for f in found], skipped
 
