@@ -1,8 +1,10 @@
 """Consistency rules as data (schema/<version>/rules.json): expansion and evaluation, one function per kind."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
 from addin import catalogue
@@ -248,10 +250,14 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
 
 
 def _regex(rule: dict, year: int):
-    import re
-
     # {year}/{next_year} are replaced literally: the pattern's own braces ({4}) stay regex quantifiers
-    return re.compile(rule["pattern"].replace("{year}", str(year)).replace("{next_year}", str(year + 1)))
+    return _compiled(rule["pattern"].replace("{year}", str(year)).replace("{next_year}", str(year + 1)))
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> "re.Pattern":
+    """A rule's regular expression, compiled once (text rules run on every report)."""
+    return re.compile(pattern)
 
 
 def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
@@ -272,14 +278,12 @@ def _pattern_finding(rule, texts, located, year, pointer) -> list[Finding]:
 
 def _jurisdiction_finding(rule: dict, compact: str, unit: str, pointer: str) -> list[Finding]:
     """TXT-07: words of another administrative level than the unit's own (a district office writing 全县)."""
-    import re
-
     name = "".join(unit.split())
     for level in rule["levels"]:
-        if not re.search(level["unit"], name) or (level.get("unless") and re.search(level["unless"], name)):
+        if not _compiled(level["unit"]).search(name) or (level.get("unless") and _compiled(level["unless"]).search(name)):
             continue
         for pattern in level["foreign"]:
-            m = re.search(pattern, compact)
+            m = _compiled(pattern).search(compact)
             if m:
                 start = max(0, m.start() - 10)
                 return [catalogue.make(rule["id"], pointer=pointer, unit=unit, level=level["level"], word=m.group(0),
@@ -290,9 +294,7 @@ def _jurisdiction_finding(rule: dict, compact: str, unit: str, pointer: str) -> 
 def _number_finding(fmt: FormatDef, rule: dict, compact: str, values: Mapping[str, Any]) -> list[Finding]:
     """check=number: the number the text states must equal the cell (or the sum of the cells);
     check=zero: where the text says there was none, the cells must sum to 0."""
-    import re
-
-    m = re.search(rule["pattern"], compact)   # the section's text without whitespace
+    m = _compiled(rule["pattern"]).search(compact)   # the section's text without whitespace
     if not m:
         return []
     pointers = rule.get("pointers") or [rule["pointer"]]
