@@ -100,6 +100,8 @@ FAR_AWAY = {   # two cells at opposite corners, written the ways calamine accept
     # the cell's reference places it, not the row it sits in
     "cell_in_near_row": b'<row r="5"><c r="IV1048576"><v>1</v></c></row>',
     "prefixed": b'<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>',
+    # a row number of 5,000 digits (more than int() takes from text)
+    "endless_digits": b'<row r="3"><c r="IV3"><v>1</v></c></row><row r="' + b"9" * 5000 + b'"><c r="A' + b"9" * 5000 + b'"><v>1</v></c></row>',
     # cells and rows without references: calamine puts each right of (or below) the one before
     "implicit_columns": b'<row r="900"><c r="A900"><v>1</v></c></row><row>' + b"<c><v>1</v></c>" * 20_000 + b"</row>",
     "implicit_rows": b'<row r="3"><c r="IV3"><v>1</v></c></row>' + b"<row><c><v>1</v></c></row>" * 30_000,

@@ -289,6 +289,12 @@ _PREFIXED_ROOT_RE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<[\w.-
 _ANY_PREFIXED_FORMULA_RE = re.compile(rb"<[\w.-]+:f[\s>]")
 
 
+def _row_number(digits: bytes) -> int:
+    # a hostile reference may carry thousands of digits (int() refuses more than 4,300): any row
+    # number longer than 9 digits is far beyond every limit anyway
+    return int(digits) if len(digits) <= 9 else 10**9
+
+
 def _col_number(letters: bytes) -> int:
     n = 0
     for ch in letters.upper():
@@ -314,7 +320,7 @@ def _scan_sheets(zf: zipfile.ZipFile, members: dict):
                 cut = _trim_xml(iter([data]), span)
                 # the span reported also counts the references in rows that were cut away whole
                 refs = _REF_RE.findall(data)
-                span[0] = max([span[0], *(int(r) for _, r in refs)])
+                span[0] = max([span[0], *(_row_number(r) for _, r in refs)])
                 # column letters order like numbers when compared by (length, text)
                 letters = [c.upper() for c, _ in refs if c]
                 span[1] = max(span[1], _col_number(max(letters, key=lambda c: (len(c), c))) if letters else 0)
@@ -374,7 +380,7 @@ def _trim_xml(chunks, span: list) -> bytes:
                 row = m.group(0)
                 head = row[: row.find(b">") + 1]
                 num = _REF_RE.search(head)
-                r = int(num.group(2)) if num else next_row
+                r = _row_number(num.group(2)) if num else next_row
                 next_row = r + 1
                 span[0] = max(span[0], r)
                 if r <= MAX_ROWS_READ:
@@ -406,7 +412,7 @@ def _trim_row(row: bytes, r: int, span: list) -> bytes:
         cell = m.group(0)
         ref = _REF_RE.search(cell[: cell.find(b">") + 1])
         if ref is not None and ref.group(1):
-            col, cell_row = _col_number(ref.group(1)), int(ref.group(2))
+            col, cell_row = _col_number(ref.group(1)), _row_number(ref.group(2))
         else:
             col, cell_row = col + 1, r
         span[0], span[1] = max(span[0], cell_row), max(span[1], col)
