@@ -288,3 +288,28 @@ def test_copy_opens_in_libreoffice(multi, tmp_path):
     pdf = convert(copy, "pdf", tmp_path / "pdf")
     # Results sheet (at least one page) plus the four report sheets.
     assert 5 <= pdf_pages(pdf) <= 20
+
+
+@needs_office
+def test_copy_keeps_the_results_of_formulas(tmp_path):
+    # a report whose totals are formulas, saved by a spreadsheet application (LibreOffice) with their
+    # results: the marked-up copy keeps those results, so checking the copy finds what the input had
+    wb = build_workbook(FMT, 2020, "测试单位", values=multi_error_values(), texts=TEXTS)
+    ws = wb["表三 依申请公开"]
+    totals = [row for row in ws.iter_rows() if any(c.value == "（七）总计" for c in row)][0]
+    first = next(c for c in totals if isinstance(c.value, int))
+    last = [c for c in totals if isinstance(c.value, int)][-2]
+    first_col, last_col = first.column_letter, last.column_letter
+    formula_cell = [c for c in totals if isinstance(c.value, int)][-1]
+    formula_cell.value = f"=SUM({first_col}{first.row}:{last_col}{last.row})"
+    src = tmp_path / "with_formulas.xlsx"
+    save_workbook(wb, src)
+    saved = convert(src, "xlsx", tmp_path / "lo")   # LibreOffice recalculates and stores the results
+    original = check_file(saved)
+    assert not [f for f in original.findings if f.code == "FML-01"]
+    copy = annotated(saved, tmp_path / "out")
+    again = check_file(copy)
+    assert not [f for f in again.findings if f.code == "FML-01"]
+    assert {(f.sheet, f.cell, f.code) for f in again.findings} == {(f.sheet, f.cell, f.code) for f in original.findings}
+    with zipfile.ZipFile(copy) as z:
+        assert any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))   # still a formula

@@ -1,16 +1,20 @@
 """Marked-up copy of a checked workbook: coloured cells with notes and a 校验结果 sheet in front."""
 from __future__ import annotations
 
+import io
 import math
 import os
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from addin.catalogue import legend_rows
 from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.reading.model import parse_a1
 from addin.reporters import markstate
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
 
@@ -263,11 +267,59 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
     write_results(ws, results_sheet(result))
     _select_only(wb, ws)
     _write_state(wb, ws.title, state)
-    # openpyxl keeps formulas but not their cached results: have Excel/WPS recalculate on open.
+    # openpyxl keeps formulas but not their cached results: they are put back from the input below
+    # (so the copy checks as the input did), and Excel/WPS recalculate on open anyway.
     if wb.calculation is not None:
         wb.calculation.fullCalcOnLoad = True
-    atomic_write(target, wb.save, suffix=".xlsx")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = with_cached_results(buffer.getvalue(), input_path)
+    atomic_write(target, lambda tmp: Path(tmp).write_bytes(data), suffix=".xlsx")
     return Outcome(target, False, [], marked=len(state))
+
+
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>.*?</f>))<v\s*/>(</c>)', re.S)
+
+
+def with_cached_results(data: bytes, source: Path) -> bytes:
+    """The saved copy with each formula cell's cached result taken from the input's same cell
+    (openpyxl writes formulas without results, which a re-check would report as FML-01)."""
+    from addin.reading.load import Unreadable, _sheet_parts, load_workbook
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    sheet_of = {part: name for name, part in _sheet_parts(archive).items()}
+    formulas = [i for i in archive.infolist() if i.filename in sheet_of and b"<f" in archive.read(i)]
+    if not formulas:
+        return data
+    try:
+        book = {sheet.name: sheet for sheet in load_workbook(source).sheets}
+    except Unreadable:
+        return data
+
+    def cached(sheet, m: re.Match) -> bytes:
+        if b" t=" in m.group(2):
+            return m.group(0)
+        row, col = parse_a1(m.group(1).decode())
+        value = sheet.value(row, col)
+        if isinstance(value, bool):
+            kind, text = b' t="b"', b"1" if value else b"0"
+        elif isinstance(value, (int, float)):
+            kind, text = b"", repr(value).encode()
+        elif isinstance(value, str) and value:
+            kind, text = b' t="str"', xml_escape(value).encode("utf-8")
+        else:
+            return m.group(0)   # no result in the input either (or a date): leave it to the recalculation
+        return b'<c r="%s"%s%s>%s<v>%s</v>%s' % (m.group(1), m.group(2), kind, m.group(3), text, m.group(4))
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            blob = archive.read(info)
+            sheet = book.get(sheet_of.get(info.filename, ""))
+            if sheet is not None and info in formulas:
+                blob = _FORMULA_CELL_RE.sub(lambda m: cached(sheet, m), blob)
+            copy.writestr(info, blob)
+    return out.getvalue()
 
 
 def _results_workbook(result, input_path: Path, target: Path, reasons: list[str]):
