@@ -296,7 +296,7 @@ def test_copy_keeps_the_results_of_formulas(tmp_path):
     # results: the marked-up copy keeps those results, so checking the copy finds what the input had
     wb = build_workbook(FMT, 2020, "测试单位", values=multi_error_values(), texts=TEXTS)
     ws = wb["表三 依申请公开"]
-    totals = [row for row in ws.iter_rows() if any(c.value == "（七）总计" for c in row)][0]
+    totals = next(row for row in ws.iter_rows() if any(c.value == "（七）总计" for c in row))
     first = next(c for c in totals if isinstance(c.value, int))
     last = [c for c in totals if isinstance(c.value, int)][-2]
     first_col, last_col = first.column_letter, last.column_letter

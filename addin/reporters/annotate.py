@@ -9,6 +9,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -317,7 +318,7 @@ def with_cached_results(data: bytes, source: Path) -> bytes:
             blob = archive.read(info)
             sheet = book.get(sheet_of.get(info.filename, ""))
             if sheet is not None and info in formulas:
-                blob = _FORMULA_CELL_RE.sub(lambda m: cached(sheet, m), blob)
+                blob = _FORMULA_CELL_RE.sub(partial(cached, sheet), blob)
             copy.writestr(info, blob)
     return out.getvalue()
 
