@@ -672,24 +672,21 @@ def _read_block_cells(ex: Extraction, runs: tuple, located: _Located, lenient: b
                 continue
             j = c - col_offset
             raw = row[j] if 0 <= j < len(row) else None
-            origins[pointer] = _new_origin((name, a1(r, c), raw))
-            if plain and type(raw) is int and not uncached:
+            ref = a1(r, c)
+            origins[pointer] = _new_origin((name, ref, raw))
+            if plain and type(raw) is int and (not uncached or (r, c) not in uncached):
                 # the common case: a whole number in a count column parses to itself with no notice
                 values[pointer] = raw
             else:
-                _read_cell(ex, cell_def, sheet, r, c, raw, lenient)
+                _read_cell(ex, cell_def, sheet, ref, uncached.get((r, c)) if uncached else None, raw, lenient)
 
 
 _new_origin = partial(tuple.__new__, Origin)   # Origin without its Python-level __new__ (one per data cell)
 
 
-def _read_cell(ex: Extraction, cell_def, sheet: SheetData, r: int, c: int, raw, lenient: bool) -> None:
+def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: str | None, raw, lenient: bool) -> None:
+    """A cell that needs more than taking its whole number: an uncached formula, or a value to parse."""
     pointer = cell_def.pointer
-    ref = a1(r, c)
-    formula = sheet.uncached_formulas.get((r, c)) if sheet.uncached_formulas else None
-    if formula is None and type(raw) is int and cell_def.type != "money":
-        ex.values[pointer] = raw
-        return
     where = cell_def.where
     if formula is not None:
         ex.findings.append(catalogue.make("FML-01", pointer=pointer, sheet=sheet.name, cell=ref, where=where, formula="=" + formula))

@@ -273,8 +273,8 @@ def _xml_text(data: bytes) -> str:
     return _COMMENT_RE.sub("", text)
 
 
-_ROW_RE = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?row\s*>)", re.S)
-_CELL_ELEM_RE = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c\s*>)", re.S)
+_ROW_RE = re.compile(rb"<" + _NS + rb"row\b[^>]*?(?:/>|>.*?</" + _NS + rb"row\s*>)", re.S)
+_CELL_ELEM_RE = re.compile(rb"<" + _NS + rb"c\b[^>]*?(?:/>|>.*?</" + _NS + rb"c\s*>)", re.S)
 # An r attribute as calamine reads it: either quote, spaces around "=", any case; a row's has no letters.
 _REF_RE = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)([0-9]+)\s*["']""")
 _DIMENSION_RE = re.compile(rb"<dimension\b[^>]*/>")
@@ -395,13 +395,14 @@ def _trim_xml(chunks, span: list) -> bytes:
             buf = b"</" + prefix + b"sheetData>"   # what follows the data (merges, formats) is not needed for values
     out.append(buf if state == "tail" else b"</" + prefix + b"sheetData></" + prefix + b"worksheet>")
     text = b"".join(out)
-    if not re.search(rb"</(?:[\w.-]+:)?worksheet\s*>", text[-64:]):
+    if not _WORKSHEET_END_RE.search(text[-64:]):
         text += b"</" + prefix + b"worksheet>"
     return text
 
 
 _SHEETDATA_RE = re.compile(rb"<([\w.-]+:)?sheetData\b")
-_ROW_START_RE = re.compile(rb"<(?:[\w.-]+:)?row\b")
+_ROW_START_RE = re.compile(rb"<" + _NS + rb"row\b")
+_WORKSHEET_END_RE = re.compile(rb"</" + _NS + rb"worksheet\s*>")
 
 
 def _trim_row(row: bytes, r: int, span: list) -> bytes:

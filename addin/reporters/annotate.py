@@ -289,7 +289,8 @@ def with_cached_results(data: bytes, source: Path) -> bytes:
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     sheet_of = {part: name for name, part in _sheet_parts(archive).items()}
-    formulas = [i for i in archive.infolist() if i.filename in sheet_of and b"<f" in archive.read(i)]
+    parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    formulas = {name for name in sheet_of if b"<f" in parts.get(name, b"")}
     if not formulas:
         return data
     try:
@@ -315,9 +316,9 @@ def with_cached_results(data: bytes, source: Path) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
         for info in archive.infolist():
-            blob = archive.read(info)
+            blob = parts[info.filename]
             sheet = book.get(sheet_of.get(info.filename, ""))
-            if sheet is not None and info in formulas:
+            if sheet is not None and info.filename in formulas:
                 blob = _FORMULA_CELL_RE.sub(partial(cached, sheet), blob)
             copy.writestr(info, blob)
     return out.getvalue()

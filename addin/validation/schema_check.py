@@ -120,7 +120,7 @@ def _uniform_object(names: frozenset, required: frozenset, spec: _LeafSpec) -> P
     types, minimum = spec.types, spec.minimum
     exact = Decimal not in types
 
-    def check_row(v) -> bool:
+    def check_row(v) -> bool:   # _LeafSpec.accepts for every value, inlined: this runs for every table row
         if type(v) is not dict or not required <= v.keys() or not v.keys() <= names:
             return False
         for x in v.values():
