@@ -70,7 +70,7 @@ def _terms(fmt: FormatDef, terms: list, binding: dict) -> list[str]:
 def expand_pointers(fmt: FormatDef, rule: dict) -> set[str]:
     """Every cell pointer the rule can touch (used to check rules against the layout on load)."""
     if rule["kind"] == "text":
-        return {p for p in [rule.get("pointer"), *rule.get("pointers", ())] if p}
+        return {p for p in [rule.get("pointer"), *rule.get("pointers", ()), *rule.get("only_if_positive", ())] if p}
     if rule["kind"] != "linear":
         return set()
     found = set()
@@ -226,6 +226,10 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
             compacted[rule["section"]] = (text, "".join(text.split()))
         text, compact = compacted[rule["section"]]
         check = rule["check"]
+        # a rule about what a table's non-zero figure obliges the text to say (T3-05) waits for that figure
+        counted = _positive_total(rule["only_if_positive"], values) if "only_if_positive" in rule else None
+        if counted == 0:
+            continue
         if check == "present" and not compact:
             findings.append(catalogue.make(rule["id"], pointer=pointer))
         elif check == "contains_none":
@@ -235,7 +239,8 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
         elif check == "contains_any" and not any(p in compact for p in rule["phrases"]):
             if compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
                                   for r in fmt.rules):
-                findings.append(catalogue.make(rule["id"], "default" if compact else "empty", pointer=pointer))
+                findings.append(catalogue.make(rule["id"], "default" if compact else "empty", pointer=pointer,
+                                               count=counted))
         elif check == "aspects" and compact:
             missing = [a["name"] for a in rule["aspects"] if not any(w in compact for w in a["any"])]
             if missing:
@@ -247,6 +252,17 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
         elif check in ("number", "zero") and compact and values is not None:
             findings += _number_finding(fmt, rule, compact, values)
     return findings
+
+
+def _stated_number(digits: str) -> int | Decimal:
+    # amounts in 万元 may carry decimals (行政事业性收费 12.35万元); counts are whole
+    return Decimal(digits) if "." in digits else int(digits)
+
+
+def _positive_total(pointers: list[str], values: Mapping[str, Any] | None) -> int:
+    """The sum of the cells when every one holds a number, else 0 (a blank or invalid cell has its own finding)."""
+    parts = [values.get(p) for p in pointers] if values is not None else []
+    return sum(parts) if parts and all(_is_number(v) for v in parts) and sum(parts) > 0 else 0
 
 
 def _regex(rule: dict, year: int):
@@ -299,7 +315,7 @@ def _number_finding(fmt: FormatDef, rule: dict, compact: str, values: Mapping[st
         return []
     pointers = rule.get("pointers") or [rule["pointer"]]
     parts = [values.get(p) for p in pointers]
-    stated = 0 if rule["check"] == "zero" else int(m.group(1))
+    stated = 0 if rule["check"] == "zero" else _stated_number(m.group(1))
     where = fmt.by_pointer[pointers[0]].where
     if all(v is None for v in parts):
         if stated > 0:
