@@ -37,6 +37,7 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     # the sections whose heading was found (read_texts gave them an origin)
     located = {escape(s["key"]) for s in ex.fmt.layout["cover"]["sections"] if "/text/" + escape(s["key"]) in ex.origins}
     found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located, ex.year, operands, ex.unit)
+    found += rules.unit_findings(ex.fmt, ex.unit, operands)
     return [_locate(f, ex) for f in found], skipped
 
 

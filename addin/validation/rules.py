@@ -69,7 +69,7 @@ def _terms(fmt: FormatDef, terms: list, binding: dict) -> list[str]:
 
 def expand_pointers(fmt: FormatDef, rule: dict) -> set[str]:
     """Every cell pointer the rule can touch (used to check rules against the layout on load)."""
-    if rule["kind"] == "text":
+    if rule["kind"] in ("text", "unit"):
         return {p for p in [rule.get("pointer"), *rule.get("pointers", ()), *rule.get("only_if_positive", ())] if p}
     if rule["kind"] != "linear":
         return set()
@@ -263,6 +263,30 @@ def _positive_total(pointers: list[str], values: Mapping[str, Any] | None) -> in
     """The sum of the cells when every one holds a number, else 0 (a blank or invalid cell has its own finding)."""
     parts = [values.get(p) for p in pointers] if values is not None else []
     return sum(parts) if parts and all(_is_number(v) for v in parts) and sum(parts) > 0 else 0
+
+
+def unit_findings(fmt: FormatDef, unit: str | None, values: Mapping[str, Any]) -> list[Finding]:
+    """Rules on cells that depend on the kind of body the unit is, told by its name (T2-03, T2-07)."""
+    if not unit:
+        return []
+    name = "".join(unit.split())
+    findings = []
+    for rule in fmt.rules:
+        if rule["kind"] != "unit":
+            continue
+        level = next((lv["level"] for lv in rule["levels"] if _compiled(lv["unit"]).search(name)
+                      and not (lv.get("unless") and _compiled(lv["unless"]).search(name))), None)
+        if level is None:
+            continue
+        for pointer in rule["pointers"]:
+            value = values.get(pointer)
+            if not _is_number(value) or (value > 0) != (rule["check"] == "zero"):
+                continue
+            findings.append(catalogue.make(rule["id"], pointer=pointer, unit=unit, level=level,
+                                           where=fmt.by_pointer[pointer].where, actual=value))
+            if rule["check"] == "zero":
+                break   # one finding says the row should not be there; the other cells add nothing
+    return findings
 
 
 def _regex(rule: dict, year: int):
