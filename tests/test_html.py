@@ -73,3 +73,18 @@ def test_hostile_spans_are_bounded(tmp_path):
     path.write_bytes(b"<table>" + b"<tr><td rowspan='99999999' colspan='99999999'>x</td></tr>" * 50 + b"</table>")
     result = check_file(path)
     assert result.status in ("failed", "unreadable") and "FILE-11" in [f.code for f in result.findings]
+
+
+def test_article_inside_layout_tables_reads_like_the_plain_page(tmp_path):
+    """Government sites wrap the whole article in layout tables; only the innermost tables are data."""
+    page = seed_page().decode("utf-8")
+    wrapped = page.replace("<body>", "<body><table width='100%'><tr><td>网站首页</td><td>政务公开</td></tr>"
+                                     "<tr><td colspan='2'><table><tr><td><div class='article'>")
+    wrapped = wrapped.replace("</body>", "</div></td></tr></table></td></tr></table></body>")
+    plain, nested = tmp_path / "plain.html", tmp_path / "nested.html"
+    plain.write_text(page, encoding="utf-8")
+    nested.write_text(wrapped, encoding="utf-8")
+    key = lambda r: sorted((f.code, f.severity, f.pointer or "") for f in r.findings)  # noqa: E731
+    a, b = check_file(plain), check_file(nested)
+    assert (b.unit, b.report_year, b.format_version) == (a.unit, a.report_year, a.format_version)
+    assert key(b) == key(a) and b.document == a.document

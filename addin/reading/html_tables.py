@@ -9,7 +9,9 @@ from addin.reading.model import SheetData, WorkbookData
 MAX_SPAN = 256          # a colspan/rowspan beyond this is hostile or broken; it is cut to this
 MAX_GRID_COLS = 256
 MAX_ROWS = 20_000
+MAX_NESTING = 32        # tables inside tables beyond this depth are read as text of their cell
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "title", "section", "article"}
+_LAYOUT_BREAKS = {"br", "tr", "td", "th"}   # in page flow (a layout table's cells) each ends a paragraph
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 
 
@@ -34,14 +36,22 @@ def decode(data: bytes) -> str:
 
 
 class _Page(HTMLParser):
-    """Paragraphs become one-cell rows; each table becomes rows of its grid with spans placed (HTML rules)."""
+    """Paragraphs become one-cell rows; each table becomes rows of its grid with spans placed (HTML rules).
+
+    A table holding another table in a cell is page layout (government sites wrap whole articles in
+    them): its cells read as paragraphs and the tables inside as tables, so only innermost tables
+    become grids."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.rows: list[list] = []
-        self.text: list[str] = []           # text of the current paragraph outside tables
-        self.tables: list[dict] = []        # stack: nested tables are read as text of their outer cell
+        self.text: list[str] = []           # text of the current paragraph outside data tables
+        self.tables: list[dict] = []        # stack of open tables, layout or data
         self.skip = 0                       # inside <script>/<style>
+
+    def _in_flow(self) -> bool:
+        """Outside every data table: text makes paragraphs."""
+        return not self.tables or self.tables[-1]["layout"]
 
     # -- paragraphs ----------------------------------------------------------------------------
     def _flush_text(self):
@@ -55,13 +65,16 @@ class _Page(HTMLParser):
             self.skip += 1
             return
         if tag == "table":
-            if self.tables and self.tables[-1]["cell"] is not None:
-                self.tables[-1]["depth"] += 1   # a table inside a cell: its text joins that cell
-                return
+            top = self.tables[-1] if self.tables else None
+            if top is not None and not top["layout"] and (top["depth"] or top["cell"] is not None):
+                if top["depth"] or len(self.tables) >= MAX_NESTING:
+                    top["depth"] += 1   # too deep: the inner table's text joins the cell
+                    return
+                self._to_layout(top)
             self._flush_text()
-            self.tables.append({"grid": {}, "row": -1, "cell": None, "depth": 0})
+            self.tables.append({"grid": {}, "row": -1, "cell": None, "depth": 0, "layout": False})
             return
-        if self.tables:
+        if not self._in_flow():
             t = self.tables[-1]
             if t["depth"]:
                 if tag in ("br", "p", "div", "tr"):
@@ -76,16 +89,18 @@ class _Page(HTMLParser):
             elif tag in ("br", "p", "div") and t["cell"] is not None and t["cell"]["text"]:
                 self._cell_text("\n")
             return
-        if tag in _BLOCKS or tag == "br":
+        if tag in _BLOCKS or tag in _LAYOUT_BREAKS:
             self._flush_text()
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
             return
-        if not self.tables:
-            if tag in _BLOCKS:
+        if self._in_flow():
+            if tag in _BLOCKS or tag in _LAYOUT_BREAKS:
                 self._flush_text()
+            if tag == "table" and self.tables:
+                self.tables.pop()   # the end of a layout table
             return
         t = self.tables[-1]
         if t["depth"]:
@@ -102,10 +117,21 @@ class _Page(HTMLParser):
     def handle_data(self, data):
         if self.skip:
             return
-        if self.tables and self.tables[-1]["cell"] is not None:
-            self._cell_text(data)
-        elif not self.tables:
+        if self._in_flow():
             self.text.append(data)
+        elif self.tables[-1]["cell"] is not None:
+            self._cell_text(data)
+
+    def _to_layout(self, t):
+        """A table found to hold a table: the rows read so far stay a grid, the open cell's text
+        becomes paragraphs, and the rest of the table reads as page flow."""
+        if t["grid"]:
+            self._emit(t)
+        cell = t["cell"]
+        t.update(grid={}, cell=None, layout=True)
+        for line in "".join(cell["text"]).split("\n"):
+            self.text.append(line)
+            self._flush_text()
 
     def _cell_text(self, data):
         cell = self.tables[-1]["cell"]
@@ -145,7 +171,13 @@ class _Page(HTMLParser):
     def close(self):
         super().close()
         while self.tables:
-            self._emit(self.tables.pop())
+            t = self.tables.pop()
+            if t["layout"]:
+                self._flush_text()
+            else:
+                if t["cell"] is not None:
+                    self._place(t)
+                self._emit(t)
         self._flush_text()
 
 
