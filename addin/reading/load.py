@@ -10,7 +10,7 @@ from pathlib import Path
 
 from addin import catalogue
 from addin.reading.html_tables import looks_like_html, read_html
-from addin.reading.model import SheetData, WorkbookData, parse_a1
+from addin.reading.model import SheetData, WorkbookData
 
 # Limits that keep a hostile file from exhausting the machine (documented in README).
 MAX_FILE_BYTES = 64 * 1024 * 1024          # compressed size on disk
@@ -34,7 +34,6 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
 
 _NS = rb"(?:[\w.-]+:)?"   # an element's namespace prefix, if any (<x:c>, as some generators write)
-_CELL_RE = re.compile(rb"<" + _NS + rb"c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+[0-9]+)[\"'][^>]*?(?:/>|>(.*?)</" + _NS + rb"c\s*>)", re.S)
 _FORMULA_RE = re.compile(rb"<" + _NS + rb"f(?:\s[^>]*)?>(.*?)</" + _NS + rb"f\s*>|<" + _NS + rb"f\s[^>]*/>", re.S)
 _VALUE_RE = re.compile(rb"<" + _NS + rb"v>[^<]+</" + _NS + rb"v\s*>|<" + _NS + rb"is>", re.S)
 
@@ -448,14 +447,29 @@ def _trimmed_copy(path: Path, trimmed: dict):
 
 
 def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
+    """0-based (row, col) -> formula text of the formula cells that hold no cached result, placed as
+    calamine places cells: by their own reference, or right of the cell before (a row without a
+    number below the row before), as some generators write cells without references."""
     found: dict[tuple[int, int], str] = {}
     # every match of _FORMULA_RE starts so (a sheet whose root has a prefix may prefix its formulas too)
     if not _ANY_FORMULA_RE.search(data) and not (_PREFIXED_ROOT_RE.match(data[:512]) and _ANY_PREFIXED_FORMULA_RE.search(data)):
         return found
-    for m in _CELL_RE.finditer(data):
-        body = m.group(2) or b""
-        f = _FORMULA_RE.search(body)
-        if f and not _VALUE_RE.search(body):
-            formula = (f.group(1) or b"").decode("utf-8", "replace")
-            found[parse_a1(m.group(1).decode())] = formula
+    next_row = 1
+    for row_match in _ROW_RE.finditer(data):
+        row = row_match.group(0)
+        num = _REF_RE.search(row[: row.find(b">") + 1])
+        r = _row_number(num.group(2)) if num else next_row
+        next_row, col = r + 1, 0
+        for m in _CELL_ELEM_RE.finditer(row):
+            cell = m.group(0)
+            head_end = cell.find(b">") + 1
+            ref = _REF_RE.search(cell[:head_end])
+            if ref is not None and ref.group(1):
+                col, cell_row = _col_number(ref.group(1)), _row_number(ref.group(2))
+            else:
+                col, cell_row = col + 1, r
+            body = cell[head_end:] if not cell[:head_end].endswith(b"/>") else b""
+            f = _FORMULA_RE.search(body)
+            if f and not _VALUE_RE.search(body):
+                found[(cell_row - 1, col - 1)] = (f.group(1) or b"").decode("utf-8", "replace")
     return found
