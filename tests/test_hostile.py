@@ -141,6 +141,50 @@ def test_cells_far_away_do_not_blow_up_the_grid(tmp_path, variant):
     assert int(peak_kb) < (400 if variant == "implicit_rows" else 200) * 1024
 
 
+PACKAGING = ["other_case", "backslashes", "duplicate_far_first", "duplicate_far_last", "relationships_other_case"]
+
+
+@pytest.mark.parametrize("variant", PACKAGING)
+def test_a_far_sheet_is_found_however_the_package_names_it(tmp_path, variant):
+    """calamine finds parts whatever the case of their names, takes "\\" for "/" and may take either of
+    two members of one name: the sheet it reads must be the one checked (else: ~512 GB, abort)."""
+    import warnings
+    import zipfile
+
+    src = hostile._base(tmp_path / "_c.xlsx")
+    part = "xl/worksheets/sheet4.xml"
+    with zipfile.ZipFile(src) as z:
+        members = [(i.filename, z.read(i)) for i in z.infolist()]
+    far = dict(members)[part].replace(b"</sheetData>", FAR_AWAY["double_quotes"] + b"</sheetData>")
+    out = []
+    for name, data in members:
+        if name == part:
+            out += {"other_case": [("xl/worksheets/Sheet4.xml", far)],
+                    "backslashes": [("xl\\worksheets\\sheet4.xml", far)],
+                    "duplicate_far_first": [(name, far), (name, data)],
+                    "duplicate_far_last": [(name, data), (name, far)],
+                    "relationships_other_case": [(name, far)]}[variant]
+        elif name == "xl/_rels/workbook.xml.rels" and variant == "relationships_other_case":
+            out.append(("xl/_rels/Workbook.xml.rels", data))
+        else:
+            out.append((name, data))
+    p = tmp_path / f"{variant}.xlsx"
+    with warnings.catch_warnings(), zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        warnings.simplefilter("ignore")   # zipfile warns about the duplicate name
+        for name, data in out:
+            z.writestr(name, data)
+    before = p.read_bytes()
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+            "from addin.pipeline import check_file; "
+            f"r = check_file({str(p)!r}); print(r.status, ','.join(f.code for f in r.findings))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert run.returncode == 0, run.stderr[-500:]
+    status, codes = run.stdout.split()
+    assert status == "passed" and "FILE-10" in codes.split(","), run.stdout
+    assert p.read_bytes() == before
+
+
 def _drop_implied_references(xml: bytes) -> bytes:
     """The sheet as generators that omit references write it: a cell's r only where it is not the
     cell right of the one before (and a row's r only where it is not the row after the one before)."""

@@ -74,7 +74,7 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
-    uncached, trimmed = _scan_sheets(zf, zip_parts) if kind == "xlsx" else ({}, {})
+    uncached, trimmed = _scan_sheets(zf) if kind == "xlsx" else ({}, {})
     source = _trimmed_copy(path, trimmed) if trimmed else None
     for name, span in trimmed.items():
         findings.append(catalogue.make("FILE-10", sheet=name, rows=span[0], cols=span[1], max_rows=MAX_ROWS_READ,
@@ -226,24 +226,47 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+def _part_key(name: str) -> str:
+    # calamine finds a part whatever the case of its name, and takes "\" in member names for "/":
+    # what it may read must be found (and checked) the same way
+    return name.replace("\\", "/").lower()
+
+
+def _parts_by_key(zf: zipfile.ZipFile) -> dict[str, list[zipfile.ZipInfo]]:
+    """Every member under its _part_key, duplicates and all, in archive order."""
+    out: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in zf.infolist():
+        out.setdefault(_part_key(info.filename), []).append(info)
+    return out
+
+
+def _find_part(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The member of that name, else the first whose name differs only as calamine ignores."""
+    try:
+        return zf.getinfo(name)
+    except KeyError:
+        key = _part_key(name)
+        return next(i for i in zf.infolist() if _part_key(i.filename) == key)
+
+
+def _read_part(zf: zipfile.ZipFile, part: str | zipfile.ZipInfo) -> bytes:
     """A part's bytes. A deflated part of an archive held in memory is inflated straight from its
     bytes (zipfile's reader costs several times more for the small parts of a report), never to
     more than its declared size; anything else goes through zipfile."""
-    info = zf.getinfo(name)
+    info = part if isinstance(part, zipfile.ZipInfo) else _find_part(zf, part)
     blob = zf.fp.getbuffer() if isinstance(zf.fp, io.BytesIO) else None
     if blob is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
-        return zf.read(name)
+        return zf.read(info)
     offset = info.header_offset
     header = bytes(blob[offset:offset + 30])
     if len(header) < 30 or header[:4] != ZIP_MAGIC:
-        return zf.read(name)
+        return zf.read(info)
     start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
     inflater = zlib.decompressobj(-15)
     data = inflater.decompress(blob[start:start + info.compress_size], info.file_size)
     del blob   # release the view, or the BytesIO can not be closed later
     if len(data) != info.file_size:
-        return zf.read(name)   # damaged or lying sizes: let zipfile raise its own error
+        return zf.read(info)   # damaged or lying sizes: let zipfile raise its own error
     return data
 
 
@@ -301,37 +324,46 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _scan_sheets(zf: zipfile.ZipFile, members: dict):
-    """Uncached formulas per sheet name, and the sheets that must be cut down: name -> (rows, cols) spanned."""
+def _scan_sheets(zf: zipfile.ZipFile):
+    """Uncached formulas per sheet name, and the sheets that must be cut down: name -> (rows, cols) spanned.
+
+    Every member calamine might take for a sheet is checked (another case of its name, "\\" for "/",
+    duplicate names); a sheet that cannot be checked is not handed to calamine at all."""
     uncached: dict[str, dict[tuple[int, int], str]] = {}
     trimmed: dict[str, tuple[int, int]] = {}
     try:
+        by_key = _parts_by_key(zf)
         for name, part in _sheet_parts(zf).items():
-            info = members.get(part)
-            if info is None:
-                continue
-            if info.file_size > MAX_SHEET_PART_BYTES:
-                trimmed[name] = [0, 0]   # the span is measured while cutting it down
-                continue
-            data = _read_part(zf, part)
-            if not _fits(data):
-                span = [0, 0]
-                cut = _trim_xml(iter([data]), span)
-                # the span reported also counts the references in rows that were cut away whole
-                refs = _REF_RE.findall(data)
-                span[0] = max([span[0], *(_row_number(r) for _, r in refs)])
-                # column letters order like numbers when compared by (length, text)
-                letters = [c.upper() for c, _ in refs if c]
-                span[1] = max(span[1], _col_number(max(letters, key=lambda c: (len(c), c))) if letters else 0)
-                if span[0] > MAX_ROWS_READ or span[1] > MAX_COLS_READ:
-                    trimmed[name] = span
-                    data = cut
-            found = _formulas_without_result(data)
-            if found:
-                uncached[name] = found
-    except Exception:  # damaged parts are reported by the calamine read that follows
-        return uncached, {}
+            candidates = by_key.get(_part_key(part), [])
+            # the formulas of the member of exactly that name, else of the first candidate
+            for info in sorted(candidates, key=lambda i: i.filename != part):
+                found = _scan_sheet_part(zf, info, name, trimmed)
+                if found and name not in uncached:
+                    uncached[name] = found
+    except Exception as exc:
+        raise Unreadable(catalogue.make("FILE-04", reason=f"工作表部件无法检查（{_short(str(exc) or exc.__class__.__name__, 80)}）")) from exc
     return uncached, trimmed
+
+
+def _scan_sheet_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, trimmed: dict) -> dict:
+    """One sheet part: its uncached formulas; records in `trimmed` when it must be cut down."""
+    if info.file_size > MAX_SHEET_PART_BYTES:
+        trimmed[name] = [0, 0]   # the span is measured while cutting it down
+        return {}
+    data = _read_part(zf, info)
+    if not _fits(data):
+        span = [0, 0]
+        cut = _trim_xml(iter([data]), span)
+        # the span reported also counts the references in rows that were cut away whole
+        refs = _REF_RE.findall(data)
+        span[0] = max([span[0], *(_row_number(r) for _, r in refs)])
+        # column letters order like numbers when compared by (length, text)
+        letters = [c.upper() for c, _ in refs if c]
+        span[1] = max(span[1], _col_number(max(letters, key=lambda c: (len(c), c))) if letters else 0)
+        if span[0] > MAX_ROWS_READ or span[1] > MAX_COLS_READ:
+            trimmed[name] = span
+            data = cut
+    return _formulas_without_result(data)
 
 
 def _fits(data: bytes) -> bool:
@@ -431,13 +463,13 @@ def _trimmed_copy(path: Path, trimmed: dict):
     tmp = tempfile.TemporaryFile()
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         parts = _sheet_parts(zf)
-        cut = {parts[name]: name for name in trimmed}
+        cut = {_part_key(parts[name]): name for name in trimmed}
         for info in zf.infolist():
-            if info.filename in cut:
+            if _part_key(info.filename) in cut:   # every member calamine might take for the sheet
                 span = [0, 0]
                 with zf.open(info) as fh:
                     out.writestr(info.filename, _trim_xml(iter(lambda: fh.read(1 << 20), b""), span))
-                known = trimmed[cut[info.filename]]
+                known = trimmed[cut[_part_key(info.filename)]]
                 known[0], known[1] = max(known[0], span[0]), max(known[1], span[1])
             else:
                 with zf.open(info) as src, out.open(info.filename, "w", force_zip64=True) as dst:
