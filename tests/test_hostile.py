@@ -185,6 +185,43 @@ def test_a_far_sheet_is_found_however_the_package_names_it(tmp_path, variant):
     assert p.read_bytes() == before
 
 
+def _with_date_style(styles: bytes) -> tuple[bytes, int]:
+    """styles.xml with one more cell format, a date (built-in format 14), and that format's index."""
+    import re
+
+    count = int(re.search(rb'<cellXfs count="(\d+)"', styles).group(1))
+    styles = styles.replace(b"</cellXfs>", b'<xf numFmtId="14" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>')
+    return re.sub(rb'<cellXfs count="\d+"', b'<cellXfs count="%d"' % (count + 1), styles), count
+
+
+@pytest.mark.parametrize("variant", ["shared_strings_count", "date_out_of_range"])
+def test_values_that_break_the_reader_give_a_finding(tmp_path, variant):
+    """A shared-string table declaring 4 billion entries (calamine reserves 96 GB and aborts) is refused;
+    a date cell holding -1e308 (calamine's Rust code panics, a BaseException in Python) is a finding."""
+    import zipfile
+
+    src = hostile._base(tmp_path / "_c.xlsx")
+    with zipfile.ZipFile(src) as z:
+        sheet, styles = z.read("xl/worksheets/sheet4.xml"), z.read("xl/styles.xml")
+    if variant == "shared_strings_count":
+        sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               b'count="4000000000" uniqueCount="4000000000"><si><t>x</t></si></sst>')
+        p = hostile._rewrite(src, tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
+        expected = ("unreadable", "FILE-05")
+    else:
+        styles, date = _with_date_style(styles)
+        sheet = sheet.replace(b"</sheetData>", b'<row r="40"><c r="A40" s="%d"><v>-1e308</v></c></row></sheetData>' % date)
+        p = hostile._rewrite(src, tmp_path / "date.xlsx", replace={"xl/worksheets/sheet4.xml": sheet, "xl/styles.xml": styles})
+        expected = ("unreadable", "FILE-04")
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+            "from addin.pipeline import check_file; "
+            f"r = check_file({str(p)!r}); print(r.status, ','.join(f.code for f in r.findings))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-500:]
+    assert tuple(run.stdout.split()) == expected
+
+
 def _drop_implied_references(xml: bytes) -> bytes:
     """The sheet as generators that omit references write it: a cell's r only where it is not the
     cell right of the one before (and a row's r only where it is not the row after the one before)."""

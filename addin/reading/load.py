@@ -87,7 +87,9 @@ def load_workbook(path: str | Path) -> WorkbookData:
         with (source or (zf.fp if zf is not None else path.open("rb"))) as fh:
             fh.seek(0)
             book = pc.CalamineWorkbook.from_filelike(fh)
-    except Exception as exc:  # calamine raises its own error types for every kind of damage
+    except BaseException as exc:  # calamine raises its own error types for every kind of damage
+        if not _calamine_failed(exc):
+            raise
         raise Unreadable(_damage(exc)) from exc
     sheets = []
     try:
@@ -99,11 +101,19 @@ def load_workbook(path: str | Path) -> WorkbookData:
             rows = sheet.to_python(nrows=MAX_ROWS_READ) if sheet.height else []
             sheets.append(SheetData(meta.name, [_clean_row(r) for r in rows], start[0], start[1],
                                     meta.visible == pc.SheetVisibleEnum.Visible, uncached.get(meta.name, {})))
-    except Exception as exc:
+    except BaseException as exc:
+        if not _calamine_failed(exc):
+            raise
         raise Unreadable(_damage(exc)) from exc
     finally:
         book.close()
     return WorkbookData(sheets, findings)
+
+
+def _calamine_failed(exc: BaseException) -> bool:
+    """An error of calamine's: its own exception types, or pyo3's PanicException when its Rust code
+    panics (e.g. on a date cell holding -1e308), which is a BaseException like KeyboardInterrupt."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _clean_row(row: list) -> list:
@@ -116,8 +126,10 @@ def _clean_row(row: list) -> list:
 _EXACT_FLOAT = float(2**53)   # every whole float below this in size is exactly an int
 
 
-def _damage(exc: Exception):
+def _damage(exc: BaseException):
     text = str(exc) or exc.__class__.__name__
+    if type(exc).__name__ == "PanicException":
+        return catalogue.make("FILE-04", reason=f"文件中有读取程序无法处理的值（{_short(text, 80)}）")
     if "password" in text.lower() or "encrypt" in text.lower():
         return catalogue.make("FILE-03")
     return catalogue.make("FILE-04", reason=_short(text))
@@ -249,25 +261,32 @@ def _find_part(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
         return next(i for i in zf.infolist() if _part_key(i.filename) == key)
 
 
-def _read_part(zf: zipfile.ZipFile, part: str | zipfile.ZipInfo) -> bytes:
-    """A part's bytes. A deflated part of an archive held in memory is inflated straight from its
-    bytes (zipfile's reader costs several times more for the small parts of a report), never to
-    more than its declared size; anything else goes through zipfile."""
+def _read_part(zf: zipfile.ZipFile, part: str | zipfile.ZipInfo, head: int | None = None) -> bytes:
+    """A part's bytes (only its first `head` bytes when given). A deflated part of an archive held
+    in memory is inflated straight from its bytes (zipfile's reader costs several times more for the
+    small parts of a report), never to more than its declared size; anything else goes through zipfile."""
     info = part if isinstance(part, zipfile.ZipInfo) else _find_part(zf, part)
     blob = zf.fp.getbuffer() if isinstance(zf.fp, io.BytesIO) else None
     if blob is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
-        return zf.read(info)
+        return _read_through_zipfile(zf, info, head)
     offset = info.header_offset
     header = bytes(blob[offset:offset + 30])
     if len(header) < 30 or header[:4] != ZIP_MAGIC:
-        return zf.read(info)
+        return _read_through_zipfile(zf, info, head)
     start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
     inflater = zlib.decompressobj(-15)
-    data = inflater.decompress(blob[start:start + info.compress_size], info.file_size)
+    data = inflater.decompress(blob[start:start + info.compress_size], min(head or info.file_size, info.file_size))
     del blob   # release the view, or the BytesIO can not be closed later
-    if len(data) != info.file_size:
-        return zf.read(info)   # damaged or lying sizes: let zipfile raise its own error
+    if len(data) != info.file_size and (head is None or len(data) < min(head, info.file_size)):
+        return _read_through_zipfile(zf, info, head)   # damaged or lying sizes: let zipfile raise its own error
     return data
+
+
+def _read_through_zipfile(zf: zipfile.ZipFile, info: zipfile.ZipInfo, head: int | None) -> bytes:
+    if head is None:
+        return zf.read(info)
+    with zf.open(info) as fh:
+        return fh.read(head)
 
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
@@ -333,6 +352,7 @@ def _scan_sheets(zf: zipfile.ZipFile):
     trimmed: dict[str, tuple[int, int]] = {}
     try:
         by_key = _parts_by_key(zf)
+        _check_shared_strings(zf, by_key)
         for name, part in _sheet_parts(zf).items():
             candidates = by_key.get(_part_key(part), [])
             # the formulas of the member of exactly that name, else of the first candidate
@@ -340,9 +360,37 @@ def _scan_sheets(zf: zipfile.ZipFile):
                 found = _scan_sheet_part(zf, info, name, trimmed)
                 if found and name not in uncached:
                     uncached[name] = found
+    except Unreadable:
+        raise
     except Exception as exc:
         raise Unreadable(catalogue.make("FILE-04", reason=f"工作表部件无法检查（{_short(str(exc) or exc.__class__.__name__, 80)}）")) from exc
     return uncached, trimmed
+
+
+_SST_START_RE = re.compile(rb"<" + _NS + rb"sst\b([^>]*)>")
+_DECLARED_COUNT_RE = re.compile(rb"""\b(?:count|uniqueCount)\s*=\s*["']\s*([0-9]+)""")
+_PART_HEAD = 64 * 1024   # the root start tag of a part sits in its first bytes (declaration, comments)
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, by_key: dict) -> None:
+    """calamine reserves room for as many shared strings as the table declares (24 bytes each):
+    a declared count that the part could not hold (every entry takes at least 5 bytes, "<si/>")
+    would make it allocate gigabytes and abort, so such a file is refused."""
+    for key, infos in by_key.items():
+        if not key.endswith("sharedstrings.xml"):
+            continue
+        for info in infos:
+            head = _read_part(zf, info, _PART_HEAD)
+            start = _SST_START_RE.search(head)
+            if start is None:
+                if len(head) >= _PART_HEAD:
+                    raise Unreadable(catalogue.make("FILE-04", reason=f"部件 {info.filename} 开头 64 KB 内没有共享字符串表"))
+                continue
+            for digits in _DECLARED_COUNT_RE.findall(start.group(1)):
+                declared = int(digits) if len(digits) <= 18 else 10**18
+                if declared > info.file_size // 5 + 16:
+                    raise Unreadable(catalogue.make("FILE-05", reason=f"共享字符串表声明了 {_short(digits.decode(), 20)} 条，"
+                                                                      f"远超其实际大小所能容纳的条数（疑似恶意文件）"))
 
 
 def _scan_sheet_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, trimmed: dict) -> dict:
