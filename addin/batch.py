@@ -355,8 +355,14 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
         sel.close()
 
 
+def can_isolate_cheaply() -> bool:
+    """Whether run_isolated forks its workers (no interpreter start, so fine even for one file)."""
+    return _can_fork()
+
+
 def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
-    """--workers 1: no isolation from crashes, but a Python-level hang is still cut off by SIGALRM."""
+    """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
+    Python-level hang is still cut off by SIGALRM."""
     import signal
     import threading
 

@@ -197,9 +197,7 @@ def _run(batch, paths, options, workers, timeout, dask, on_result, then=None) ->
         return
     if dask:
         batch.run_dask(paths, options, dask, timeout, on_result, then=then)
-    elif workers == 1:
-        batch.run_in_process(paths, options, timeout, on_result, then)
-    else:
+    else:   # one worker too runs apart: a reader that aborts the process (calamine on a hostile .xls) loses no file
         batch.run_isolated(paths, options, workers, timeout, on_result, then)
 
 

@@ -73,7 +73,7 @@ def test_glob_and_in_process_give_same_results_as_workers(corpus, tmp_path):
     assert key(read_jsonl(a)) == key(read_jsonl(b))
 
 
-@pytest.mark.parametrize("workers", ["2"])
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_crashing_and_hanging_workers_still_give_one_result_each(corpus, tmp_path, workers):
     d = tmp_path / "in"
     d.mkdir()
@@ -298,3 +298,41 @@ def test_isolated_workers_contain_crashes_whether_forked_or_spawned(tmp_path, th
     assert out["forked"] == (sys.platform.startswith("linux") and not thread_running)
     assert out["codes"][1:4] == [["unreadable", ["FILE-09"]], ["unreadable", ["FILE-09"]], ["timed_out", ["FILE-08"]]]
     assert out["codes"][0][0] == out["codes"][4][0] == "passed"
+
+
+_LIMITED_CHECK = """
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))   # a reader that runs away fails fast
+sys.argv = ["gkreport", "check", *sys.argv[1:]]
+runpy.run_module("addin", run_name="__main__")
+"""
+
+
+def test_an_xls_that_aborts_the_reader_costs_only_its_own_result(tmp_path):
+    """A cell at row and column 65,535 of an .xls makes calamine allocate a 65,536 x 65,536 grid and abort the
+    process: the plain check and a one-worker batch still give every file its result."""
+    (tmp_path / "in").mkdir()
+    src = write_report(tmp_path / "in" / "good.xlsx", "2021", 2022, "甲局", seed=1)
+    data = bytearray(convert(src, "xls", tmp_path / "xls").read_bytes())
+    at = data.find(b"\xfd\x00\x0a\x00")   # the first LABELSST record: row, column, format, string index
+    data[at + 4:at + 8] = b"\xff\xff\xff\xff"   # row and column 65,535
+    bad = tmp_path / "in" / "bad.xls"
+    bad.write_bytes(data)
+    probe = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+             "import python_calamine as pc; b = pc.CalamineWorkbook.from_path(sys.argv[1]); "
+             "[b.get_sheet_by_name(n).to_python() for n in b.sheet_names]")
+    assert subprocess.run([sys.executable, "-c", probe, str(bad)], capture_output=True).returncode != 0
+
+    def check(*args):
+        return subprocess.run([sys.executable, "-c", _LIMITED_CHECK, *map(str, args)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    single = check(bad, src, "--json")
+    assert single.returncode == 1 and "Traceback" not in single.stderr
+    files = {Path(f["path"]).name: f for f in json.loads(single.stdout)["results"]}
+    assert [f["code"] for f in files["bad.xls"]["findings"]] == ["FILE-09"]
+    assert files["good.xlsx"]["status"] == "passed"
+    batch = check(tmp_path / "in", "--workers", "1", "--jsonl", tmp_path / "r.jsonl")
+    items = {Path(i["path"]).name: i for i in read_jsonl(tmp_path / "r.jsonl")}
+    assert batch.returncode == 1 and set(items) == {"bad.xls", "good.xlsx"}
+    assert items["bad.xls"]["status"] == "unreadable" and items["good.xlsx"]["status"] == "passed"

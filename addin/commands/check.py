@@ -49,7 +49,7 @@ def run(args) -> int:
 
     if batch_cli.wanted(args):
         return batch_cli.run(args)
-    from addin.batch import DEFAULT_TIMEOUT, run_in_process
+    from addin.batch import DEFAULT_TIMEOUT, can_isolate_cheaply, run_in_process, run_isolated
     from addin.pipeline import Options
     from addin.reporters import console, json_report
 
@@ -74,8 +74,14 @@ def run(args) -> int:
             # With --json, stdout carries only the JSON document.
             annotated_ok &= _annotate(result, args.paths[index], copies, sys.stderr if args.json else sys.stdout)
 
-    # one by one in this process, but a file that hangs the reader is still cut off after the time limit
-    run_in_process(list(args.paths), options, DEFAULT_TIMEOUT, on_result)
+    # One by one, in a forked copy of this process where forking is cheap (Linux): a file that aborts the
+    # reader (calamine allocating what a hostile .xls asks for) then gives FILE-09 instead of ending the
+    # command. Elsewhere in this process (a fresh interpreter would double the wait), where a hang is
+    # still cut off after the time limit.
+    if can_isolate_cheaply():
+        run_isolated(list(args.paths), options, 1, DEFAULT_TIMEOUT, on_result)
+    else:
+        run_in_process(list(args.paths), options, DEFAULT_TIMEOUT, on_result)
     if args.json:
         sys.stdout.write(json_report.run_document(results) + "\n")
     else:
