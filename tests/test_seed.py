@@ -27,11 +27,14 @@ def seed_workbook(tmp_path) -> Path:
 
 
 # The walkthrough's findings that come from the title and the text, where the workbook shows them:
-# E1, E5 (at the table cell the text contradicts), W1, W3, W4, W5 (a district office writing 县政府), I1, I2.
+# E1, E5 (at the table cell the text contradicts), W1, W3, W4, W5 (a district office writing 县政府),
+# W6 and W7 (two TXT-08: "other matters" and problems written in 一 and again, differently, in 六/五), I1, I2.
 TEXT_FINDINGS = {("封面与正文", "A9", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
                  ("封面与正文", "A1", "STR-02", "warning"), ("封面与正文", "A9", "TXT-02", "warning"),
                  ("封面与正文", "A9", "TXT-06", "warning"), ("封面与正文", "A9", "TXT-07", "warning"),
+                 ("封面与正文", "A9", "TXT-08", "warning"),
                  ("封面与正文", "A1", "NORM-04", "info"), ("封面与正文", "A9", "TXT-10", "info")}
+TEXT_FINDING_COUNT = len(TEXT_FINDINGS) + 1   # TXT-08 twice at the same cell (W6, W7)
 
 
 def test_seed_values_are_the_seed_file_verbatim():
@@ -56,7 +59,7 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
     expected = {(*where(p), "VAL-01", "error") for p in blank} | {(*where(p), "VAL-07", "info") for p in padded}
     got = {(f.sheet, f.cell, f.code, f.severity) for f in result.findings}
     assert got == expected | TEXT_FINDINGS
-    assert len(result.findings) == len(expected) + len(TEXT_FINDINGS)   # one finding per defect and cell
+    assert len(result.findings) == len(expected) + TEXT_FINDING_COUNT   # one finding per defect and cell
     # E2, E3, E4, E6, E7 and nothing else as errors
     assert sorted(f.pointer for f in result.findings if f.severity == "error" and f.code not in ("STR-05", "TT-01")) == sorted([
         "/T2/A1/规范性文件/本年新制作数量", "/T2/A1/规范性文件/本年新公开数量", "/T2/A1/规范性文件/对外公开总数量",
@@ -74,7 +77,7 @@ def test_seed_lenient_reads_blanks_as_zero_with_warnings(tmp_path):
     result = check_file(seed_workbook(tmp_path), Options(lenient=True))
     # blanks become 0 with warnings; the text-table contradiction (E5) and the old outline (E1) remain errors
     assert sorted(f.code for f in result.findings if f.severity == "error") == ["STR-05", "TT-01"]
-    assert sorted(f.code for f in result.findings if f.severity == "warning") == ["STR-02", "TXT-02", "TXT-06", "TXT-07"] + ["VAL-01"] * 5
+    assert sorted(f.code for f in result.findings if f.severity == "warning") == ["STR-02", "TXT-02", "TXT-06", "TXT-07", "TXT-08", "TXT-08"] + ["VAL-01"] * 5
     assert result.document["T2"]["A5"]["行政许可"]["本年增/减"] == 0
     assert not result.not_evaluated
 

@@ -251,7 +251,50 @@ def text_findings(fmt: FormatDef, texts: Mapping[str, Any], located: set[str], y
             findings += _jurisdiction_finding(rule, compact, unit, pointer)
         elif check in ("number", "zero") and compact and values is not None:
             findings += _number_finding(fmt, rule, compact, values)
+        elif check == "repeated_subject" and compact:
+            findings += _repeated_subject_findings(fmt, rule, text, texts, located, pointer)
     return findings
+
+
+_SUB_ITEM_RE = re.compile(r"(?m)^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
+
+
+def _repeated_subject_findings(fmt: FormatDef, rule: dict, text: str, texts: Mapping[str, Any], located: set[str],
+                               pointer: str) -> list[Finding]:
+    """TXT-08: a sub-item of this section on a subject that has its own section (the old outline's
+    "(五)…存在的主要问题" in 一 next to section 五) saying something else than that section."""
+    from addin.validation.cross_year import text_overlap
+
+    starts = [m.start() for m in _SUB_ITEM_RE.finditer(text)] + [len(text)]
+    items = [text[a:b].strip() for a, b in zip(starts, starts[1:])]
+    headings = {s["key"]: s["heading"] for s in fmt.layout["cover"]["sections"]}
+    findings = []
+    for subject in rule["subjects"]:
+        other = subject["other"]
+        if other not in located:
+            continue
+        item = next((i for i in items if _compiled(subject["item"]).match(i)), None)
+        if item is None:
+            continue
+        # the sub-item's own words: what follows its heading (up to the first 。 or ：)
+        body = re.split(r"[。：:]", item, maxsplit=1)[1].strip() if re.search(r"[。：:]", item) else ""
+        compact_body = "".join(body.split())
+        other_text = (texts.get(other) or "").strip()
+        compact_other = "".join(other_text.split())
+        if not compact_body or _compiled(subject["none"]).match(compact_body) or not compact_other:
+            continue   # the sub-item says nothing (or "无"): nothing to contradict
+        says_none = bool(_compiled(subject["none"]).match(compact_other))
+        if says_none or (subject["conflict"] == "different" and text_overlap(body, other_text) < subject["min_overlap"]):
+            findings.append(catalogue.make(rule["id"], "none" if says_none else "default", pointer=pointer,
+                                           name=subject["name"], item=_excerpt(re.split(r"[。：:]", item, maxsplit=1)[0], 30),
+                                           other=headings.get(other, other),
+                                           excerpt=_excerpt(body, 30), other_excerpt=_excerpt(other_text, 30)))
+    return findings
+
+
+def _excerpt(text: str, n: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[:n] + "…"
 
 
 def _stated_number(digits: str) -> int | Decimal:
