@@ -117,3 +117,16 @@ def test_text_overlap_measure():
     assert text_overlap(OVERVIEW, PROBLEMS) < 0.1
     assert text_overlap("", OVERVIEW) == 0.0
     assert 0.5 < text_overlap(OVERVIEW, OVERVIEW[: len(OVERVIEW) * 2 // 3]) < 0.8
+
+
+def test_cross_year_rules_are_listed_as_not_evaluated_until_last_years_report_is_given(tmp_path):
+    # rules.md / seed-walkthrough §3: without last year's report the XY rules are NOT_EVALUABLE, not silent
+    prev, this = _pair(tmp_path, "2021", 2021, {}, "2021", 2022, {})
+    waiting = lambda r: sorted(n.rule for n in r.not_evaluated if n.waits_for_previous)  # noqa: E731
+    assert waiting(this) == ["XY-01", "XY-02", "XY-06", "XY-07"]
+    assert all(n.mark is None for n in this.not_evaluated if n.waits_for_previous)
+    assert waiting(apply(this, prev)) == [] and waiting(apply(this, None)) == []   # evaluated, or XY-10
+    across = check_file(build_case({"format_version": "2021", "year": 2021}, tmp_path / "2021.xlsx"))
+    assert waiting(across) == ["XY-01", "XY-05", "XY-06", "XY-07"]   # last year's report is a 2019-format one
+    first = check_file(build_case({"format_version": "2019", "year": 2019}, tmp_path / "2019.xlsx"))
+    assert waiting(first) == []   # 2019: no report of 2018 in these formats

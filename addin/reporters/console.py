@@ -39,9 +39,14 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
         places = "、".join(_location(f) for f in items[:5])
         more = f" 等 {len(items)} 处" if len(items) > 5 else ""
         out.write(f"  [提示] {code}  {CATALOGUE[code].title}：{places}{more}（共 {len(items)} 处，加 --verbose 逐条列出）\n")
-    if result.not_evaluated:
-        rules = sorted({n.rule for n in result.not_evaluated})
-        out.write(f"  说明：{len(result.not_evaluated)} 项勾稽关系（{'、'.join(rules)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
+    blocked = [n for n in result.not_evaluated if not n.waits_for_previous]
+    if blocked:
+        rules = sorted({n.rule for n in blocked})
+        out.write(f"  说明：{len(blocked)} 项勾稽关系（{'、'.join(rules)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
+    cross = sorted({n.rule for n in result.not_evaluated if n.waits_for_previous})
+    if cross:
+        out.write(f"  说明：跨年度核对（{'、'.join(cross)}）需要上一年度的报告，本次未核对"
+                  f"（单个文件用 --previous 指定，批量用 --previous-dir）。\n")
     out.write("\n")
 
 

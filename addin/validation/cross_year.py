@@ -11,7 +11,7 @@ from addin.formats import FormatDef, available_formats, escape, unescape
 from addin.result import FAILED, PASSED, FileResult
 from addin.validation import rules
 
-THIS, PREVIOUS = "/this", "/previous"
+THIS, PREVIOUS = "/this", rules.PREVIOUS_REPORT
 
 
 def unit_key(unit: str | None) -> str:
@@ -109,10 +109,21 @@ def _repeated_text(fmt: FormatDef, rule: dict, this: FileResult, previous: FileR
                            share=int(share * 100), sections="、".join(headings.get(k, k) for k in keys))]
 
 
+def pending(fmt: FormatDef, year: int | None, formats: dict[str, FormatDef]) -> list[rules.NotEvaluated]:
+    """The cross-year rules a report of this year would be checked by against last year's report:
+    listed as not evaluated until a previous report is given (none for the first year of the formats)."""
+    if year is None:
+        return []
+    previous = next((v for v, f in formats.items() if f.covers_year(year - 1)), None)
+    ids = dict.fromkeys(r["id"] for r in fmt.cross_year if previous in r["previous_versions"])
+    return [rules.NotEvaluated(rule_id, None, (PREVIOUS,)) for rule_id in ids]
+
+
 def apply(this: FileResult, previous: FileResult | None, formats=None) -> FileResult:
     """`this` with its XY findings added and its status recomputed (a result without a previous report gets XY-10)."""
     if this.document is None:
         return this
+    this = replace(this, not_evaluated=[n for n in this.not_evaluated if not n.waits_for_previous])
     if previous is None:
         more = [catalogue.make("XY-10", prev_year=(this.report_year - 1) if this.report_year else "上")]
     else:

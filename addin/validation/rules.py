@@ -26,11 +26,19 @@ class Violation:
 
 @dataclass(frozen=True)
 class NotEvaluated:
-    """An arithmetic rule that could not be evaluated because some operand is not a number."""
+    """A rule that could not be evaluated: some operand is not a number, or (cross-year rules, mark
+    None, blocked by "/previous") last year's report was not given."""
 
     rule: str
-    mark: str
+    mark: str | None
     blocked_by: tuple[str, ...]
+
+    @property
+    def waits_for_previous(self) -> bool:
+        return self.blocked_by == (PREVIOUS_REPORT,)
+
+
+PREVIOUS_REPORT = "/previous"   # cross-year rules point into {"this": ..., "previous": ...}
 
 
 def bindings(fmt: FormatDef, foreach: Mapping[str, Any] | None, base: dict | None = None) -> Iterator[dict]:
