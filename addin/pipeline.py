@@ -55,9 +55,10 @@ def check_data(workbook: WorkbookData, path: str, options: Options = Options()) 
         skipped = skipped + cross_year.pending(ex.fmt, ex.year, formats)
     findings = sorted(workbook.findings + ex.findings + more, key=Finding.sort_key)
     status = FAILED if any(f.severity == "error" for f in findings) else PASSED
+    held = rules.held(ex.fmt, {f.code for f in findings}, skipped) if ex.fmt is not None and ex.document is not None else []
     return FileResult(path=path, status=status, format_version=ex.fmt.version if ex.fmt else None,
                       report_year=ex.year, unit=ex.unit, findings=findings, not_evaluated=skipped,
-                      document=ex.document, origins=ex.origins)
+                      rules_held=held, document=ex.document, origins=ex.origins)
 
 
 def check_file(path: str | Path, options: Options = Options()) -> FileResult:

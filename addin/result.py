@@ -18,6 +18,7 @@ class FileResult:
     unit: str | None = None
     findings: list[Finding] = field(default_factory=list)
     not_evaluated: list = field(default_factory=list)
+    rules_held: list[str] = field(default_factory=list)   # arithmetic rules evaluated everywhere without a violation
     document: dict | None = None
     origins: dict = field(default_factory=dict)
     content_hash: str | None = None
@@ -44,6 +45,7 @@ class FileResult:
             "counts": self.counts,
             "findings": [f.as_dict() for f in self.findings],
             "not_evaluated": [{"rule": n.rule, "pointer": n.mark, "blocked_by": list(n.blocked_by)} for n in self.not_evaluated],
+            "rules_held": list(self.rules_held),
         }
         if self.content_hash:
             out["sha256"] = self.content_hash

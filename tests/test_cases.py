@@ -23,3 +23,16 @@ def test_case(case_dir, tmp_path):
     assert result.status == expected["status"]
     if "format_version" in expected:
         assert result.format_version == expected["format_version"]
+
+
+@pytest.mark.parametrize("name, held", [
+    ("clean_2021", ["T2-01", "T2-02", "T3-01", "T3-02", "T3-03", "T4-01", "T4-02", "T4-03"]),
+    # 2019 format, only the total column off: T3-04 stands for the column and row rules (T3-01..03)
+    ("t3_04_only_c7", ["T2-04", "T2-05", "T2-06", "T4-01", "T4-02", "T4-03"]),
+    ("t3_01_balance", ["T2-01", "T2-02", "T3-02", "T3-03", "T4-01", "T4-02", "T4-03"]),
+])
+def test_rules_held_are_the_arithmetic_the_report_satisfies(tmp_path, name, held):
+    case = json.loads((CASES / name / "case.json").read_text(encoding="utf-8"))
+    result = check_file(build_case(case, tmp_path / f"{name}.xlsx"))
+    assert result.rules_held == held
+    assert result.as_dict()["rules_held"] == held

@@ -71,6 +71,8 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
     # walkthrough §3: the cross-year checks wait for the 2019 report (XY-01, XY-03, XY-04, and 内容雷同)
     assert sorted(n.rule for n in result.not_evaluated if n.waits_for_previous) == ["XY-01", "XY-03", "XY-04", "XY-06", "XY-07"]
     assert result.document["T3"]["carried_out"]["C7"] == 0
+    # walkthrough §2: the checks that pass are said to pass (T2-04..06 are blocked by the blanks)
+    assert result.rules_held == ["T3-01", "T3-02", "T3-03", "T4-01", "T4-02", "T4-03"]
 
 
 def test_seed_lenient_reads_blanks_as_zero_with_warnings(tmp_path):

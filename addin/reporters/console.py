@@ -43,6 +43,8 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
     if blocked:
         rules = sorted({n.rule for n in blocked})
         out.write(f"  说明：{len(blocked)} 项勾稽关系（{'、'.join(rules)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
+    if result.rules_held:
+        out.write(f"  勾稽关系核对无误：{'、'.join(result.rules_held)}。\n")
     cross = sorted({n.rule for n in result.not_evaluated if n.waits_for_previous})
     if cross:
         out.write(f"  说明：跨年度核对（{'、'.join(cross)}）需要上一年度的报告，本次未核对"

@@ -211,6 +211,16 @@ def evaluate(fmt: FormatDef, values: Mapping[str, Any]) -> tuple[list[Violation]
     return violations, skipped
 
 
+def held(fmt: FormatDef, found_codes: set[str], skipped: list[NotEvaluated]) -> list[str]:
+    """Arithmetic rules evaluated in every binding without a violation: what the report is shown to
+    satisfy (a T3-04 finding is a failure of the column and row rules it stands for)."""
+    failed = set(found_codes) | {n.rule for n in skipped}
+    for rule in fmt.rules:
+        if rule["kind"] == "total_consequence" and rule["id"] in found_codes:
+            failed |= set(rule["column_rules"]) | {rule["row_rule"]}
+    return list(dict.fromkeys(r["id"] for r in fmt.rules if r["kind"] == "linear" and r["id"] not in failed))
+
+
 def to_findings(fmt: FormatDef, violations: list[Violation]) -> list[Finding]:
     findings = []
     for v in violations:
