@@ -313,3 +313,11 @@ def test_copy_keeps_the_results_of_formulas(tmp_path):
     assert {(f.sheet, f.cell, f.code) for f in again.findings} == {(f.sheet, f.cell, f.code) for f in original.findings}
     with zipfile.ZipFile(copy) as z:
         assert any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))   # still a formula
+
+
+def test_results_sheet_says_what_held_and_what_was_not_checked():
+    seed = Path(__file__).resolve().parent.parent / "examples" / "seed-2020.xlsx"
+    rows = {r[0]: r[1] for r in ann.results_sheet(check_file(seed)).rows if len(r) > 1}
+    assert rows["核对无误"] == "T3-01、T3-02、T3-03、T4-01、T4-02、T4-03"
+    assert rows["未能核对"].startswith("T2-04、T2-05、T2-06（")
+    assert rows["未核对"].startswith("XY-01、XY-03、XY-04、XY-06、XY-07（")
