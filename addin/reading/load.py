@@ -74,6 +74,8 @@ def load_workbook(path: str | Path) -> WorkbookData:
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
     if links:
         findings.append(catalogue.make("FILE-07", detail=f"{len(links)} 处"))
+    if kind == "xls":
+        _check_xls_extent(path)
     uncached, trimmed = _scan_sheets(zf) if kind == "xlsx" else ({}, {})
     source = _trimmed_copy(path, trimmed) if trimmed else None
     for name, span in trimmed.items():
@@ -114,6 +116,20 @@ def _calamine_failed(exc: BaseException) -> bool:
     """An error of calamine's: its own exception types, or pyo3's PanicException when its Rust code
     panics (e.g. on a date cell holding -1e308), which is a BaseException like KeyboardInterrupt."""
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _check_xls_extent(path: Path) -> None:
+    """An .xls cannot be cut down like an .xlsx: one whose cells would make calamine build a grid
+    larger than the read box (a cell at row and column 65,535 asks for 137 GB) is refused."""
+    from addin.reading.xls_extent import NotChecked, widest_sheet
+
+    try:
+        rows, cols = widest_sheet(path.read_bytes())
+    except NotChecked as exc:
+        raise Unreadable(catalogue.make("FILE-04", reason=f"旧版 Excel 文件的结构无法检查（{_short(str(exc), 80)}）")) from exc
+    if rows * cols > MAX_ROWS_READ * MAX_COLS_READ:
+        raise Unreadable(catalogue.make("FILE-05", reason=f"工作表的单元格分布在 {rows} 行 × {cols} 列的范围内，超出读取范围"
+                                                          f"（{MAX_ROWS_READ} 行 × {MAX_COLS_READ} 列）；请删除多余内容或另存为 .xlsx"))
 
 
 def _clean_row(row: list) -> list:
