@@ -259,6 +259,12 @@ def make(code: str, variant: str = "default", *, severity: str | None = None, po
                    sheet=sheet, cell=cell, expected=expected, actual=actual)
 
 
+def shorten(text: str, limit: int = 160) -> str:
+    """Text quoted in a message: whitespace runs made single spaces, cut at `limit` characters with "…"."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _fmt(value) -> str:
     return "" if value is None else str(value)
 

@@ -31,6 +31,11 @@ class FileResult:
             counts[f.severity] += 1
         return counts
 
+    def not_evaluated_rules(self, waiting_for_previous: bool) -> list[str]:
+        """Sorted ids of the rules not evaluated: blocked by cells that are not numbers (False), or
+        cross-year rules waiting for last year's report (True)."""
+        return sorted({n.rule for n in self.not_evaluated if n.waits_for_previous == waiting_for_previous})
+
     @property
     def ok(self) -> bool:
         return self.status == PASSED

@@ -57,7 +57,7 @@ def load_workbook(path: str | Path) -> WorkbookData:
             try:
                 workbook = documents.read_docx(zf)
             except Exception as exc:  # a damaged document.xml, or entities defusedxml refuses
-                raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{_short(str(exc), 80)}）")) from exc
+                raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{catalogue.shorten(str(exc), 80)}）")) from exc
         else:
             size = path.stat().st_size
             if size > MAX_DOCUMENT_BYTES:   # a report's text is kilobytes; parsing more only costs time
@@ -126,7 +126,7 @@ def _check_xls_extent(path: Path) -> None:
     try:
         rows, cols = widest_sheet(path.read_bytes())
     except NotChecked as exc:
-        raise Unreadable(catalogue.make("FILE-04", reason=f"旧版 Excel 文件的结构无法检查（{_short(str(exc), 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", reason=f"旧版 Excel 文件的结构无法检查（{catalogue.shorten(str(exc), 80)}）")) from exc
     if rows * cols > MAX_ROWS_READ * MAX_COLS_READ:
         raise Unreadable(catalogue.make("FILE-05", reason=f"工作表的单元格分布在 {rows} 行 × {cols} 列的范围内，超出读取范围"
                                                           f"（{MAX_ROWS_READ} 行 × {MAX_COLS_READ} 列）；请删除多余内容或另存为 .xlsx"))
@@ -145,15 +145,10 @@ _EXACT_FLOAT = float(2**53)   # every whole float below this in size is exactly 
 def _damage(exc: BaseException):
     text = str(exc) or exc.__class__.__name__
     if type(exc).__name__ == "PanicException":
-        return catalogue.make("FILE-04", reason=f"文件中有读取程序无法处理的值（{_short(text, 80)}）")
+        return catalogue.make("FILE-04", reason=f"文件中有读取程序无法处理的值（{catalogue.shorten(text, 80)}）")
     if "password" in text.lower() or "encrypt" in text.lower():
         return catalogue.make("FILE-03")
-    return catalogue.make("FILE-04", reason=_short(text))
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
+    return catalogue.make("FILE-04", reason=catalogue.shorten(text))
 
 
 def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfile.ZipFile | None]:
@@ -195,7 +190,7 @@ def _check_container(path: Path) -> tuple[str, dict[str, zipfile.ZipInfo], zipfi
         zf = zipfile.ZipFile(blob)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise Unreadable(catalogue.make("FILE-04", reason=f"压缩包结构损坏（{_short(str(exc), 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", reason=f"压缩包结构损坏（{catalogue.shorten(str(exc), 80)}）")) from exc
     members = {i.filename: i for i in infos}
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED_BYTES:
@@ -379,7 +374,7 @@ def _scan_sheets(zf: zipfile.ZipFile):
     except Unreadable:
         raise
     except Exception as exc:
-        raise Unreadable(catalogue.make("FILE-04", reason=f"工作表部件无法检查（{_short(str(exc) or exc.__class__.__name__, 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", reason=f"工作表部件无法检查（{catalogue.shorten(str(exc) or exc.__class__.__name__, 80)}）")) from exc
     return uncached, trimmed
 
 
@@ -405,7 +400,7 @@ def _check_shared_strings(zf: zipfile.ZipFile, by_key: dict) -> None:
             for digits in _DECLARED_COUNT_RE.findall(start.group(1)):
                 declared = int(digits) if len(digits) <= 18 else 10**18
                 if declared > info.file_size // 5 + 16:
-                    raise Unreadable(catalogue.make("FILE-05", reason=f"共享字符串表声明了 {_short(digits.decode(), 20)} 条，"
+                    raise Unreadable(catalogue.make("FILE-05", reason=f"共享字符串表声明了 {catalogue.shorten(digits.decode(), 20)} 条，"
                                                                       f"远超其实际大小所能容纳的条数（疑似恶意文件）"))
 
 
@@ -473,9 +468,7 @@ def _trim_xml(chunks, span: list) -> bytes:
             for m in _ROW_RE.finditer(buf):
                 pos = m.end()
                 row = m.group(0)
-                head = row[: row.find(b">") + 1]
-                num = _REF_RE.search(head)
-                r = _row_number(num.group(2)) if num else next_row
+                r = _row_number_of(row, next_row)
                 next_row = r + 1
                 span[0] = max(span[0], r)
                 if r <= MAX_ROWS_READ:
@@ -500,10 +493,16 @@ _ROW_START_RE = re.compile(rb"<" + _NS + rb"row\b")
 _WORKSHEET_END_RE = re.compile(rb"</" + _NS + rb"worksheet\s*>")
 
 
-def _trim_row(row: bytes, r: int, span: list) -> bytes:
-    """A row element without its cells past MAX_ROWS_READ x MAX_COLS_READ, placed as calamine does:
-    by the cell's own reference (not the row's number), or right of the cell before it."""
-    out, last, col = [], 0, 0
+def _row_number_of(row: bytes, next_row: int) -> int:
+    """1-based number of a row element: its own r, or the one after the row before (as calamine reads it)."""
+    num = _REF_RE.search(row[: row.find(b">") + 1])
+    return _row_number(num.group(2)) if num else next_row
+
+
+def _placed_cells(row: bytes, r: int):
+    """(cell match, 1-based row, 1-based column) of each cell of row element number r, placed as
+    calamine places it: by the cell's own reference (not the row's number), or right of the cell before."""
+    col = 0
     for m in _CELL_ELEM_RE.finditer(row):
         cell = m.group(0)
         ref = _REF_RE.search(cell[: cell.find(b">") + 1])
@@ -511,10 +510,17 @@ def _trim_row(row: bytes, r: int, span: list) -> bytes:
             col, cell_row = _col_number(ref.group(1)), _row_number(ref.group(2))
         else:
             col, cell_row = col + 1, r
+        yield m, cell_row, col
+
+
+def _trim_row(row: bytes, r: int, span: list) -> bytes:
+    """A row element without its cells past MAX_ROWS_READ x MAX_COLS_READ (placed as calamine does)."""
+    out, last = [], 0
+    for m, cell_row, col in _placed_cells(row, r):
         span[0], span[1] = max(span[0], cell_row), max(span[1], col)
         out.append(row[last:m.start()])
         if cell_row <= MAX_ROWS_READ and col <= MAX_COLS_READ:
-            out.append(cell)
+            out.append(m.group(0))
         last = m.end()
     out.append(row[last:])
     return b"".join(out)
@@ -553,17 +559,11 @@ def _formulas_without_result(data: bytes) -> dict[tuple[int, int], str]:
     next_row = 1
     for row_match in _ROW_RE.finditer(data):
         row = row_match.group(0)
-        num = _REF_RE.search(row[: row.find(b">") + 1])
-        r = _row_number(num.group(2)) if num else next_row
-        next_row, col = r + 1, 0
-        for m in _CELL_ELEM_RE.finditer(row):
+        r = _row_number_of(row, next_row)
+        next_row = r + 1
+        for m, cell_row, col in _placed_cells(row, r):
             cell = m.group(0)
             head_end = cell.find(b">") + 1
-            ref = _REF_RE.search(cell[:head_end])
-            if ref is not None and ref.group(1):
-                col, cell_row = _col_number(ref.group(1)), _row_number(ref.group(2))
-            else:
-                col, cell_row = col + 1, r
             body = cell[head_end:] if not cell[:head_end].endswith(b"/>") else b""
             f = _FORMULA_RE.search(body)
             if f and not _VALUE_RE.search(body):

@@ -57,8 +57,7 @@ def _widest(stream: bytes) -> tuple[int, int]:
         if kind == _BOF:
             box = None
         elif kind == _EOF and box is not None:
-            widest = max(widest, (box[1] - box[0] + 1, box[3] - box[2] + 1), key=lambda rc: rc[0] * rc[1])
-            box = None
+            widest, box = _larger(widest, box), None
         elif (kind in _CELL_RECORDS or kind == _MULRK) and len(body) >= 4:
             row, first = struct.unpack_from("<HH", body)
             last = struct.unpack_from("<H", body, len(body) - 2)[0] if kind == _MULRK and len(body) >= 6 else first
@@ -68,6 +67,9 @@ def _widest(stream: bytes) -> tuple[int, int]:
             else:
                 box[0], box[1] = min(box[0], row), max(box[1], row)
                 box[2], box[3] = min(box[2], lo), max(box[3], hi)
-    if box is not None:   # a sheet without its EOF (truncated stream)
-        widest = max(widest, (box[1] - box[0] + 1, box[3] - box[2] + 1), key=lambda rc: rc[0] * rc[1])
-    return widest
+    return widest if box is None else _larger(widest, box)   # box: a sheet without its EOF (truncated stream)
+
+
+def _larger(widest: tuple[int, int], box: list[int]) -> tuple[int, int]:
+    """The larger (by cells) of the widest grid so far and a sheet's box (min row, max row, min col, max col)."""
+    return max(widest, (box[1] - box[0] + 1, box[3] - box[2] + 1), key=lambda rc: rc[0] * rc[1])

@@ -126,10 +126,10 @@ def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet
     bold = {0, 3}
     if result.rules_held:
         rows.append(["核对无误", "、".join(result.rules_held)])
-    blocked = sorted({n.rule for n in result.not_evaluated if not n.waits_for_previous})
+    blocked = result.not_evaluated_rules(waiting_for_previous=False)
     if blocked:
         rows.append(["未能核对", "、".join(blocked) + "（相关单元格不是数字，请先改正数值问题）"])
-    waiting = sorted({n.rule for n in result.not_evaluated if n.waits_for_previous})
+    waiting = result.not_evaluated_rules(waiting_for_previous=True)
     if waiting:
         rows.append(["未核对", "、".join(waiting) + "（跨年度核对，需要上一年度的报告）"])
     if notice:

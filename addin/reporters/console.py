@@ -39,13 +39,13 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
         places = "、".join(_location(f) for f in items[:5])
         more = f" 等 {len(items)} 处" if len(items) > 5 else ""
         out.write(f"  [提示] {code}  {CATALOGUE[code].title}：{places}{more}（共 {len(items)} 处，加 --verbose 逐条列出）\n")
-    blocked = [n for n in result.not_evaluated if not n.waits_for_previous]
+    blocked = result.not_evaluated_rules(waiting_for_previous=False)
     if blocked:
-        rules = sorted({n.rule for n in blocked})
-        out.write(f"  说明：{len(blocked)} 项勾稽关系（{'、'.join(rules)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
+        count = sum(not n.waits_for_previous for n in result.not_evaluated)
+        out.write(f"  说明：{count} 项勾稽关系（{'、'.join(blocked)}）因相关单元格不是数字而未能核对，请先改正上述数值问题。\n")
     if result.rules_held:
         out.write(f"  勾稽关系核对无误：{'、'.join(result.rules_held)}。\n")
-    cross = sorted({n.rule for n in result.not_evaluated if n.waits_for_previous})
+    cross = result.not_evaluated_rules(waiting_for_previous=True)
     if cross:
         out.write(f"  说明：跨年度核对（{'、'.join(cross)}）需要上一年度的报告，本次未核对"
                   f"（单个文件用 --previous 指定，批量用 --previous-dir）。\n")

@@ -295,7 +295,8 @@ def _repeated_subject_findings(fmt: FormatDef, rule: dict, text: str, texts: Map
         if item is None:
             continue
         # the sub-item's own words: what follows its heading (up to the first 。 or ：)
-        body = re.split(r"[。：:]", item, maxsplit=1)[1].strip() if re.search(r"[。：:]", item) else ""
+        heading, *rest = re.split(r"[。：:]", item, maxsplit=1)
+        body = rest[0].strip() if rest else ""
         compact_body = "".join(body.split())
         other_text = (texts.get(other) or "").strip()
         compact_other = "".join(other_text.split())
@@ -304,15 +305,10 @@ def _repeated_subject_findings(fmt: FormatDef, rule: dict, text: str, texts: Map
         says_none = bool(_compiled(subject["none"]).match(compact_other))
         if says_none or (subject["conflict"] == "different" and text_overlap(body, other_text) < subject["min_overlap"]):
             findings.append(catalogue.make(rule["id"], "none" if says_none else "default", pointer=pointer,
-                                           name=subject["name"], item=_excerpt(re.split(r"[。：:]", item, maxsplit=1)[0], 30),
-                                           other=headings.get(other, other),
-                                           excerpt=_excerpt(body, 30), other_excerpt=_excerpt(other_text, 30)))
+                                           name=subject["name"], item=catalogue.shorten(heading, 30),
+                                           other=headings.get(other, other), excerpt=catalogue.shorten(body, 30),
+                                           other_excerpt=catalogue.shorten(other_text, 30)))
     return findings
-
-
-def _excerpt(text: str, n: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= n else flat[:n] + "…"
 
 
 def _stated_number(digits: str) -> int | Decimal:
@@ -335,8 +331,7 @@ def unit_findings(fmt: FormatDef, unit: str | None, values: Mapping[str, Any]) -
     for rule in fmt.rules:
         if rule["kind"] != "unit":
             continue
-        level = next((lv["level"] for lv in rule["levels"] if _compiled(lv["unit"]).search(name)
-                      and not (lv.get("unless") and _compiled(lv["unless"]).search(name))), None)
+        level = next((lv["level"] for lv in rule["levels"] if _unit_is_of(lv, name)), None)
         if level is None:
             continue
         for pointer in rule["pointers"]:
@@ -348,6 +343,11 @@ def unit_findings(fmt: FormatDef, unit: str | None, values: Mapping[str, Any]) -
             if rule["check"] == "zero":
                 break   # one finding says the row should not be there; the other cells add nothing
     return findings
+
+
+def _unit_is_of(level: dict, name: str) -> bool:
+    """A unit (name without whitespace) is of a level: its name matches `unit` and not `unless`."""
+    return bool(_compiled(level["unit"]).search(name)) and not (level.get("unless") and _compiled(level["unless"]).search(name))
 
 
 def _regex(rule: dict, year: int):
@@ -381,7 +381,7 @@ def _jurisdiction_finding(rule: dict, compact: str, unit: str, pointer: str) -> 
     """TXT-07: words of another administrative level than the unit's own (a district office writing 全县)."""
     name = "".join(unit.split())
     for level in rule["levels"]:
-        if not _compiled(level["unit"]).search(name) or (level.get("unless") and _compiled(level["unless"]).search(name)):
+        if not _unit_is_of(level, name):
             continue
         for pattern in level["foreign"]:
             m = _compiled(pattern).search(compact)
