@@ -1,10 +1,12 @@
-"""Catalogue of every finding code: severity, Chinese title and message templates."""
+"""Catalogue of finding codes: the engine's own codes here, the rules' codes merged from schema/<version>/findings.json."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from functools import cache
+from typing import Iterator, Mapping
 
-from addin.findings import Finding
+from addin.findings import SEVERITY_ZH, Finding
+from addin.formats import FormatDef, available_formats
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,6 @@ _ENTRIES = [
        mixed="工作簿同时含有两种格式版本的表格标签（{versions}），新旧表格混用。",
        unsupported="报告年度 {year} 不在本工具支持的范围内（支持 {supported}）。",
        unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。"),
-    _e("STR-05", "error", "正文", "总体情况沿用旧条例的报告提纲",
-       default="“一、总体情况”的内容含有“{phrase}”，沿用了 2008 年旧条例第三十二条的六方面提纲。2019 年起应按新条例第五十条和官方格式撰写总体情况。"),
     _e("STR-06", "error", "结构", "表二结构与官方格式不符",
        missing_table="未找到{table}（应含“{anchor}”等标签）。",
        missing_block="{table}缺少“{anchor}”部分。",
@@ -94,55 +94,6 @@ _ENTRIES = [
        missing_column="{table}缺少“{label}”列。",
        missing_label="{table}表头缺少“{label}”。",
        missing_row="{table}表头下方没有数据行。"),
-    _e("TXT-01", "error", "正文", "统计期限与报告年度不符",
-       default="统计期限所写年度与报告年度 {year} 年不符（“{excerpt}…”），请核实是否沿用了其他年度的报告。"),
-    _e("TXT-02", "warning", "正文", "计划写成了本年度",
-       default="年度报告中对今后工作的安排写成了 {year} 年（“{excerpt}…”），应为 {next_year} 年，请核实。"),
-    _e("TXT-03", "error", "正文", "未说明信息处理费收取情况",
-       default="“六、其他需要报告的事项”没有说明信息处理费的收取情况（如“本年度未收取信息处理费”）。2021 版格式要求报告此项。"),
-    _e("T3-05", "warning", "正文与表格", "有因逾期未缴费不再处理的申请，正文未说明收费情况",
-       default="表三“2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请”的总计为 {count}，"
-               "说明本年度发出过收费通知，但“六、其他需要报告的事项”没有提到信息处理费或收费通知，请补充说明收费情况。"),
-    _e("TXT-04", "error", "正文", "其他需要报告的事项为空",
-       default="“六、其他需要报告的事项”没有填写内容。没有其他事项时也应写明（如“无”），2021 版格式还须说明信息处理费收取情况。"),
-    _e("TXT-05", "warning", "正文", "未写改进措施",
-       empty="“五、存在的主要问题及改进情况”没有填写内容。",
-       default="“五、存在的主要问题及改进情况”只写了问题，没有看到改进措施（如“改进”“下一步”“措施”），请补充。"),
-    _e("TXT-06", "warning", "正文", "总体情况缺少应写的方面",
-       default="“一、总体情况”没有写到：{missing}（官方格式要求总体情况包括主动公开、依申请公开、政府信息管理、政府信息公开平台建设、监督保障等方面）。"),
-    _e("TXT-07", "warning", "正文", "正文用语与单位层级不符",
-       default="单位“{unit}”属{level}，正文却写有“{word}”（“{excerpt}…”），请核实是否沿用了其他单位的报告。"),
-    _e("TXT-08", "warning", "正文", "同一事项写了两处且说法不同",
-       default="“一、总体情况”中的“{item}”与“{other}”都写了{name}，内容却不相同（“{excerpt}”与“{other_excerpt}”），请核实并统一。",
-       none="“一、总体情况”中的“{item}”写有内容（“{excerpt}”），而“{other}”写的是“{other_excerpt}”，两处说法矛盾。"),
-    _e("TXT-09", "error", "正文", "引用了已失效的旧条例条款",
-       default="正文引用了旧条例关于年度报告的条款或提纲（“{excerpt}…”）。2019 年修订的《条例》中，年度报告的内容见第五十条、"
-               "公布时限见第四十九条，“收费及减免”也不再是年度报告的单列事项，请按新条例改写。"),
-    _e("TXT-10", "info", "正文", "没有统计期限说明",
-       default="正文中没有统计期限的说明（如“本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止”）。"),
-    _e("TT-01", "error", "正文与表格", "正文与表二的规范性文件数量不一致",
-       default="正文写有“{quote}”，而{where}填写的是 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而{where}为空，正文与表格矛盾。"),
-    _e("TT-02", "warning", "正文与表格", "正文所述收到的申请数与表三不一致",
-       default="正文写有“{quote}”，而表三“一、本年新收政府信息公开申请数量”的总计为 {actual}，两者不一致（如正文数字含上年结转，请注明）。",
-       blank="正文写有“{quote}”，而表三“一、本年新收政府信息公开申请数量”的总计为空，正文与表格矛盾。"),
-    _e("TT-03", "error", "正文与表格", "正文称未收到申请而表三有申请",
-       default="正文写有“{quote}”，而表三“一、本年新收政府信息公开申请数量”的总计为 {actual}，两者矛盾。"),
-    _e("TT-04", "warning", "正文与表格", "正文所述办结数与表三不一致",
-       default="正文写有“{quote}”，而表三“三、本年度办理结果”的总计为 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而表三“三、本年度办理结果”的总计为空，正文与表格矛盾。"),
-    _e("TT-05", "warning", "正文与表格", "正文所述结转数与表三不一致",
-       default="正文写有“{quote}”，而表三“四、结转下年度继续办理”的总计为 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而表三“四、结转下年度继续办理”的总计为空，正文与表格矛盾。"),
-    _e("TT-06", "error", "正文与表格", "正文与表四的复议、诉讼数量不一致",
-       default="正文写有“{quote}”，而表四中相应的总计为 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而表四相应的总计为空，正文与表格矛盾。"),
-    _e("TT-07", "warning", "正文与表格", "正文所述办理结果分类数与表三不一致",
-       default="正文写有“{quote}”，而表三相应办理结果各行的总计之和为 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而表三相应办理结果各行的总计为空，正文与表格矛盾。"),
-    _e("TT-08", "warning", "正文与表格", "正文所述行政许可、处罚、强制或收费数与表二不一致",
-       default="正文写有“{quote}”，而{where}填写的是 {actual}，两者不一致。",
-       blank="正文写有“{quote}”，而{where}为空，正文与表格矛盾。"),
     _e("WB-01", "warning", "结构", "表格位于隐藏工作表",
        default="{table}位于隐藏的工作表“{sheet}”中。请取消隐藏，确认其内容是本单位的正式报告。"),
     _e("WB-02", "warning", "结构", "表格重复出现",
@@ -186,60 +137,45 @@ _ENTRIES = [
        default="{where}“{raw}”使用了全角数字，已读作 {value}。"),
     _e("VAL-09", "info", "数值", "数字带单位",
        default="{where}“{raw}”带有单位“{unit}”，已读作 {value}。"),
-    # -- arithmetic rules (rules.md §4) ---------------------------------------------------------
-    _e("T2-01", "warning", "勾稽", "现行有效件数小于制发减废止",
-       default="{where}：现行有效件数 {actual} 小于本年制发件数减本年废止件数（{bound}），请核实。"),
-    _e("T2-02", "warning", "勾稽", "现行有效件数小于本年制发件数",
-       default="{where}：现行有效件数 {actual} 小于本年制发件数 {bound}，即本年制发的文件在本年内已被废止，请核实。"),
-    _e("T2-03", "warning", "勾稽", "无规章制定权的单位填写了规章数",
-       default="单位“{unit}”属{level}，没有制定规章的权限，但{where}填写了 {actual}。规章由省、自治区、直辖市和设区的市、自治州人民政府"
-               "（及国务院部门）制定，请核实是否把上级规章或本单位的规范性文件计入了“规章”行。"),
-    _e("T2-04", "error", "勾稽", "年末项目数量为负",
-       default="{where}：上一年项目数量加本年增/减为 {total}，年末项目数量不能为负。"),
-    _e("T2-05", "warning", "勾稽", "对外公开总数量小于本年新公开数量",
-       default="{where}：对外公开总数量 {actual} 小于本年新公开数量 {bound}，请核实。"),
-    _e("T2-06", "warning", "勾稽", "本年新公开数量大于本年新制作数量",
-       default="{where}：本年新公开数量 {actual} 大于本年新制作数量 {bound}，请核实（补公开往年文件时可能出现）。"),
-    _e("T2-07", "info", "勾稽", "执法部门的处理决定数为 0",
-       default="单位“{unit}”属{level}，{where}为 0。处理决定数量应统计本年作出的全部处理决定（包括依法不予公开的），请核实。"),
-    _e("T3-01", "error", "勾稽", "表三第一项加第二项不等于第三项加第四项",
-       default="{where}：一、本年新收 + 二、上年结转 = {lhs}，而（七）总计 + 四、结转下年度 = {rhs}，两者应相等。"),
-    _e("T3-02", "error", "勾稽", "表三（七）总计不等于各办理结果之和",
-       default="{where}：（七）总计应等于（一）至（六）各项办理结果之和 {expected}，实际填写 {actual}。"),
-    _e("T3-03", "error", "勾稽", "表三总计列不等于各申请人列之和",
-       default="{where}：总计应等于自然人与法人或其他组织各列之和 {expected}，实际填写 {actual}。"),
-    _e("T3-04", "error", "勾稽", "表三总计列有误（只在总计列不平）",
-       default="{where}：总计应为本行各申请人列之和 {expected}，实际填写 {actual}；表三各项勾稽关系只在总计列不成立，均由此引起。"),
-    _e("T4-01", "error", "勾稽", "行政复议总计不等于各项之和",
-       default="{where}：行政复议总计应等于结果维持、结果纠正、其他结果、尚未审结之和 {expected}，实际填写 {actual}。"),
-    _e("T4-02", "error", "勾稽", "未经复议直接起诉总计不等于各项之和",
-       default="{where}：未经复议直接起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
-    _e("T4-03", "error", "勾稽", "复议后起诉总计不等于各项之和",
-       default="{where}：复议后起诉的总计应等于各项之和 {expected}，实际填写 {actual}。"),
-]
-
-_ENTRIES += [
-    # -- cross-year rules (rules.md §5): this year's report against last year's -----------------------
-    _e("XY-01", "error", "跨年", "上年结转与上年报告的结转下年度不一致",
-       default="{where}：本年“二、上年结转政府信息公开申请数量”为 {actual}，而{prev_year}年度报告“四、结转下年度继续办理”为 {expected}，两者应相等。"),
-    _e("XY-02", "warning", "跨年", "现行有效件数与上年不衔接",
-       default="{where}：现行有效件数 {actual}，而{prev_year}年度的现行有效件数加本年制发、减本年废止为 {expected}，请核实。"),
-    _e("XY-03", "warning", "跨年", "上一年项目数量与上年报告不衔接",
-       default="{where}：上一年项目数量 {actual}，而{prev_year}年度报告的上一年项目数量加本年增/减为 {expected}，请核实。"),
-    _e("XY-04", "warning", "跨年", "对外公开总数量与上年不衔接",
-       default="{where}：对外公开总数量 {actual}，而{prev_year}年度的对外公开总数量加本年新公开数量为 {expected}，请核实（如有撤回的文件请说明）。"),
-    _e("XY-05", "info", "跨年", "表二与上年报告不可直接对比",
-       default="本报告使用 2021 版格式，{prev_year}年度报告使用 2019 版格式：表二的栏目及含义已变化，两年的表二数据不能直接对比。"),
-    _e("XY-06", "warning", "跨年", "与上年报告内容雷同",
-       tables="表二至表四与{prev_year}年度报告完全相同（其中 {n} 项不为零），请核实是否沿用了上年数据。",
-       text="正文（{sections}）与{prev_year}年度报告约 {share}% 相同，请核实是否照搬了上年报告（内容雷同）。"),
-    _e("XY-07", "warning", "跨年", "存在的问题及改进情况照搬上年",
-       default="“{sections}”与{prev_year}年度报告约 {share}% 相同：存在的问题和改进措施应结合本年度逐项说明。"),
+    # -- cross-year (rules.md §5): raised by the engine when no previous report is given ---------------
     _e("XY-10", "info", "跨年", "未找到上年报告",
        default="未找到本单位{prev_year}年度的报告，跨年度核对（XY-01 等）未进行。"),
 ]
 
-CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
+# The codes the engine raises itself (reading, structure, values, files); the codes raised by the rules
+# of a format version (T*, TT*, TXT*, XY-01..07, STR-05) are data beside those rules: findings.json.
+ENGINE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
+
+
+@cache
+def entries_of(fmt: FormatDef) -> dict[str, Entry]:
+    """The entries of a format version's findings.json (the codes its rules raise)."""
+    return {code: Entry(code, d["severity"], d["title"], d["messages"], d["group"]) for code, d in fmt.findings.items()}
+
+
+@cache
+def _merged() -> dict[str, Entry]:
+    merged = dict(ENGINE)
+    for fmt in available_formats().values():
+        for code, entry in entries_of(fmt).items():
+            merged.setdefault(code, entry)
+    return merged
+
+
+class _Catalogue(Mapping):
+    """Every code: the engine's and those of the bundled format versions (loaded on first use)."""
+
+    def __getitem__(self, code: str) -> Entry:
+        return _merged()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_merged())
+
+    def __len__(self) -> int:
+        return len(_merged())
+
+
+CATALOGUE: Mapping[str, Entry] = _Catalogue()
 
 
 class _Blank(dict):
@@ -249,10 +185,12 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def make(code: str, variant: str = "default", *, severity: str | None = None, pointer=None,
-         sheet=None, cell=None, expected=None, actual=None, **fields) -> Finding:
-    """Build a Finding from the catalogue entry `code`, filling the chosen message template."""
-    entry = CATALOGUE[code]
+def make(code: str, variant: str = "default", *, entries: Mapping[str, Entry] | None = None,
+         severity: str | None = None, pointer=None, sheet=None, cell=None, expected=None, actual=None,
+         **fields) -> Finding:
+    """Build a Finding from the entry `code` (of `entries`, a format's own, or the catalogue), filling the
+    chosen message template."""
+    entry = entries[code] if entries is not None else ENGINE.get(code) or CATALOGUE[code]
     template = entry.templates.get(variant) or next(iter(entry.templates.values()))
     message = template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected), actual=_fmt(actual)))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
@@ -272,13 +210,11 @@ def _fmt(value) -> str:
 def legend_rows(codes) -> list[tuple[str, str, str]]:
     """(code, severity, title) for the given codes, in catalogue order, for legends and docs."""
     wanted = set(codes)
-    return [(e.code, e.severity, e.title) for e in _ENTRIES if e.code in wanted]
+    return [(e.code, e.severity, e.title) for e in CATALOGUE.values() if e.code in wanted]
 
 
 def markdown_table() -> str:
-    """The catalogue as a Markdown table (docs/findings.md is generated from this)."""
-    from addin.findings import SEVERITY_ZH
-
+    """The merged catalogue as a Markdown table (docs/findings.md is generated from this)."""
     lines = ["| 代码 | 默认级别 | 类别 | 说明 |", "|---|---|---|---|"]
-    lines += [f"| {e.code} | {SEVERITY_ZH[e.severity]} | {e.group} | {e.title} |" for e in _ENTRIES]
+    lines += [f"| {e.code} | {SEVERITY_ZH[e.severity]} | {e.group} | {e.title} |" for e in CATALOGUE.values()]
     return "\n".join(lines) + "\n"

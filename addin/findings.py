@@ -1,7 +1,8 @@
 """The one value type for everything the validator reports about a workbook."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -21,7 +22,6 @@ class Finding:
     cell: str | None = None
     expected: Any = None
     actual: Any = None
-    details: tuple = field(default=(), compare=False)
 
     def at(self, sheet: str | None, cell: str | None) -> "Finding":
         return replace(self, sheet=sheet, cell=cell)
@@ -55,8 +55,6 @@ def _cell_order(cell: str | None) -> tuple:
 
 
 def _jsonable(value: Any) -> Any:
-    from decimal import Decimal
-
     if value is None or isinstance(value, (int, float, str, bool, Decimal)):
         return value
     return str(value)

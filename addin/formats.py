@@ -9,12 +9,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from addin.catalogue import CATALOGUE
+from addin.validation.pointers import escape, expand_pointers, pointer_tokens, unescape  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # jsonschema is imported lazily: slow to import, and not needed for every run
     from jsonschema import Draft202012Validator
 
-FORMAT_FILES = ("format.json", "layout.json", "rules.json", "report.schema.json")
+FORMAT_FILES = ("format.json", "layout.json", "rules.json", "findings.json", "report.schema.json")
 # Digest of the bundled format data as last checked against the meta-schemas (by the tests, see
 # tests/test_formats.py). While the files match it, loading them skips the meta-schema validation,
 # which was half of a cold start; any other folder (--schema-dir) is always fully checked.
@@ -31,20 +31,6 @@ def schema_root() -> Path:
     if (packaged / "meta").is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "schema"
-
-
-def escape(token: str) -> str:
-    """Escape one JSON Pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def pointer_tokens(pointer: str) -> tuple[str, ...]:
-    """"/T3/a~1b/c" -> ("T3", "a/b", "c")."""
-    return tuple(unescape(t) for t in pointer.split("/")[1:])
 
 
 @dataclass(frozen=True)
@@ -72,9 +58,10 @@ class DataCell:
         return "".join(parts)
 
 
-@dataclass
+@dataclass(eq=False)
 class FormatDef:
-    """One official format version: metadata, workbook layout, data schema and rules."""
+    """One official format version: metadata, workbook layout, data schema, rules and their messages.
+    Plain data, hashable by identity: reading and validation key what they compile from it on the object."""
 
     directory: Path
     meta: dict
@@ -83,6 +70,7 @@ class FormatDef:
     report_schema: dict
     cells: list[DataCell] = field(default_factory=list)
     cross_year: list = field(default_factory=list)   # rules.json "cross_year": this report vs last year's
+    findings: dict = field(default_factory=dict)     # findings.json: code -> severity, group, title, messages
 
     @property
     def version(self) -> str:
@@ -114,26 +102,6 @@ class FormatDef:
         # Local "$ref"s are inlined once: resolving a reference for each of ~200 cells per report was
         # most of the validation time. A referenced definition keeps its x-code, so findings do not change.
         return _inline_refs(self.report_schema, self.report_schema.get("$defs", {}))
-
-    @cached_property
-    def validator(self) -> "Draft202012Validator":
-        from jsonschema import Draft202012Validator   # imported on first use: slow to import
-
-        return Draft202012Validator(self.inlined_schema)
-
-    @cached_property
-    def schema_precheck(self):
-        """A cheap test that the report schema can only fail at blank leaves (None: always run jsonschema)."""
-        from addin.validation.schema_check import compile_precheck
-
-        return compile_precheck(self.inlined_schema)
-
-    @cached_property
-    def compiled_rules(self) -> dict:
-        """id(rule) -> the linear rule's bindings expanded once (the engine evaluates them per report)."""
-        from addin.validation.rules import compile_linear
-
-        return {id(r): compile_linear(self, r) for r in [*self.rules, *self.cross_year] if r["kind"] == "linear"}
 
     @cached_property
     def block_plans(self) -> dict:
@@ -246,6 +214,7 @@ def load_format(directory: Path, checked: bool = False) -> FormatDef:
     layout = _load_checked(directory / "layout.json", None if checked else "layout")
     rules_doc = _load_checked(directory / "rules.json", None if checked else "rules")
     rules = rules_doc["rules"]
+    messages = _load_checked(directory / "findings.json", None if checked else "findings")["findings"]
     report_schema = _load_checked(directory / "report.schema.json", None)
     if not checked:
         from jsonschema import Draft202012Validator
@@ -256,24 +225,23 @@ def load_format(directory: Path, checked: bool = False) -> FormatDef:
             raise FormatError(f"{directory / 'report.schema.json'}: {exc}") from exc
     if meta["version"] != directory.name:
         raise FormatError(f"{directory}: format.json says version {meta['version']}")
-    fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout), rules_doc.get("cross_year", []))
+    fmt = FormatDef(directory, meta, layout, rules, report_schema, _build_cells(layout), rules_doc.get("cross_year", []),
+                    messages)
     _check_rules(fmt)
     return fmt
 
 
 def _check_rules(fmt: FormatDef) -> None:
-    """Every rule id is a catalogue code and every pointer a rule can produce is a layout cell."""
-    from addin.validation.rules import expand_pointers  # the rule engine knows how templates expand
-
+    """Every rule id has its message in findings.json and every pointer a rule can produce is a layout cell."""
     for rule in fmt.rules:
-        if rule["id"] not in CATALOGUE:
-            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
+        if rule["id"] not in fmt.findings:
+            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} has no entry in findings.json")
         for pointer in expand_pointers(fmt, rule):
             if pointer not in fmt.by_pointer:
                 raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} refers to unknown cell {pointer}")
     for rule in fmt.cross_year:
-        if rule["id"] not in CATALOGUE:
-            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} is not in the findings catalogue")
+        if rule["id"] not in fmt.findings:
+            raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} has no entry in findings.json")
         sections = {s["key"] for s in fmt.layout["cover"]["sections"]}
         for key in rule.get("sections", ()):
             if key not in sections:

@@ -8,9 +8,11 @@ from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef, available_formats, escape
 from addin.reading.extract import Extraction, extract
+from addin.reading.load import Unreadable, load_workbook
 from addin.reading.model import WorkbookData
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
-from addin.validation import cross_year, rules, schema_check
+from addin.validation import cross_year, engine, rules, schema_check
+from addin.validation.context import Context
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,12 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     # arithmetic would only repeat the same defect at other cells.
     invalid = {f.pointer for f in found}
     operands = {p: (None if p in invalid else v) for p, v in ex.values.items()} if invalid else ex.values
-    violations, skipped = rules.evaluate(ex.fmt, operands)
-    found += rules.to_findings(ex.fmt, violations)
     # the sections whose heading was found (read_texts gave them an origin)
     located = {escape(s["key"]) for s in ex.fmt.layout["cover"]["sections"] if "/text/" + escape(s["key"]) in ex.origins}
-    found += rules.text_findings(ex.fmt, ex.document.get("text", {}), located, ex.year, operands, ex.unit)
-    found += rules.unit_findings(ex.fmt, ex.unit, operands)
-    return [_locate(f, ex) for f in found], skipped
+    ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), located=located, year=ex.year, unit=ex.unit,
+                  origins=ex.origins, all_whole=rules.all_whole(ex.fmt, operands))
+    found += engine.run(ctx, ex.fmt.rules)
+    return [_locate(f, ex) for f in found], ctx.skipped
 
 
 def _locate(f: Finding, ex: Extraction) -> Finding:
@@ -63,8 +64,6 @@ def check_data(workbook: WorkbookData, path: str, options: Options = Options()) 
 
 def check_file(path: str | Path, options: Options = Options()) -> FileResult:
     """Read and check one file; a file that cannot be read gives an "unreadable" result, never an exception."""
-    from addin.reading.load import Unreadable, load_workbook
-
     try:
         workbook = load_workbook(path)
     except Unreadable as exc:

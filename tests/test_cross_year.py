@@ -111,7 +111,7 @@ def test_xy06_tables_identical_to_last_year(tmp_path):
 
 
 def test_text_overlap_measure():
-    from addin.validation.cross_year import text_overlap
+    from addin.validation.text import text_overlap
 
     assert text_overlap(OVERVIEW, OVERVIEW) == 1.0
     assert text_overlap(OVERVIEW, PROBLEMS) < 0.1

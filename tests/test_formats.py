@@ -93,7 +93,7 @@ def test_a_third_version_is_added_as_data_only(tmp_path):
 
 @pytest.mark.parametrize("breakage, message", [
     (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["rules"][0].update(mark="/T3/nowhere/{row}")), "unknown cell"),
-    (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["rules"][0].update(id="ZZ-99")), "not in the findings catalogue"),
+    (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["rules"][0].update(id="ZZ-99")), "has no entry in findings.json"),
     (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["rules"][0].update(op="!=")), "rules.json"),
     (lambda r: _edit(r / "2021" / "layout.json", lambda d: d["tables"][0].pop("sheet")), "layout.json"),
     (lambda r: _edit(r / "2021" / "format.json", lambda d: d.update(version="2022")), "says version"),

@@ -9,7 +9,7 @@ import pytest
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from addin.validation.schema_check import compile_precheck, schema_findings
+from addin.validation.schema_check import compile_precheck, precheck, schema_findings
 from tests.factory import consistent_values, write_report
 
 ODD_VALUES = [None, 0, 7, -1, -3, Decimal("1.5"), Decimal("-0.5"), Decimal("2"), True, False,
@@ -37,7 +37,7 @@ def test_precheck_and_jsonschema_give_identical_findings(version, tmp_path):
     year = 2022 if version == "2021" else 2020
     result = check_file(write_report(tmp_path / "r.xlsx", version, year, "甲局", consistent_values(fmt, 3)))
     base = result.document
-    assert fmt.schema_precheck(base) is True
+    assert precheck(fmt)(base) is True
     assert schema_findings(fmt, base, result.origins, fast=False) == []
     leaves = list(_leaves(base))
     rnd = random.Random(7)
@@ -53,7 +53,7 @@ def test_precheck_and_jsonschema_give_identical_findings(version, tmp_path):
         fast = schema_findings(fmt, doc, result.origins, fast=True)
         slow = schema_findings(fmt, doc, result.origins, fast=False)
         assert fast == slow, doc
-        outcomes.add((fmt.schema_precheck(doc), bool(slow)))
+        outcomes.add((precheck(fmt)(doc), bool(slow)))
     # both paths were exercised: skipped (no findings), and run with and without findings
     assert outcomes >= {(True, False), (False, True), (False, False)}
     assert (True, True) not in outcomes

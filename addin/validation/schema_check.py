@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, Callable
 
 from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef, escape
 from addin.reading.normalise import show_raw
+
+if TYPE_CHECKING:  # jsonschema is imported lazily: slow to import, and not needed for every run
+    from jsonschema import Draft202012Validator
 
 Precheck = Callable[[Any], bool]
 
@@ -19,11 +23,12 @@ def schema_findings(fmt: FormatDef, document: dict, origins: dict, fast: bool = 
     jsonschema is the validator. When the precheck proves that jsonschema can only report blanks
     (instance None, which the reader already reported as VAL-01/02 and this function drops), the
     call is skipped: most reports are clean and validating ~200 cells was a quarter of a check."""
-    if fast and fmt.schema_precheck is not None and fmt.schema_precheck(document):
+    check = precheck(fmt)
+    if fast and check is not None and check(document):
         return []
     findings = []
     seen = set()
-    for error in fmt.validator.iter_errors(document):
+    for error in validator(fmt).iter_errors(document):
         pointer = "/" + "/".join(escape(str(p)) for p in error.absolute_path) if error.absolute_path else ""
         if error.instance is None or pointer in seen:
             continue  # blanks and placeholders were reported by the reader (VAL-01/02)
@@ -37,6 +42,20 @@ def schema_findings(fmt: FormatDef, document: dict, origins: dict, fast: bool = 
         findings.append(catalogue.make(code, pointer=pointer, where=cell.where if cell else pointer,
                                        raw=show_raw(raw), actual=show_raw(raw)))
     return findings
+
+
+@cache
+def validator(fmt: FormatDef) -> "Draft202012Validator":
+    """The format's report schema compiled by jsonschema, once per format."""
+    from jsonschema import Draft202012Validator   # imported on first use: slow to import
+
+    return Draft202012Validator(fmt.inlined_schema)
+
+
+@cache
+def precheck(fmt: FormatDef) -> Precheck | None:
+    """A cheap test that the report schema can only fail at blank leaves (None: always run jsonschema)."""
+    return compile_precheck(fmt.inlined_schema)
 
 
 def _code_from_parent(fmt: FormatDef, error) -> str | None:

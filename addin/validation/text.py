@@ -1,0 +1,209 @@
+"""The text rule kind of rules.json: checks on the narrative sections, one function per check in TEXT_CHECKS."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from addin import catalogue
+from addin.findings import Finding
+from addin.validation.context import Context, is_number
+from addin.validation.pointers import escape
+
+N_GRAM = 8   # characters: long enough that shared n-grams mean shared sentences, not shared words
+
+
+@dataclass(frozen=True)
+class Section:
+    """The section a text rule is about, as its check sees it."""
+
+    pointer: str       # "/text/<key>"
+    text: str          # stripped
+    compact: str       # without whitespace
+    counted: int | None   # the figure of only_if_positive (None: the rule has none)
+
+
+def text_rule(ctx: Context, rule: dict) -> list[Finding]:
+    """A rule on a narrative section; a section whose heading is not in the workbook is not judged."""
+    if rule["section"] not in ctx.located:
+        return []
+    text, compact = ctx.section(rule["section"])
+    # a rule about what a table's non-zero figure obliges the text to say (T3-05) waits for that figure
+    counted = _positive_total(rule["only_if_positive"], ctx.values) if "only_if_positive" in rule else None
+    if counted == 0:
+        return []
+    return TEXT_CHECKS[rule["check"]](ctx, rule, Section("/text/" + escape(rule["section"]), text, compact, counted))
+
+
+def _present(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    return [] if s.compact else [ctx.make(rule["id"], pointer=s.pointer)]
+
+
+def _contains_none(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    hit = next((p for p in rule["phrases"] if p in s.compact), None)
+    return [ctx.make(rule["id"], pointer=s.pointer, phrase=hit)] if hit else []
+
+
+def _contains_any(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    if any(p in s.compact for p in rule["phrases"]):
+        return []
+    # an empty section is reported once, by its "present" rule when it has one
+    if s.compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
+                            for r in ctx.fmt.rules):
+        return [ctx.make(rule["id"], "default" if s.compact else "empty", pointer=s.pointer, count=s.counted)]
+    return []
+
+
+def _aspects(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    if not s.compact:
+        return []
+    missing = [a["name"] for a in rule["aspects"] if not any(w in s.compact for w in a["any"])]
+    return [ctx.make(rule["id"], pointer=s.pointer, missing="、".join(missing))] if missing else []
+
+
+def _pattern(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    year = ctx.year
+    if year is None:
+        return []
+    # {year}/{next_year} are replaced literally: the pattern's own braces ({4}) stay regex quantifiers
+    regex = _compiled(rule["pattern"].replace("{year}", str(year)).replace("{next_year}", str(year + 1)))
+    if rule["when"] == "present":
+        text = ctx.texts.get(rule["section"]) or ""
+        m = regex.search(text)
+        if not m:
+            return []
+        start = max(0, m.start() - 5)
+        excerpt = " ".join(text[start:m.end() + 25].split())
+        return [ctx.make(rule["id"], pointer=s.pointer, excerpt=excerpt, year=year, next_year=year + 1)]
+    sections = [k for k in rule.get("sections", [rule["section"]]) if k in ctx.located]
+    if any(regex.search(ctx.texts.get(k) or "") for k in sections):
+        return []
+    return [ctx.make(rule["id"], pointer=s.pointer, year=year)]
+
+
+def _jurisdiction(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    """TXT-07: words of another administrative level than the unit's own (a district office writing 全县)."""
+    if not s.compact or not ctx.unit:
+        return []
+    name = "".join(ctx.unit.split())
+    for level in rule["levels"]:
+        if not unit_is_of(level, name):
+            continue
+        for pattern in level["foreign"]:
+            m = _compiled(pattern).search(s.compact)
+            if m:
+                start = max(0, m.start() - 10)
+                return [ctx.make(rule["id"], pointer=s.pointer, unit=ctx.unit, level=level["level"], word=m.group(0),
+                                 excerpt=s.compact[start:m.end() + 15])]
+    return []
+
+
+def _number(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    """check=number: the number the text states must equal the cell (or the sum of the cells);
+    check=zero: where the text says there was none, the cells must sum to 0."""
+    if not s.compact:
+        return []
+    m = _compiled(rule["pattern"]).search(s.compact)   # the section's text without whitespace
+    if not m:
+        return []
+    pointers = rule.get("pointers") or [rule["pointer"]]
+    parts = [ctx.values.get(p) for p in pointers]
+    stated = 0 if rule["check"] == "zero" else _stated_number(m.group(1))
+    where = ctx.fmt.by_pointer[pointers[0]].where
+    if all(v is None for v in parts):
+        if stated > 0:
+            return [ctx.make(rule["id"], "blank", pointer=pointers[0], where=where, quote=m.group(0),
+                             expected=stated, actual=None)]
+        return []
+    if not all(is_number(v) for v in parts):
+        return []   # a blank or invalid part: the sum is not known (the cell has its own finding)
+    total = sum(parts)
+    if total != stated:
+        return [ctx.make(rule["id"], pointer=pointers[0], where=where, quote=m.group(0),
+                         expected=stated, actual=total)]
+    return []
+
+
+_SUB_ITEM_RE = re.compile(r"(?m)^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
+
+
+def _repeated_subject(ctx: Context, rule: dict, s: Section) -> list[Finding]:
+    """TXT-08: a sub-item of this section on a subject that has its own section (the old outline's
+    "(五)…存在的主要问题" in 一 next to section 五) saying something else than that section."""
+    if not s.compact:
+        return []
+    text = s.text
+    starts = [m.start() for m in _SUB_ITEM_RE.finditer(text)] + [len(text)]
+    items = [text[a:b].strip() for a, b in zip(starts, starts[1:])]
+    headings = {sec["key"]: sec["heading"] for sec in ctx.fmt.layout["cover"]["sections"]}
+    findings = []
+    for subject in rule["subjects"]:
+        other = subject["other"]
+        if other not in ctx.located:
+            continue
+        item = next((i for i in items if _compiled(subject["item"]).match(i)), None)
+        if item is None:
+            continue
+        # the sub-item's own words: what follows its heading (up to the first 。 or ：)
+        heading, *rest = re.split(r"[。：:]", item, maxsplit=1)
+        body = rest[0].strip() if rest else ""
+        compact_body = "".join(body.split())
+        other_text = (ctx.texts.get(other) or "").strip()
+        compact_other = "".join(other_text.split())
+        if not compact_body or _compiled(subject["none"]).match(compact_body) or not compact_other:
+            continue   # the sub-item says nothing (or "无"): nothing to contradict
+        says_none = bool(_compiled(subject["none"]).match(compact_other))
+        if says_none or (subject["conflict"] == "different" and text_overlap(body, other_text) < subject["min_overlap"]):
+            findings.append(ctx.make(rule["id"], "none" if says_none else "default", pointer=s.pointer,
+                                     name=subject["name"], item=catalogue.shorten(heading, 30),
+                                     other=headings.get(other, other), excerpt=catalogue.shorten(body, 30),
+                                     other_excerpt=catalogue.shorten(other_text, 30)))
+    return findings
+
+
+# check -> function (context, rule, section) -> findings: a new check is one function and one entry here
+TEXT_CHECKS: dict[str, Callable[[Context, dict, Section], list[Finding]]] = {
+    "present": _present,
+    "contains_none": _contains_none,
+    "contains_any": _contains_any,
+    "aspects": _aspects,
+    "pattern": _pattern,
+    "jurisdiction": _jurisdiction,
+    "number": _number,
+    "zero": _number,
+    "repeated_subject": _repeated_subject,
+}
+
+
+def text_overlap(text: str, previous: str) -> float:
+    """Share of this text's character n-grams (whitespace removed) that also occur in the other text."""
+    a, b = "".join(text.split()), "".join(previous.split())
+    grams = {a[i:i + N_GRAM] for i in range(max(len(a) - N_GRAM + 1, 0))}
+    if not grams:
+        return 0.0
+    seen = {b[i:i + N_GRAM] for i in range(max(len(b) - N_GRAM + 1, 0))}
+    return len(grams & seen) / len(grams)
+
+
+def unit_is_of(level: dict, name: str) -> bool:
+    """A unit (name without whitespace) is of a level: its name matches `unit` and not `unless`."""
+    return bool(_compiled(level["unit"]).search(name)) and not (level.get("unless") and _compiled(level["unless"]).search(name))
+
+
+def _stated_number(digits: str) -> int | Decimal:
+    # amounts in 万元 may carry decimals (行政事业性收费 12.35万元); counts are whole
+    return Decimal(digits) if "." in digits else int(digits)
+
+
+def _positive_total(pointers: list[str], values: Mapping[str, Any] | None) -> int:
+    """The sum of the cells when every one holds a number, else 0 (a blank or invalid cell has its own finding)."""
+    parts = [values.get(p) for p in pointers] if values is not None else []
+    return sum(parts) if parts and all(is_number(v) for v in parts) and sum(parts) > 0 else 0
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> "re.Pattern":
+    """A rule's regular expression, compiled once (text rules run on every report)."""
+    return re.compile(pattern)
