@@ -76,8 +76,9 @@ class Context:
 
     def violation_finding(self, v: Violation) -> Finding:
         pointer = v.mark[len(self.prefix):]
-        return self.make(v.rule, pointer=pointer, expected=v.expected, actual=v.actual,
-                         where=self.fmt.by_pointer[pointer].where, prev_year=self.prev_year,
+        cell = self.fmt.by_pointer[pointer]
+        return self.make(v.rule, pointer=pointer, expected=v.expected, actual=v.actual, where=cell.where,
+                         table=cell.table_name, label=cell.row_label or "", prev_year=self.prev_year,
                          **self.locate(pointer), **v.fields)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Callable, Mapping
 
 from addin import catalogue
 from addin.findings import Finding
+from addin.formats import FormatDef
 from addin.validation.context import Context, is_number
 from addin.validation.pointers import escape
 
@@ -23,6 +24,7 @@ class Section:
     text: str          # stripped
     compact: str       # without whitespace
     counted: int | None   # the figure of only_if_positive (None: the rule has none)
+    labels: dict       # {section} heading, {table}/{label} of the rule's first cell: the layout's words for messages
 
 
 def text_rule(ctx: Context, rule: dict) -> list[Finding]:
@@ -34,16 +36,34 @@ def text_rule(ctx: Context, rule: dict) -> list[Finding]:
     counted = _positive_total(rule["only_if_positive"], ctx.values) if "only_if_positive" in rule else None
     if counted == 0:
         return []
-    return TEXT_CHECKS[rule["check"]](ctx, rule, Section("/text/" + escape(rule["section"]), text, compact, counted))
+    pointer = "/text/" + escape(rule["section"])
+    return TEXT_CHECKS[rule["check"]](ctx, rule, Section(pointer, text, compact, counted, _labels(ctx.fmt, rule)))
+
+
+def _labels(fmt: FormatDef, rule: dict) -> dict:
+    """The layout's words a text rule's messages name: its section's heading, its first cell's table and row."""
+    first = next((p for p in [*rule.get("pointers", ()), rule.get("pointer"), *rule.get("only_if_positive", ())] if p), None)
+    cell = fmt.by_pointer.get(first) if first else None
+    return {"section": _headings(fmt).get(rule["section"], rule["section"]),
+            "table": cell.table_name if cell else "", "label": (cell.row_label or "") if cell else ""}
+
+
+@cache
+def _headings(fmt: FormatDef) -> dict[str, str]:
+    return {s["key"]: s["heading"] for s in fmt.layout["cover"]["sections"]}
+
+
+def _make(ctx: Context, rule: dict, s: Section, variant: str = "default", **fields) -> Finding:
+    return ctx.make(rule["id"], variant, **s.labels, **fields)
 
 
 def _present(ctx: Context, rule: dict, s: Section) -> list[Finding]:
-    return [] if s.compact else [ctx.make(rule["id"], pointer=s.pointer)]
+    return [] if s.compact else [_make(ctx, rule, s, pointer=s.pointer)]
 
 
 def _contains_none(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     hit = next((p for p in rule["phrases"] if p in s.compact), None)
-    return [ctx.make(rule["id"], pointer=s.pointer, phrase=hit)] if hit else []
+    return [_make(ctx, rule, s, pointer=s.pointer, phrase=hit)] if hit else []
 
 
 def _contains_any(ctx: Context, rule: dict, s: Section) -> list[Finding]:
@@ -52,7 +72,7 @@ def _contains_any(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     # an empty section is reported once, by its "present" rule when it has one
     if s.compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
                             for r in ctx.fmt.rules):
-        return [ctx.make(rule["id"], "default" if s.compact else "empty", pointer=s.pointer, count=s.counted)]
+        return [_make(ctx, rule, s, "default" if s.compact else "empty", pointer=s.pointer, count=s.counted)]
     return []
 
 
@@ -60,7 +80,7 @@ def _aspects(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     if not s.compact:
         return []
     missing = [a["name"] for a in rule["aspects"] if not any(w in s.compact for w in a["any"])]
-    return [ctx.make(rule["id"], pointer=s.pointer, missing="、".join(missing))] if missing else []
+    return [_make(ctx, rule, s, pointer=s.pointer, missing="、".join(missing))] if missing else []
 
 
 def _pattern(ctx: Context, rule: dict, s: Section) -> list[Finding]:
@@ -76,11 +96,11 @@ def _pattern(ctx: Context, rule: dict, s: Section) -> list[Finding]:
             return []
         start = max(0, m.start() - 5)
         excerpt = " ".join(text[start:m.end() + 25].split())
-        return [ctx.make(rule["id"], pointer=s.pointer, excerpt=excerpt, year=year, next_year=year + 1)]
+        return [_make(ctx, rule, s, pointer=s.pointer, excerpt=excerpt, year=year, next_year=year + 1)]
     sections = [k for k in rule.get("sections", [rule["section"]]) if k in ctx.located]
     if any(regex.search(ctx.texts.get(k) or "") for k in sections):
         return []
-    return [ctx.make(rule["id"], pointer=s.pointer, year=year)]
+    return [_make(ctx, rule, s, pointer=s.pointer, year=year)]
 
 
 def _jurisdiction(ctx: Context, rule: dict, s: Section) -> list[Finding]:
@@ -95,7 +115,7 @@ def _jurisdiction(ctx: Context, rule: dict, s: Section) -> list[Finding]:
             m = _compiled(pattern).search(s.compact)
             if m:
                 start = max(0, m.start() - 10)
-                return [ctx.make(rule["id"], pointer=s.pointer, unit=ctx.unit, level=level["level"], word=m.group(0),
+                return [_make(ctx, rule, s, pointer=s.pointer, unit=ctx.unit, level=level["level"], word=m.group(0),
                                  excerpt=s.compact[start:m.end() + 15])]
     return []
 
@@ -114,14 +134,14 @@ def _number(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     where = ctx.fmt.by_pointer[pointers[0]].where
     if all(v is None for v in parts):
         if stated > 0:
-            return [ctx.make(rule["id"], "blank", pointer=pointers[0], where=where, quote=m.group(0),
+            return [_make(ctx, rule, s, "blank", pointer=pointers[0], where=where, quote=m.group(0),
                              expected=stated, actual=None)]
         return []
     if not all(is_number(v) for v in parts):
         return []   # a blank or invalid part: the sum is not known (the cell has its own finding)
     total = sum(parts)
     if total != stated:
-        return [ctx.make(rule["id"], pointer=pointers[0], where=where, quote=m.group(0),
+        return [_make(ctx, rule, s, pointer=pointers[0], where=where, quote=m.group(0),
                          expected=stated, actual=total)]
     return []
 
@@ -156,7 +176,7 @@ def _repeated_subject(ctx: Context, rule: dict, s: Section) -> list[Finding]:
             continue   # the sub-item says nothing (or "无"): nothing to contradict
         says_none = bool(_compiled(subject["none"]).match(compact_other))
         if says_none or (subject["conflict"] == "different" and text_overlap(body, other_text) < subject["min_overlap"]):
-            findings.append(ctx.make(rule["id"], "none" if says_none else "default", pointer=s.pointer,
+            findings.append(_make(ctx, rule, s, "none" if says_none else "default", pointer=s.pointer,
                                      name=subject["name"], item=catalogue.shorten(heading, 30),
                                      other=headings.get(other, other), excerpt=catalogue.shorten(body, 30),
                                      other_excerpt=catalogue.shorten(other_text, 30)))
