@@ -8,7 +8,7 @@ from addin.catalogue import markdown_table
 
 HEADER = """# 校验结果代码一览（Finding codes）
 
-本文件由 `python -m addin.docs` 根据 `addin/catalogue.py` 生成，请勿手工修改。
+本文件由 `python -m addin.docs` 根据 `addin/catalogue.py`（程序自身的代码）与 `schema/<版本>/findings.json`（各版本规则的代码）生成，请勿手工修改。
 规则编号与 `shared/spec/rules.md` 一致；FILE-、COV-、WB-、FML- 开头的是针对工作簿文件本身的检查。
 
 """
