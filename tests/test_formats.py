@@ -98,6 +98,8 @@ def test_a_third_version_is_added_as_data_only(tmp_path):
     (lambda r: _edit(r / "2021" / "layout.json", lambda d: d["tables"][0].pop("sheet")), "layout.json"),
     (lambda r: _edit(r / "2021" / "format.json", lambda d: d.update(version="2022")), "says version"),
     (lambda r: (r / "2021" / "report.schema.json").unlink(), "missing report.schema.json"),
+    (lambda r: (r / "2021" / "findings.json").unlink(), "missing findings.json"),
+    (lambda r: _edit(r / "2021" / "findings.json", lambda d: d["findings"]["T3-01"].update(messages={})), "findings.json"),
     (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["cross_year"][-1].update(sections=["七"])), "unknown text section"),
     (lambda r: _edit(r / "2021" / "rules.json", lambda d: d["cross_year"][-1].update(threshold=1.5)), "rules.json"),
 ])
