@@ -56,7 +56,7 @@ class Context:
     prev_year: int | None = None
     violations: list[Violation] = field(default_factory=list)   # linear rules' failures, before they become findings
     skipped: list[NotEvaluated] = field(default_factory=list)
-    _sections: dict = field(default_factory=dict)
+    _sections: dict = field(default_factory=dict, init=False, repr=False)   # section key -> (text, compact)
 
     def make(self, code: str, variant: str = "default", **kw) -> Finding:
         """A finding of a code this format's rules raise, its message from the format's findings.json."""
