@@ -72,7 +72,7 @@ class DataCell:
         return "".join(parts)
 
 
-@dataclass
+@dataclass(eq=False)
 class FormatDef:
     """One official format version: metadata, workbook layout, data schema and rules."""
 
@@ -134,20 +134,6 @@ class FormatDef:
         from addin.validation.rules import compile_linear
 
         return {id(r): compile_linear(self, r) for r in [*self.rules, *self.cross_year] if r["kind"] == "linear"}
-
-    @cached_property
-    def block_plans(self) -> dict:
-        """id(block) -> what locating the block needs from the layout alone (extract works it out once)."""
-        from addin.reading.extract import plan_block
-
-        return {id(b): plan_block(b) for t in self.tables() for b in t["blocks"]}
-
-    @cached_property
-    def reading_plan(self):
-        """What extraction needs from this format that does not depend on the workbook, worked out once."""
-        from addin.reading.extract import plan_reading
-
-        return plan_reading(self)
 
     def tables(self):
         return self.layout["tables"]
