@@ -14,7 +14,7 @@ from addin.reading.html_tables import looks_like_html, read_html
 from addin.reading.model import SheetData, WorkbookData
 from addin.reading.sheet_xml import scan_sheets, trimmed_copy
 
-__all__ = ["READERS", "FOLDER_SUFFIXES", "Reader", "Source", "Unreadable", "load_workbook", "register", "sheet_parts"]
+__all__ = ["READERS", "FOLDER_SUFFIXES", "Reader", "Source", "Unreadable", "load_workbook", "register", "sheet_parts", "unregister"]
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 SNIFF_BYTES = 4096   # what a plain file's kind is told from
@@ -106,6 +106,12 @@ FOLDER_SUFFIXES: set[str] = set()
 def register(kind: str, reader: Reader) -> None:
     """Add (or replace) an input kind: load_workbook reads it, and a folder batch picks up its suffixes."""
     READERS[kind] = reader
+    _collect_folder_suffixes()
+
+
+def unregister(kind: str) -> None:
+    """Remove an input kind (a test's toy kind, say) from the table and its suffixes from the folder search."""
+    READERS.pop(kind, None)
     _collect_folder_suffixes()
 
 
