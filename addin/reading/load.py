@@ -123,9 +123,12 @@ def _collect_folder_suffixes() -> None:
 _collect_folder_suffixes()
 
 
+WORKBOOK_KINDS = ("xlsx", "xls", "ods")   # the kinds calamine reads, whatever the file's name says
+
+
 def _spreadsheet_suffix(suffix: str) -> bool:
     """A suffix only a workbook may have: such a file that is not one is damaged, not of another kind."""
-    return suffix in FOLDER_SUFFIXES
+    return any(suffix in READERS[k].suffixes for k in WORKBOOK_KINDS if k in READERS)
 
 
 def load_workbook(path: str | Path) -> WorkbookData:
@@ -142,7 +145,7 @@ def load_workbook(path: str | Path) -> WorkbookData:
 def sniff(path: Path) -> Source:
     """The file's kind from its content (magic bytes, zip members, first bytes), after the size and zip-bomb
     guards; the suffix only decides among plain files and refuses a workbook with a name it cannot have."""
-    size, head, blob = read_head(path)
+    _, head, blob = read_head(path)
     suffix = path.suffix.lower()
     if head.startswith(OLE_MAGIC):
         check_ole(path)
