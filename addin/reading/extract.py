@@ -244,6 +244,20 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
     index = LabelIndex(workbook)
+    ex, cover = _identify(index, formats)
+    fmt = ex.fmt
+    if fmt is None:
+        return ex
+    texts = read_texts(index, fmt, ex)
+    structure.judge_narrative(index, fmt, ex)
+    _read_tables(index, fmt, ex, lenient)
+    structure.check_subtotals(ex, fmt, lenient)
+    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
+    return ex
+
+
+def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict]:
+    """The format version the tables and the year call for (STR-04 when they disagree or none fits), and the cover."""
     best, mixed = detect_versions(index, formats)
     fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
@@ -260,15 +274,16 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
         fmt = ex.expected_fmt
         if fmt is None:
             ex.findings.append(catalogue.make("STR-04", "unknown"))
-            return ex
+            return ex, cover
     elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
         ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
                                           expected_notice=ex.expected_fmt.notice, actual_name=fmt.name, actual_notice=fmt.notice))
     ex.fmt = fmt
-    texts = read_texts(index, fmt, ex)
-    structure.check_headings(index, fmt, ex)
-    if ex.title and any(p.startswith("/text/") for p in ex.origins):
-        structure.judge_title(index, fmt, ex, ex.title)   # the title is judged where the report has its narrative
+    return ex, cover
+
+
+def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: bool) -> None:
+    """Locate every block of every table and read its cells; a cell of a table not found reads as None."""
     plan, blocks = reading_plan(fmt), block_plans(fmt)
     for table in fmt.tables():
         located_any = False
@@ -291,6 +306,3 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
                     ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))
         for pointer in plan.pointers_by_table[table["id"]]:
             ex.values.setdefault(pointer, None)
-    structure.check_subtotals(ex, fmt, lenient)
-    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, plan.nest_paths)
-    return ex

@@ -10,6 +10,13 @@ from addin.reading.normalise import ARTEFACT_RE, norm_label, parse_value
 from addin.reading.plans import reading_plan
 
 
+def judge_narrative(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
+    """STR-03 for the headings and STR-02 for the title, both judged where the report has its narrative."""
+    check_headings(index, fmt, ex)
+    if ex.title and any(p.startswith("/text/") for p in ex.origins):
+        judge_title(index, fmt, ex, ex.title)
+
+
 def judge_title(index: LabelIndex, fmt: FormatDef, ex: Extraction, title) -> None:
     """STR-02 when the title is not the statutory name, NORM-04 for text-extraction artefacts in it."""
     m, (s, r, c) = title
