@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+from addin.reading.load import FOLDER_SUFFIXES as WORKBOOK_SUFFIXES   # the reader table's suffixes, kept current
 LOCK_PREFIX = "~$"                 # Office owner files left next to an open workbook
 DEFAULT_TIMEOUT = 60.0
 FAULT_ENV = "GKREPORT_FAULT_INJECTION"   # test hook: lets tests make a worker crash or hang on purpose

@@ -103,20 +103,6 @@ class FormatDef:
         # most of the validation time. A referenced definition keeps its x-code, so findings do not change.
         return _inline_refs(self.report_schema, self.report_schema.get("$defs", {}))
 
-    @cached_property
-    def block_plans(self) -> dict:
-        """id(block) -> what locating the block needs from the layout alone (extract works it out once)."""
-        from addin.reading.extract import plan_block
-
-        return {id(b): plan_block(b) for t in self.tables() for b in t["blocks"]}
-
-    @cached_property
-    def reading_plan(self):
-        """What extraction needs from this format that does not depend on the workbook, worked out once."""
-        from addin.reading.extract import plan_reading
-
-        return plan_reading(self)
-
     def tables(self):
         return self.layout["tables"]
 

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from addin import jsonio
+from addin.pipeline import check_file
+from addin.reading.model import parse_a1
 from tests import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +117,6 @@ FAR_AWAY = {   # two cells at opposite corners, written the ways calamine accept
 def test_cells_far_away_do_not_blow_up_the_grid(tmp_path, variant):
     # calamine would allocate the cells' whole bounding box (up to 1M x 16K cells, hundreds of GB)
     src = hostile._base(tmp_path / "_c.xlsx")
-    import re
-    import zipfile
-
     with zipfile.ZipFile(src) as z:
         sheet = z.read("xl/worksheets/sheet4.xml")
     if variant == "all_prefixed":   # every element with a namespace prefix (as some generators write), cut down too
@@ -148,9 +150,6 @@ PACKAGING = ["other_case", "backslashes", "duplicate_far_first", "duplicate_far_
 def test_a_far_sheet_is_found_however_the_package_names_it(tmp_path, variant):
     """calamine finds parts whatever the case of their names, takes "\\" for "/" and may take either of
     two members of one name: the sheet it reads must be the one checked (else: ~512 GB, abort)."""
-    import warnings
-    import zipfile
-
     src = hostile._base(tmp_path / "_c.xlsx")
     part = "xl/worksheets/sheet4.xml"
     with zipfile.ZipFile(src) as z:
@@ -187,7 +186,6 @@ def test_a_far_sheet_is_found_however_the_package_names_it(tmp_path, variant):
 
 def _with_date_style(styles: bytes) -> tuple[bytes, int]:
     """styles.xml with one more cell format, a date (built-in format 14), and that format's index."""
-    import re
 
     count = int(re.search(rb'<cellXfs count="(\d+)"', styles).group(1))
     styles = styles.replace(b"</cellXfs>", b'<xf numFmtId="14" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>')
@@ -198,8 +196,6 @@ def _with_date_style(styles: bytes) -> tuple[bytes, int]:
 def test_values_that_break_the_reader_give_a_finding(tmp_path, variant):
     """A shared-string table declaring 4 billion entries (calamine reserves 96 GB and aborts) is refused;
     a date cell holding -1e308 (calamine's Rust code panics, a BaseException in Python) is a finding."""
-    import zipfile
-
     src = hostile._base(tmp_path / "_c.xlsx")
     with zipfile.ZipFile(src) as z:
         sheet, styles = z.read("xl/worksheets/sheet4.xml"), z.read("xl/styles.xml")
@@ -225,10 +221,6 @@ def test_values_that_break_the_reader_give_a_finding(tmp_path, variant):
 def _drop_implied_references(xml: bytes) -> bytes:
     """The sheet as generators that omit references write it: a cell's r only where it is not the
     cell right of the one before (and a row's r only where it is not the row after the one before)."""
-    import re
-
-    from addin.reading.model import parse_a1
-
     def row(m):
         head, body = m.group(1), m.group(2)
         last = [-1]
@@ -246,13 +238,8 @@ def _drop_implied_references(xml: bytes) -> bytes:
 
 @pytest.mark.parametrize("style", ["prefixed", "single_quotes", "implied_references"])
 def test_formula_without_result_is_found_however_written(tmp_path, style):
-    from addin.pipeline import check_file
-
     # the same uncached formula (FML-01), in a sheet whose elements carry a prefix or whose
     # references are in single quotes
-    import re
-    import zipfile
-
     src = hostile.uncached_formula(tmp_path)
     with zipfile.ZipFile(src) as z:
         names = [n for n in z.namelist() if n.startswith("xl/worksheets/")]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from addin.formats import available_formats
-from addin.pipeline import check_file
+from addin.pipeline import Options, check_file
 from addin.writing.template import build_workbook, plan, save_workbook
 from tests.helpers import CASES
 
@@ -76,8 +76,6 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
 
 
 def test_seed_lenient_reads_blanks_as_zero_with_warnings(tmp_path):
-    from addin.pipeline import Options
-
     result = check_file(seed_workbook(tmp_path), Options(lenient=True))
     # blanks become 0 with warnings; the text-table contradiction (E5) and the old outline (E1) remain errors
     assert sorted(f.code for f in result.findings if f.severity == "error") == ["STR-05", "TT-01"]

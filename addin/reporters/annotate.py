@@ -293,10 +293,10 @@ _FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>
 def with_cached_results(data: bytes, source: Path) -> bytes:
     """The saved copy with each formula cell's cached result taken from the input's same cell
     (openpyxl writes formulas without results, which a re-check would report as FML-01)."""
-    from addin.reading.load import Unreadable, _sheet_parts, load_workbook
+    from addin.reading.load import Unreadable, load_workbook, sheet_parts
 
     archive = zipfile.ZipFile(io.BytesIO(data))
-    sheet_of = {part: name for name, part in _sheet_parts(archive).items()}
+    sheet_of = {part: name for name, part in sheet_parts(archive).items()}
     parts = {info.filename: archive.read(info) for info in archive.infolist()}
     formulas = {name for name in sheet_of if b"<f" in parts.get(name, b"")}
     if not formulas:

@@ -1,0 +1,33 @@
+"""What extraction gives: the data document, the origin of every value and what reading found."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from addin.findings import Finding
+from addin.formats import FormatDef
+
+
+class Origin(NamedTuple):
+    """Where a value came from: sheet, A1 cell and the raw cell content (one per data cell: kept light)."""
+
+    sheet: str
+    cell: str
+    raw: Any
+
+
+@dataclass
+class Extraction:
+    """The data document of one workbook, with the origin of every value and what reading found."""
+
+    fmt: FormatDef | None
+    document: dict | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    year: int | None = None
+    unit: str | None = None
+    expected_fmt: FormatDef | None = None
+    subtotals: list = field(default_factory=list)
+    row_positions: dict = field(default_factory=dict)
+    title: tuple | None = None   # (match, cell) of the title line, found while reading the cover

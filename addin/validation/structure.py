@@ -1,0 +1,100 @@
+"""Structure judgements made while reading: the report's title (STR-02), its headings (STR-03), subtotals (STR-09)."""
+from __future__ import annotations
+
+from addin import catalogue
+from addin.formats import FormatDef, escape
+from addin.reading.extraction import Extraction
+from addin.reading.labels import NUMBERING_RE, LabelIndex, numbered_heading
+from addin.reading.model import a1
+from addin.reading.normalise import ARTEFACT_RE, norm_label, parse_value
+from addin.reading.plans import reading_plan
+
+
+def judge_narrative(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
+    """STR-03 for the headings and STR-02 for the title, both judged where the report has its narrative."""
+    check_headings(index, fmt, ex)
+    if ex.title and any(p.startswith("/text/") for p in ex.origins):
+        judge_title(index, fmt, ex, ex.title)
+
+
+def judge_title(index: LabelIndex, fmt: FormatDef, ex: Extraction, title) -> None:
+    """STR-02 when the title is not the statutory name, NORM-04 for text-extraction artefacts in it."""
+    m, (s, r, c) = title
+    sheet = index.sheets[s]
+    raw = str(sheet.value(r, c)).strip()
+    statutory = norm_label(fmt.layout["cover"]["title"].split("{year}年", 1)[-1])
+    if statutory and statutory not in m.string:
+        ex.findings.append(catalogue.make("STR-02", sheet=sheet.name, cell=a1(r, c), raw=raw,
+                                          expected=f"{m.group('unit')}{m.group('year')}年{statutory}"))
+    if ARTEFACT_RE.search(raw):
+        ex.findings.append(catalogue.make("NORM-04", sheet=sheet.name, cell=a1(r, c), raw=raw))
+
+
+def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
+    """STR-03: the six top-level headings. Judged only where the report has its narrative (some heading of
+    一/五/六 is there); a workbook of tables alone is not a report text."""
+    if not any(p.startswith("/text/") for p in ex.origins):
+        return
+    headings = [(s["heading"], s["variants"]) for s in fmt.layout["cover"]["sections"]]
+    headings += [(t["heading"], []) for t in fmt.tables()]
+    table_labels = reading_plan(fmt).label_keys
+    by_words = {}
+    for number, entries in index.numbered.items():
+        for key, cell in entries:
+            if key not in table_labels:
+                by_words.setdefault(key[len(number):], []).append((key, cell))
+    for heading, variants in sorted(headings, key=lambda h: h[0]):
+        if any(index.find(h) for h in [heading, *variants]) or numbered_heading(index, heading, table_labels):
+            continue
+        words = [NUMBERING_RE.sub("", norm_label(h)) for h in [heading, *variants]]
+        hit = next((by_words[w][0] for w in words if w in by_words), None)
+        if hit:
+            key, (s, r, c) = hit
+            ex.findings.append(catalogue.make("STR-03", "numbering", severity="warning", sheet=index.sheets[s].name, cell=a1(r, c),
+                                              raw=str(index.sheets[s].value(r, c)).strip(), heading=heading))
+        else:
+            ex.findings.append(catalogue.make("STR-03", heading=heading))
+
+
+def check_subtotals(ex: Extraction, fmt: FormatDef, lenient: bool) -> None:
+    for kind, sheet, at, spec, columns, table_name, label in ex.subtotals:
+        if kind == "row":
+            members = spec["rows"]
+            block = next(b for t in fmt.tables() for b in t["blocks"] if spec in b.get("groups", []))
+            member_keys = fmt.rows_of(f"{_table_of(fmt, block)}.{block['id']}", members) if isinstance(members, str) else members
+            for col_key, c in columns.items():
+                parts = [ex.values.get(_ptr(block, key, col_key)) for key in member_keys]
+                _compare_subtotal(ex, sheet, at, c, parts, table_name, label, lenient)
+        else:
+            block = spec
+            keys = list(columns)
+            left = [k for k, c in columns.items() if c < at]
+            if not left:
+                continue
+            group_of = {col["key"]: tuple(col["path"][:-1]) for col in block["columns"]}
+            group = group_of[left[-1]]
+            member_cols = [k for k in keys if group_of[k] == group and len(group) > 1]
+            for row in block["rows"]:
+                r = ex.row_positions.get((block["id"], row["key"]))
+                if r is None:
+                    continue
+                parts = [ex.values.get(_ptr(block, row["key"], k)) for k in member_cols]
+                _compare_subtotal(ex, sheet, r, at, parts, table_name, label, lenient)
+
+
+def _table_of(fmt: FormatDef, block: dict) -> str:
+    return next(t["id"] for t in fmt.tables() if block in t["blocks"])
+
+
+def _ptr(block: dict, row: str, column: str) -> str:
+    return block["pointer"].format(row=escape(row), column=escape(column))
+
+
+def _compare_subtotal(ex, sheet, r, c, parts, table_name, label, lenient) -> None:
+    parsed = parse_value(sheet.value(r, c), "count")
+    if parsed.state != "NUM" or any(not isinstance(p, (int,)) and p.__class__.__name__ != "Decimal" for p in parts):
+        return
+    expected = sum(parts)
+    if parsed.value != expected:
+        ex.findings.append(catalogue.make("STR-09", "mismatch", severity="error", sheet=sheet.name, cell=a1(r, c),
+                                          table=table_name, label=label, expected=expected, actual=parsed.value))
