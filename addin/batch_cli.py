@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from addin.result import FileResult
+
 
 def add_arguments(p) -> None:
     g = p.add_argument_group("批量校验")
@@ -184,8 +186,6 @@ def _cell_findings_added(before, after) -> bool:
 def _slim(result):
     """What stays in memory of a finished file without --json: identity, status, its copy, and the
     findings the end of the run still asks about (XY-10 unmatched units, OUT-01 failed copies)."""
-    from addin.result import FileResult
-
     keep = [f for f in result.findings if f.code in ("XY-10", "OUT-01")]
     return FileResult(path=result.path, status=result.status, format_version=result.format_version,
                       report_year=result.report_year, unit=result.unit, findings=keep, content_hash=result.content_hash,
@@ -248,21 +248,8 @@ def _recorded(jsonl: str, files: list[str]) -> dict[str, object]:
     for path in files:
         item = latest.get(path)
         if item and batch.sha256_of(path) == item["sha256"]:
-            out[path] = result_from_dict(item)
+            out[path] = FileResult.from_dict(item)
     return out
-
-
-def result_from_dict(d: dict):
-    """A FileResult back from its JSON form (findings and document; not-evaluated rules are not kept)."""
-    from addin.findings import Finding
-    from addin.result import FileResult
-
-    findings = [Finding(code=f["code"], severity=f["severity"], message=f["message"], pointer=f.get("pointer"),
-                        sheet=f.get("sheet"), cell=f.get("cell"), expected=f.get("expected"), actual=f.get("actual"))
-                for f in d.get("findings", [])]
-    return FileResult(path=d["path"], status=d["status"], format_version=d.get("format_version"),
-                      report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
-                      document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))
 
 
 class _JsonlSink:

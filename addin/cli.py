@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 
 from addin._version import __version__
+from addin.commands import EXIT_USAGE, CommandError
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
 COMMANDS = ("check", "template", "submit", "verify", "addin")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -46,8 +47,6 @@ _ARGPARSE_ZH = (
 
 def _zh(message: str) -> str:
     """argparse's own error messages in Chinese (the common ones; others pass through)."""
-    import re
-
     for pattern, replacement in _ARGPARSE_ZH:
         if re.fullmatch(pattern, message):
             text = re.sub(pattern, replacement, message)
@@ -72,13 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.run(args)
+    except CommandError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.status
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # output piped into `head` and the like: stop quietly, as other command-line tools do
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 

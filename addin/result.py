@@ -7,6 +7,8 @@ from typing import Any
 from addin.findings import Finding, SEVERITIES
 
 PASSED, FAILED, UNREADABLE, TIMED_OUT = "passed", "failed", "unreadable", "timed_out"
+# The one table of status words, for the console, the 校验结果 sheet and the summary workbook.
+STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 
 
 @dataclass
@@ -23,6 +25,7 @@ class FileResult:
     origins: dict = field(default_factory=dict)
     content_hash: str | None = None
     annotated: str | None = None      # the marked-up copy (or results workbook) written for this file
+    annotated_note: str | None = None  # what the copy step said (Chinese), for the console; not in the JSON
 
     @property
     def counts(self) -> dict[str, int]:
@@ -57,3 +60,13 @@ class FileResult:
         if self.annotated:
             out["annotated"] = self.annotated
         return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FileResult":
+        """A FileResult back from its JSON form (findings and document; not-evaluated rules are not kept)."""
+        findings = [Finding(code=f["code"], severity=f["severity"], message=f["message"], pointer=f.get("pointer"),
+                            sheet=f.get("sheet"), cell=f.get("cell"), expected=f.get("expected"), actual=f.get("actual"))
+                    for f in d.get("findings", [])]
+        return cls(path=d["path"], status=d["status"], format_version=d.get("format_version"),
+                   report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
+                   document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))

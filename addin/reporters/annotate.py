@@ -17,7 +17,7 @@ from addin.catalogue import legend_rows
 from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
 from addin.reading.model import parse_a1
 from addin.reporters import markstate
-from addin.result import FAILED, PASSED, UNREADABLE, FileResult
+from addin.result import STATUS_ZH, UNREADABLE, FileResult
 
 # The one place for presentation constants; the xlwings add-in uses the same ones.
 SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFE699", "info": "DDEBF7"}   # red, amber, pale blue
@@ -28,7 +28,6 @@ RESULTS_SHEET = "校验结果"
 STATE_SHEET = markstate.SHEET      # very hidden: what gkreport changed, so a re-run can undo it
 COPY_TAG = "校验"                   # <name>.校验.xlsx
 RESULTS_TAG = "校验结果"             # <name>.校验结果.xlsx (results only, when a copy would lose content)
-VERDICT = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取"}
 FINDING_HEADER = ["级别", "代码", "工作表", "单元格", "说明", "应为", "实际"]
 FINDING_WIDTHS = [8, 10, 18, 10, 80, 14, 22]
 LINK_COLUMN = 3                    # 0-based column of the cell reference that carries the hyperlink
@@ -121,7 +120,7 @@ def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet
         ["gkreport 校验结果"],
         ["单位", result.unit or "（未填写）", "", "", f"报告年度：{result.report_year or '（未填写）'}　　格式版本：{fmt}"],
         ["错误", c["error"], "警告", c["warning"], "提示", c["info"]],
-        ["结论", VERDICT.get(result.status, result.status)],
+        ["结论", STATUS_ZH[result.status]],
     ]
     bold = {0, 3}
     if result.rules_held:
@@ -157,10 +156,6 @@ def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet
         for code, severity, title in legend_rows(codes):
             rows.append([code, SEVERITY_ZH[severity], title])
     return out
-
-
-def results_sheet_rows(result: FileResult) -> list[list]:
-    return results_sheet(result).rows
 
 
 # ---------------------------------------------------------------------------------------------

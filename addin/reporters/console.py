@@ -6,9 +6,8 @@ from typing import TextIO
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
-from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
+from addin.result import FAILED, PASSED, STATUS_ZH, TIMED_OUT, UNREADABLE, FileResult
 
-STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 GROUP_INFOS_OVER = 3   # more infos of one code than this are shown as one summary line
 
 

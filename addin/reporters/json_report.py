@@ -8,7 +8,3 @@ from addin.result import FileResult
 
 def run_document(results: list[FileResult]) -> str:
     return jsonio.dumps({"gkreport": __version__, "results": [r.as_dict() for r in results]}, indent=2)
-
-
-def result_line(result: FileResult) -> str:
-    return jsonio.dumps(result.as_dict())

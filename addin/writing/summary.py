@@ -14,10 +14,9 @@ from openpyxl.styles import Font
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
 from addin.formats import FormatDef
-from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE
+from addin.result import PASSED, STATUS_ZH
 from addin.writing.atomic import atomic_write
 
-STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
 BOLD = Font(bold=True)
 
