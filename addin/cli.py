@@ -54,17 +54,21 @@ def _zh(message: str) -> str:
     return message
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when `argv` names a command, only that command's module is imported (each imports what it
+    runs with at its top, so a command does not pay for loading the others)."""
     parser = _Parser(prog="gkreport", description="政府信息公开工作年度报告校验工具：校验报告工作簿、生成标准模板。")
     parser.add_argument("--version", action="version", version=f"gkreport {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
-    for name in COMMANDS:
+    named = next((a for a in argv or () if not a.startswith("-")), None)
+    for name in COMMANDS if named not in COMMANDS else (named,):
         importlib.import_module(f"addin.commands.{name}").add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -43,7 +43,8 @@ class FileResult:
     def ok(self) -> bool:
         return self.status == PASSED
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, with_document: bool = False) -> dict[str, Any]:
+        """The JSON form; with_document adds the data document (the JSONL lines, read back by from_dict)."""
         out = {
             "path": self.path,
             "status": self.status,
@@ -59,6 +60,8 @@ class FileResult:
             out["sha256"] = self.content_hash
         if self.annotated:
             out["annotated"] = self.annotated
+        if with_document:
+            out["document"] = self.document
         return out
 
     @classmethod
@@ -69,4 +72,4 @@ class FileResult:
                     for f in d.get("findings", [])]
         return cls(path=d["path"], status=d["status"], format_version=d.get("format_version"),
                    report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
-                   document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))
+                   rules_held=list(d.get("rules_held", [])), document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))

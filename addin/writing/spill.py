@@ -16,11 +16,9 @@ class SpilledResults:
         self.offsets = array("q", [-1]) * size
 
     def put(self, index: int, result) -> None:
-        item = result.as_dict()
-        item["document"] = result.document
         self.fh.seek(0, 2)
         self.offsets[index] = self.fh.tell()
-        self.fh.write(jsonio.dumps(item).encode("utf-8") + b"\n")
+        self.fh.write(jsonio.dumps(result.as_dict(with_document=True)).encode("utf-8") + b"\n")
 
     def __len__(self) -> int:
         return len(self.offsets)
