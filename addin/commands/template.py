@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from addin.commands import EXIT_USAGE, CommandError
+from addin.writing.template import TemplateError, write_template
 
 
 def add_parser(sub) -> None:
@@ -15,9 +16,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    # lazy: addin.writing.template loads openpyxl, which every other command would then pay for at start
-    from addin.writing.template import TemplateError, write_template
-
     try:
         path = write_template(args.output, args.year, args.format_version, args.unit)
     except TemplateError as exc:

@@ -18,6 +18,7 @@ from addin.formats import FormatDef, available_formats, unescape
 from addin.pipeline import Options, check_file
 from addin.result import UNREADABLE, FileResult
 from addin.writing.atomic import atomic_write, write_bytes_atomic
+from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook, report_title, save_workbook
 
 PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
@@ -79,9 +80,6 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     """(openpyxl workbook, canonical document, digest) for a result that has no errors."""
     from openpyxl.packaging.custom import StringProperty
 
-    # lazy: addin.writing.template loads openpyxl, which `gkreport verify` and every start of the command line avoid
-    from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook, report_title
-
     if result.counts["error"] or result.document is None or result.format_version is None:
         raise SubmissionError("校验未通过（仍有错误），不能生成报送文件。")
     fmt = available_formats(schema_dir)[result.format_version]
@@ -110,7 +108,6 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
                      schema_dir: str | None = None) -> Submission:
     """Write the submission workbook (and optionally the canonical JSON) atomically; the workbook
     is re-read before it is put in place and must give back exactly the validated document."""
-    from addin.writing.template import save_workbook   # lazy: loads openpyxl
 
     out = Path(out)
     for target in filter(None, [out, json_out]):
