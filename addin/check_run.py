@@ -1,4 +1,4 @@
-"""One check run over one file or many: inputs, isolated workers, the copy step, resume, last year's reports, reporters."""
+"""One check run over one file or many: inputs, isolated workers, copies, resume, last year's reports, reporters."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The marked-up copy of a checked workbook, written with openpyxl: coloured cells with notes and a 校验结果 sheet in front."""
+"""The marked-up copy of a checked workbook, written with openpyxl: marked cells, a 校验结果 sheet in front."""
 from __future__ import annotations
 
 import io
@@ -153,7 +153,9 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
     return Outcome(target, False, [], marked=len(state))
 
 
-_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>.*?</f>))<v\s*/>(</c>)', re.S)
+# an empty result is <v/> from openpyxl's own XML writer and <v></v> when openpyxl writes through lxml
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>.*?</f>))(?:<v\s*/>|<v>\s*</v>)(</c>)',
+                              re.S)
 
 
 def with_cached_results(data: bytes, source: Path) -> bytes:

@@ -1,4 +1,4 @@
-"""What a checked workbook shows, as plain values: cell marks and the 校验结果 sheet (the copy writer and the add-in share it)."""
+"""What a checked workbook shows, as plain values: cell marks and the 校验结果 sheet (copy writer and add-in)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

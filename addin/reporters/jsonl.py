@@ -1,4 +1,4 @@
-"""One JSON line per finished file (with its data document), flushed at once, so an interrupted run keeps what it did."""
+"""--jsonl: one JSON line per finished file (with its document), flushed at once, so an interrupted run keeps it."""
 from __future__ import annotations
 
 import os
