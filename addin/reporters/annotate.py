@@ -1,6 +1,7 @@
 """The marked-up copy of a checked workbook, written with openpyxl: marked cells, a 校验结果 sheet in front."""
 from __future__ import annotations
 
+import html
 import io
 import math
 import os
@@ -10,7 +11,6 @@ import zipfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 from addin.findings import SEVERITY_RANK
 from addin.reading.load import Unreadable, _sheet_parts, load_workbook
@@ -182,7 +182,7 @@ def with_cached_results(data: bytes, source: Path) -> bytes:
         elif isinstance(value, (int, float)):
             kind, text = b"", repr(value).encode()
         elif isinstance(value, str) and value:
-            kind, text = b' t="str"', xml_escape(value).encode("utf-8")
+            kind, text = b' t="str"', html.escape(value, quote=False).encode("utf-8")
         else:
             return m.group(0)   # no result in the input either (or a date): leave it to the recalculation
         return b'<c r="%s"%s%s>%s<v>%s</v>%s' % (m.group(1), m.group(2), kind, m.group(3), text, m.group(4))
