@@ -5,14 +5,21 @@ import glob
 import hashlib
 import os
 import pickle
+import selectors
+import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import addin
+from addin import catalogue
+from addin.pipeline import check_file
+from addin.result import TIMED_OUT, UNREADABLE, FileResult
 from addin.reading.load import FOLDER_SUFFIXES as WORKBOOK_SUFFIXES   # the reader table's suffixes, kept current
 LOCK_PREFIX = "~$"                 # Office owner files left next to an open workbook
 DEFAULT_TIMEOUT = 60.0
@@ -83,8 +90,6 @@ def check_one(path: str, options, then=None):
     """check_file plus the content hash; what every worker (local or Dask) runs for one file.
     `then(path, result) -> result`, a picklable per-file step (the marked-up copy), runs in the
     same process, so the file is not handled by the parent and stays under the time limit."""
-    from addin.pipeline import check_file
-
     _inject_fault(path)
     result = check_file(path, options)
     result.content_hash = sha256_of(path)
@@ -114,9 +119,6 @@ def _inject_fault(path: str) -> None:
 
 def lost_result(path: str, status: str, code: str, **fields):
     """The result of a file whose worker did not answer: timed out (FILE-08) or died (FILE-09)."""
-    from addin import catalogue
-    from addin.result import FileResult
-
     r = FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
     r.content_hash = sha256_of(path)
     return r
@@ -198,8 +200,6 @@ class _Worker:
 
 def _spawn() -> subprocess.Popen:
     """A fresh interpreter running worker_main (imports everything itself: about 0.3 s)."""
-    import addin
-
     env = dict(os.environ)
     root = str(Path(addin.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -267,8 +267,6 @@ _MAX_FD = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 256
 def _can_fork() -> bool:
     """Fork on Linux only (macOS frameworks are not fork-safe), and only from a single-threaded process:
     a lock another thread held at the fork (a Dask worker runs tasks in threads) stays locked in the child."""
-    import threading
-
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
@@ -276,18 +274,12 @@ def _preload(options) -> None:
     """Everything a check needs, loaded once here so that forked workers start with it."""
     import python_calamine  # noqa: F401
 
-    from addin.pipeline import check_file  # noqa: F401
-
     options.formats()
 
 
 def run_isolated(paths: list[str], options, workers: int, timeout: float,
                  on_result: Callable[[int, object], None], then=None) -> None:
     """Check paths in worker processes; every path gets exactly one on_result call, whatever happens."""
-    import selectors
-
-    from addin.result import TIMED_OUT, UNREADABLE
-
     pending = list(enumerate(paths))[::-1]
     pool: list[_Worker] = []
     # Linux: fork workers from this process with the engine loaded once (a spawned worker re-imports
@@ -363,11 +355,6 @@ def can_isolate_cheaply() -> bool:
 def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
     """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
     Python-level hang is still cut off by SIGALRM."""
-    import signal
-    import threading
-
-    from addin.result import TIMED_OUT
-
     use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
 
     class _Timeout(BaseException):
@@ -398,8 +385,6 @@ def run_dask(paths: list[str], options, address: str, timeout: float, on_result,
              then=None) -> None:
     """The same isolated per-file work on a Dask cluster: each task checks a chunk in its own worker process."""
     from distributed import Client, as_completed
-
-    from addin.result import UNREADABLE
 
     chunks = [list(range(i, min(i + chunk, len(paths)))) for i in range(0, len(paths), chunk)]
     with Client(address) as client:

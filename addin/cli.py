@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 
 from addin._version import __version__
+from addin.commands import EXIT_USAGE, CommandError
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
 COMMANDS = ("check", "template", "submit", "verify", "addin")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -46,8 +47,6 @@ _ARGPARSE_ZH = (
 
 def _zh(message: str) -> str:
     """argparse's own error messages in Chinese (the common ones; others pass through)."""
-    import re
-
     for pattern, replacement in _ARGPARSE_ZH:
         if re.fullmatch(pattern, message):
             text = re.sub(pattern, replacement, message)
@@ -55,30 +54,35 @@ def _zh(message: str) -> str:
     return message
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when `argv` names a command, only that command's module is imported (each imports what it
+    runs with at its top, so a command does not pay for loading the others)."""
     parser = _Parser(prog="gkreport", description="政府信息公开工作年度报告校验工具：校验报告工作簿、生成标准模板。")
     parser.add_argument("--version", action="version", version=f"gkreport {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
-    for name in COMMANDS:
+    named = next((a for a in argv or () if not a.startswith("-")), None)
+    for name in COMMANDS if named not in COMMANDS else (named,):
         importlib.import_module(f"addin.commands.{name}").add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
     try:
         return args.run(args)
+    except CommandError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.status
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # output piped into `head` and the like: stop quietly, as other command-line tools do
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 

@@ -8,11 +8,12 @@ import xlwings as xw
 
 from addin.pipeline import Options, check_data
 from addin.reading.model import SheetData, WorkbookData, parse_a1
-from addin.reporters import annotate, markstate
+from addin.reporters import markstate
+from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet
 from addin.result import FileResult
+from addin.writing.submission import write_submission
 
 STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
-RESULTS_SHEET = annotate.RESULTS_SHEET
 MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
 # The template's input-cell fill: the standard look restored where the original fill cannot be read
 STANDARD_FILL = "#FFF2CC"
@@ -206,7 +207,7 @@ def status_line(result: FileResult, submission: Path | None) -> str:
 
 def write_results(book, result: FileResult, submission: Path | None = None) -> None:
     """The 校验结果 sheet: one value block (status, blank row, then the results rows with links)."""
-    content = annotate.results_sheet(result)
+    content = results_sheet(result)
     rows = content.rows
     width = max((len(r) for r in rows), default=1)
     block = [[status_line(result, submission)] + [""] * (width - 1), [""] * width]
@@ -235,7 +236,7 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
     result = check_book(book, options)
     _clear(book)
     sheets = {s.name: s for s in book.sheets}  # one lookup per sheet, not per mark
-    marks = {key: m for key, m in annotate.marks_for(result).items() if key[0] in sheets}
+    marks = {key: m for key, m in marks_for(result).items() if key[0] in sheets}
     state = markstate.State(RESULTS_SHEET)
     for (sheet, cell), m in marks.items():
         rng = sheets[sheet].range(cell)
@@ -254,8 +255,6 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
 
 
 def _write_submission(result: FileResult, path: Path) -> Path:
-    from addin.writing.submission import write_submission
-
     return Path(write_submission(result, path).path)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from addin.findings import Finding, SEVERITIES
 
 PASSED, FAILED, UNREADABLE, TIMED_OUT = "passed", "failed", "unreadable", "timed_out"
+# The one table of status words, for the console, the 校验结果 sheet and the summary workbook.
+STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 
 
 @dataclass
@@ -23,6 +25,7 @@ class FileResult:
     origins: dict = field(default_factory=dict)
     content_hash: str | None = None
     annotated: str | None = None      # the marked-up copy (or results workbook) written for this file
+    annotated_note: str | None = None  # what the copy step said (Chinese), for the console; not in the JSON
 
     @property
     def counts(self) -> dict[str, int]:
@@ -40,7 +43,8 @@ class FileResult:
     def ok(self) -> bool:
         return self.status == PASSED
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, with_document: bool = False) -> dict[str, Any]:
+        """The JSON form; with_document adds the data document (the JSONL lines, read back by from_dict)."""
         out = {
             "path": self.path,
             "status": self.status,
@@ -56,4 +60,16 @@ class FileResult:
             out["sha256"] = self.content_hash
         if self.annotated:
             out["annotated"] = self.annotated
+        if with_document:
+            out["document"] = self.document
         return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FileResult":
+        """A FileResult back from its JSON form (findings and document; not-evaluated rules are not kept)."""
+        findings = [Finding(code=f["code"], severity=f["severity"], message=f["message"], pointer=f.get("pointer"),
+                            sheet=f.get("sheet"), cell=f.get("cell"), expected=f.get("expected"), actual=f.get("actual"))
+                    for f in d.get("findings", [])]
+        return cls(path=d["path"], status=d["status"], format_version=d.get("format_version"),
+                   report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
+                   rules_held=list(d.get("rules_held", [])), document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))

@@ -19,7 +19,7 @@ import addin  # noqa: E402
 from addin import excel, xlam  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
 from addin.pipeline import check_file  # noqa: E402
-from addin.reporters import annotate  # noqa: E402
+from addin.reporters import content  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.helpers import base_texts  # noqa: E402
 from tests.office_js import Client  # noqa: E402
@@ -93,7 +93,7 @@ def _sheet_names_after(client: Client, actions) -> list:
 
 def _results_block(actions) -> list[list]:
     # positions shift as sheets come and go: only actions after the results sheet was added count
-    start = next(i for i, a in enumerate(actions) if a["func"] == "addSheet" and a["args"][1] == annotate.RESULTS_SHEET)
+    start = next(i for i, a in enumerate(actions) if a["func"] == "addSheet" and a["args"][1] == content.RESULTS_SHEET)
     ix = actions[start]["args"][0]
     blocks = [a["values"] for a in actions[start:] if a["func"] == "setValues" and a["sheet_position"] == ix]
     assert len(blocks) == 1
@@ -118,9 +118,9 @@ def test_seed_payload_marks_the_cells_the_engine_finds(seed_path):
     assert expected and _findings_cells(seed_path, "error")
     colored = _colored(actions, client.payload["sheets"])
     assert set(colored) == expected
-    marks = annotate.marks_for(result)
+    marks = content.marks_for(result)
     for key, color in colored.items():
-        assert color.upper() == "#" + annotate.SEVERITY_FILL[marks[key].severity]
+        assert color.upper() == "#" + content.SEVERITY_FILL[marks[key].severity]
     sheets = [s["name"] for s in client.payload["sheets"]]
     notes = {(sheets[a["sheet_position"]], a["args"][0].replace("$", "")): a["args"][1]
              for a in actions if a["func"] == "addNote"}
@@ -172,7 +172,7 @@ def test_action_count_bounded_by_marked_cells_not_workbook_size(tmp_path):
     for path in (small, big):
         book = Client(path).book()
         result = addin.validate(book)
-        k = len(annotate.marks_for(result))
+        k = len(content.marks_for(result))
         counts[path.name] = (len(book.json()["actions"]), k)
     (n_small, k_small), (n_big, k_big) = counts["small.xlsx"], counts["big.xlsx"]
     assert k_small == k_big >= 3
@@ -222,7 +222,7 @@ def test_revalidate_and_clear_round_trip(seed_path, tmp_path):
     state = next(s for s in client.payload["sheets"] if s["name"] == excel.STATE_SHEET)
     assert state["visibility"] == "VeryHidden"
     names1 = [s["name"] for s in client.payload["sheets"]]
-    assert sorted(names1) == sorted(sheets0 + [excel.STATE_SHEET, annotate.RESULTS_SHEET])
+    assert sorted(names1) == sorted(sheets0 + [excel.STATE_SHEET, content.RESULTS_SHEET])
 
     book = client.book()
     addin.validate(book)
@@ -241,7 +241,7 @@ def test_revalidate_and_clear_round_trip(seed_path, tmp_path):
     # template input cells: the standard fill is their original look
     assert client.fills == fills0
     assert client.note_text == notes0
-    assert annotate.RESULTS_SHEET not in [s["name"] for s in client.payload["sheets"]]
+    assert content.RESULTS_SHEET not in [s["name"] for s in client.payload["sheets"]]
     assert excel.read_state(client.book()).cells == []
 
 

@@ -18,13 +18,14 @@ from addin.catalogue import CATALOGUE
 from addin.formats import available_formats
 from addin.pipeline import check_file
 from addin.reporters import annotate as ann
+from addin.reporters import content
 from addin.writing.template import build_workbook, save_workbook
 from tests.helpers import base_data
 from tests.office import convert, needs_office, pdf_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FMT = available_formats()["2019"]
-SEVERITY_RGB = {"00" + v for v in ann.SEVERITY_FILL.values()}
+SEVERITY_RGB = {"00" + v for v in content.SEVERITY_FILL.values()}
 
 
 TEXTS = base_data("2019")["texts"]
@@ -72,7 +73,7 @@ def sheet_marks(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
     out = {}
     for ws in wb.worksheets:
-        if ws.title in (ann.RESULTS_SHEET, ann.STATE_SHEET):
+        if ws.title in (content.RESULTS_SHEET, content.STATE_SHEET):
             continue
         for row in ws.iter_rows():
             for c in row:
@@ -100,8 +101,8 @@ def test_cli_copy_leaves_input_unchanged_and_lists_each_finding_once_with_link(m
     result = check_file(multi)
     assert result.counts["error"] >= 2 and result.counts["warning"] >= 1 and result.counts["info"] >= 1
     wb = openpyxl.load_workbook(copy)
-    assert wb.sheetnames[0] == ann.RESULTS_SHEET
-    ws = wb[ann.RESULTS_SHEET]
+    assert wb.sheetnames[0] == content.RESULTS_SHEET
+    ws = wb[content.RESULTS_SHEET]
     rows = list(ws.iter_rows())
     for f in result.findings:
         hits = [r for r in rows if r[1].value == f.code and r[2].value == f.sheet and r[3].value == f.cell]
@@ -110,11 +111,11 @@ def test_cli_copy_leaves_input_unchanged_and_lists_each_finding_once_with_link(m
         assert link is not None and link.location == f"'{f.sheet}'!{f.cell}"
         assert wb[f.sheet][f.cell] is not None
     # Errors come first; legend rows come from the catalogue.
-    severities = [r[0].value for r in rows[ann.results_sheet(result).header_row + 1:][:len(result.findings)]]
+    severities = [r[0].value for r in rows[content.results_sheet(result).header_row + 1:][:len(result.findings)]]
     assert severities == sorted(severities, key=["错误", "警告", "提示"].index)
     legend = {r[0].value: r[2].value for r in rows if r[0].value in CATALOGUE}
     assert legend == {f.code: CATALOGUE[f.code].title for f in result.findings}
-    assert ws.freeze_panes == f"A{ann.results_sheet(result).header_row + 2}"
+    assert ws.freeze_panes == f"A{content.results_sheet(result).header_row + 2}"
     assert ws["A4"].value == "结论" and ws["B4"].value == "未通过"
 
 
@@ -132,10 +133,10 @@ def test_cell_with_two_findings_has_one_note_naming_both(multi, tmp_path):
         rgb, note, author = marks[key]
         assert all(f.code in note for f in items)
         worst = min(items, key=lambda f: ["error", "warning", "info"].index(f.severity)).severity
-        assert rgb == "00" + ann.SEVERITY_FILL[worst]
+        assert rgb == "00" + content.SEVERITY_FILL[worst]
         assert note.count("gkreport 校验") == 1
     for key in double:
-        assert marks[key][2] == ann.NOTE_AUTHOR
+        assert marks[key][2] == content.NOTE_AUTHOR
 
 
 def test_reannotating_replaces_marks_and_keeps_user_notes(multi, tmp_path):
@@ -143,8 +144,8 @@ def test_reannotating_replaces_marks_and_keeps_user_notes(multi, tmp_path):
     second = annotated(first, tmp_path / "b")
     assert sheet_marks(first) == sheet_marks(second)
     wb = openpyxl.load_workbook(second)
-    assert wb.sheetnames.count(ann.RESULTS_SHEET) == 1 and wb.sheetnames[0] == ann.RESULTS_SHEET
-    assert wb[ann.STATE_SHEET].sheet_state == "veryHidden"
+    assert wb.sheetnames.count(content.RESULTS_SHEET) == 1 and wb.sheetnames[0] == content.RESULTS_SHEET
+    assert wb[content.STATE_SHEET].sheet_state == "veryHidden"
     # A user's note on an unmarked cell is untouched; on a marked cell it comes first, ours once.
     assert (wb["封面与正文"]["A1"].comment.text, wb["封面与正文"]["A1"].comment.author) == ("用户自己的批注", "张三")
     sheet, ref = cell_of("/T2/A1/规章/本年新制作数量")
@@ -167,7 +168,7 @@ def test_clean_workbook_copy_has_no_marks_and_passes(tmp_path):
     src = make_book(tmp_path / "clean.xlsx", zeros())
     copy = annotated(src, tmp_path / "out")
     assert sheet_marks(copy) == {}
-    ws = openpyxl.load_workbook(copy)[ann.RESULTS_SHEET]
+    ws = openpyxl.load_workbook(copy)[content.RESULTS_SHEET]
     assert (ws["A4"].value, ws["B4"].value) == ("结论", "通过")
     assert (ws["B3"].value, ws["D3"].value, ws["F3"].value) == (0, 0, 0)
 
@@ -223,9 +224,9 @@ def test_image_workbook_gets_separate_results_workbook(tmp_path):
     assert out.exists()
     assert "未生成标注副本" in proc.stdout and "图片" in proc.stdout
     res = openpyxl.load_workbook(out)
-    assert res.sheetnames == [ann.RESULTS_SHEET]
+    assert res.sheetnames == [content.RESULTS_SHEET]
     result = check_file(src)
-    ws = res[ann.RESULTS_SHEET]
+    ws = res[content.RESULTS_SHEET]
     linked = {(r[2].value, r[3].value): r[3].hyperlink for r in ws.iter_rows() if r[1].value in CATALOGUE and r[3].value}
     for f in result.findings:
         if f.cell:
@@ -317,7 +318,7 @@ def test_copy_keeps_the_results_of_formulas(tmp_path):
 
 def test_results_sheet_says_what_held_and_what_was_not_checked():
     seed = Path(__file__).resolve().parent.parent / "examples" / "seed-2020.xlsx"
-    rows = {r[0]: r[1] for r in ann.results_sheet(check_file(seed)).rows if len(r) > 1}
+    rows = {r[0]: r[1] for r in content.results_sheet(check_file(seed)).rows if len(r) > 1}
     assert rows["核对无误"] == "T3-01、T3-02、T3-03、T4-01、T4-02、T4-03"
     assert rows["未能核对"].startswith("T2-04、T2-05、T2-06（")
     assert rows["未核对"].startswith("XY-01、XY-03、XY-04、XY-06、XY-07（")

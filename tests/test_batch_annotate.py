@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from addin.reporters import annotate, markstate
-from addin.reporters.annotate import BatchCopies
+from addin.reporters import annotate, content, markstate
+from addin.reporters.copies import BatchCopies
 from tests.factory import broken_values, write_report
 from tests.test_batch import gk, read_jsonl
 
@@ -49,16 +49,16 @@ def test_folder_with_workers_writes_one_copy_per_input_without_clashes(folder, t
     assert sorted(out.rglob("*.xlsx")) == sorted([east, west, third])
     recorded = {Path(i["path"]).relative_to(folder).as_posix(): i.get("annotated") for i in read_jsonl(jsonl)}
     assert recorded == {"east/报告.xlsx": str(east), "west/报告.xlsx": str(west), "third.xlsx": str(third)}
-    assert f"标注副本：{east}" in p.stdout
+    assert f"已生成标注副本（标注 " in p.stdout and f"）：{east}" in p.stdout
 
     # each copy is the copy of its own input: same findings, and the marks of that input's errors
     wb = load_workbook(east)
-    assert wb.sheetnames[0] == annotate.RESULTS_SHEET
+    assert wb.sheetnames[0] == content.RESULTS_SHEET
     errors = {(f.sheet, f.cell) for f in check_file(folder / "east" / "报告.xlsx").findings
               if f.severity == "error" and f.cell}
     assert errors
     for sheet, cell in errors:
-        assert wb[sheet][cell].fill.fgColor.rgb[-6:] == annotate.SEVERITY_FILL["error"]
+        assert wb[sheet][cell].fill.fgColor.rgb[-6:] == content.SEVERITY_FILL["error"]
     assert len(markstate.decode(wb[markstate.SHEET].iter_rows(values_only=True)).cells) >= len(errors)
     assert _located(east) >= _located(folder / "east" / "报告.xlsx")
     assert check_file(west).status == "passed"
@@ -126,7 +126,7 @@ def test_plan_mirrors_folders_and_keeps_extensions_where_names_clash(tmp_path):
 def _results_codes(copy: Path) -> set:
     """Finding codes listed on a copy's results sheet."""
     wb = load_workbook(copy, read_only=True)
-    return {v for row in wb[annotate.RESULTS_SHEET].iter_rows(values_only=True) for v in row
+    return {v for row in wb[content.RESULTS_SHEET].iter_rows(values_only=True) for v in row
             if isinstance(v, str) and v[:3] in ("XY-", "VAL", "T3-", "T2-", "STR", "TXT")}
 
 
@@ -155,7 +155,7 @@ def test_batch_copies_carry_the_cross_year_findings(tmp_path):
     assert len(xy) == 2 and all(f.cell for f in xy)
     wb = load_workbook(copy)
     for f in xy:
-        assert wb[f.sheet][f.cell].fill.fgColor.rgb[-6:] == annotate.SEVERITY_FILL["error"]
+        assert wb[f.sheet][f.cell].fill.fgColor.rgb[-6:] == content.SEVERITY_FILL["error"]
 
 
 def test_resume_writes_the_copies_a_recorded_run_did_not(folder, tmp_path):

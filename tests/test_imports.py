@@ -5,13 +5,6 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "addin"
-# modules whose in-function in-package imports are still to go (other branches of issue 10 remove them);
-# the lead empties this set when merging
-NOT_YET: set[str] = {
-    "addin", "addin.batch", "addin.batch_cli", "addin.commands.addin", "addin.commands.check", "addin.commands.submit",
-    "addin.commands.template", "addin.commands.verify", "addin.excel", "addin.formats", "addin.reading.load",
-    "addin.reporters.annotate", "addin.writing.spill", "addin.writing.submission", "addin.writing.summary",
-}
 
 
 def _module_name(path: Path) -> str:
@@ -76,12 +69,30 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_no_import_cycle_among_the_package_modules():
-    graph, inner = _graph()
-    # an import inside a function is an edge too, except in the modules still to be cleaned
-    pending = {(a, b) for a, b in inner if a in NOT_YET}
-    assert _cycle({m: {t for t in ts if (m, t) not in pending} for m, ts in graph.items()}) is None
+    graph, _ = _graph()   # an import inside a function is an edge too
+    assert _cycle(graph) is None
+
+
+HEAVY = {"openpyxl", "jsonschema", "xlwings", "distributed", "rich", "pdfplumber", "docx", "fastapi", "starlette",
+         "sqlalchemy", "alembic", "uvicorn"}
+
+
+def _heavy_gateways() -> set[str]:
+    """Package modules that import a heavy library at their top: importing them inside a function is the lazy
+    import of that library (the add-in entry points in addin/__init__ load xlwings through addin.excel)."""
+    out = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if any(n.split(".")[0] in HEAVY for n in names):
+                out.add(_module_name(path))
+    return out
 
 
 def test_in_package_imports_are_at_module_top():
     _, inner = _graph()
-    assert [(a, b) for a, b in inner if a not in NOT_YET] == []
+    heavy = _heavy_gateways()
+    assert "addin.excel" in heavy   # the allowance is not vacuous: it is found from the source
+    assert [(a, b) for a, b in inner if b not in heavy] == []

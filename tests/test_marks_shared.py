@@ -16,7 +16,7 @@ os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 import addin  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
 from addin.pipeline import check_file  # noqa: E402
-from addin.reporters import annotate, markstate  # noqa: E402
+from addin.reporters import annotate, content, markstate  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.office_js import Client  # noqa: E402
 
@@ -78,9 +78,9 @@ def test_annotate_replaces_the_addins_marks(report, tmp_path):
     names, cells = _look(marked)
     wb = load_workbook(marked)
     assert wb[markstate.SHEET].sheet_state == "veryHidden"
-    assert annotate.RESULTS_SHEET in names
+    assert content.RESULTS_SHEET in names
     added = [k for k, (_, note) in cells.items() if note and note.startswith("gkreport")]
-    assert added and all(wb[s][c].comment.author != annotate.NOTE_AUTHOR for s, c in added)
+    assert added and all(wb[s][c].comment.author != content.NOTE_AUTHOR for s, c in added)
 
     fresh = _annotate_cli(report, tmp_path / "fresh")
     again = _annotate_cli(marked, tmp_path / "again")
@@ -88,7 +88,7 @@ def test_annotate_replaces_the_addins_marks(report, tmp_path):
     # add-in's notes, fills and results sheet were undone first, not stacked under the new ones.
     assert _look(again) == _look(fresh)
     names, cells = _look(again)
-    assert names.count(annotate.RESULTS_SHEET) == 1 and not any("（2）" in n for n in names)
+    assert names.count(content.RESULTS_SHEET) == 1 and not any("（2）" in n for n in names)
     for _, note in cells.values():
         if note:
             assert note.count("gkreport 校验：") == 1
@@ -116,7 +116,7 @@ def test_addin_replaces_the_annotated_copys_marks(report, tmp_path):
     original = Client(report)
     assert cleared.fills == original.fills
     assert cleared.note_text == original.note_text
-    assert annotate.RESULTS_SHEET not in [s["name"] for s in cleared.payload["sheets"]]
+    assert content.RESULTS_SHEET not in [s["name"] for s in cleared.payload["sheets"]]
 
 
 def test_state_values_survive_a_real_save_and_load_as_text(tmp_path):

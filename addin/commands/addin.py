@@ -1,7 +1,12 @@
 """`gkreport addin`: build the Excel add-in file, or install it into Excel's start-up folder."""
 from __future__ import annotations
 
-import sys
+import shutil
+import tempfile
+from pathlib import Path
+
+from addin.commands import CommandError
+from addin.xlam import ADDIN_NAME, BuildError, build, config_file_text, default_config, startup_folder, user_config_file
 
 
 def add_parser(sub) -> None:
@@ -28,8 +33,6 @@ def _config_args(p) -> None:
 
 
 def _config(args) -> dict[str, str]:
-    from addin.xlam import default_config
-
     if args.no_config:
         return {}
     config = default_config()
@@ -41,17 +44,13 @@ def _config(args) -> dict[str, str]:
 
 
 def run_build(args) -> int:
-    from addin.xlam import BuildError, build
-
     config = _config(args)
     try:
         path = build(args.output_dir, config)
     except BuildError as exc:
-        print(f"无法生成加载项：{exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"无法生成加载项：{exc}") from exc
     except OSError as exc:
-        print(f"无法写入 {args.output_dir}：{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"无法写入 {args.output_dir}：{exc.strerror or exc}") from exc
     print(f"已生成 Excel 加载项：{path}")
     if config:
         print("已写入配置：" + "；".join(f"{k}={v}" for k, v in config.items()))
@@ -62,20 +61,12 @@ def run_build(args) -> int:
 
 
 def run_install(args) -> int:
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from addin.xlam import ADDIN_NAME, BuildError, build, config_file_text, startup_folder, user_config_file
-
     folder, conf_file = startup_folder(), user_config_file()
     if folder is None or conf_file is None:
-        print("本机没有可用的桌面版 Excel（加载项只能安装在 Windows 或 macOS 的 Excel 中）。\n"
-              "请在装有 Excel 的电脑上安装 gkreport 后运行：gkreport addin install；\n"
-              "或先运行 gkreport addin build -o 文件夹 生成 addin.xlam，"
-              "再把它复制到该电脑 Excel 的启动文件夹（Windows：%APPDATA%\\Microsoft\\Excel\\XLSTART）。",
-              file=sys.stderr)
-        return 1
+        raise CommandError("本机没有可用的桌面版 Excel（加载项只能安装在 Windows 或 macOS 的 Excel 中）。\n"
+                           "请在装有 Excel 的电脑上安装 gkreport 后运行：gkreport addin install；\n"
+                           "或先运行 gkreport addin build -o 文件夹 生成 addin.xlam，"
+                           "再把它复制到该电脑 Excel 的启动文件夹（Windows：%APPDATA%\\Microsoft\\Excel\\XLSTART）。")
     config = _config(args)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -87,12 +78,10 @@ def run_install(args) -> int:
             conf_file.parent.mkdir(parents=True, exist_ok=True)
             conf_file.write_text(text, encoding="utf-8")
     except BuildError as exc:
-        print(f"无法生成加载项：{exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"无法生成加载项：{exc}") from exc
     except OSError as exc:
-        print(f"安装失败：{exc.strerror or exc}（{getattr(exc, 'filename', '')}）。如 Excel 正在运行，请先关闭后重试。",
-              file=sys.stderr)
-        return 1
+        raise CommandError(f"安装失败：{exc.strerror or exc}（{getattr(exc, 'filename', '')}）。"
+                           "如 Excel 正在运行，请先关闭后重试。") from exc
     print(f"已安装加载项：{Path(folder) / ADDIN_NAME}")
     if text:
         print(f"已写入配置文件：{conf_file}")

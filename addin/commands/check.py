@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import os
+
+from addin.batch import DEFAULT_TIMEOUT
+from addin.check_run import CheckRun, CheckSettings
+from addin.commands import usage_error
+
+# Options that make a run a batch (a progress bar, always worker processes), besides folders and patterns.
+BATCH_OPTIONS = ("workers", "summary", "jsonl", "resume", "timeout", "previous", "previous_dir", "dask")
 
 
 def add_parser(sub) -> None:
@@ -17,74 +24,38 @@ def add_parser(sub) -> None:
                    help="生成标注副本“<文件名>.校验.xlsx”：问题单元格着色并加批注，首页为“校验结果”工作表；原文件不会被修改")
     p.add_argument("--out-dir", metavar="DIR", help="标注副本的存放目录（默认与原文件相同）")
     p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
-    from addin import batch_cli
-
-    batch_cli.add_arguments(p)
+    g = p.add_argument_group("批量校验")
+    g.add_argument("--workers", type=int, metavar="N", help="并行进程数（默认：全部 CPU 核心；1 表示在本进程内依次校验）")
+    g.add_argument("--summary", metavar="汇总.xlsx", help="写出汇总工作簿（汇总、问题清单、规则统计、合计）")
+    g.add_argument("--jsonl", metavar="FILE", help="每校验完一个文件即追加一行 JSON 结果")
+    g.add_argument("--resume", action="store_true", help="跳过 --jsonl 中已记录且内容未变的文件")
+    g.add_argument("--timeout", type=float, default=None, metavar="秒", help="单个文件的校验时限（默认 60 秒）")
+    g.add_argument("--previous", metavar="FILE", help="上一年度的报告，用于跨年度核对（XY-01 等）")
+    g.add_argument("--previous-dir", metavar="DIR", help="上一年度报告所在文件夹，按单位名称与本年度报告配对")
+    g.add_argument("--dask", metavar="ADDRESS", help="在已有的 Dask 集群上校验（需安装 gkreport[dask]）")
     p.set_defaults(run=run)
 
 
-
-def _annotate(result, path, copies, out) -> bool:
-    from addin.reporters.annotate import AnnotateError, annotate
-
-    try:
-        folder = copies.folder(path)
-        if copies.out_dir:
-            import os
-
-            os.makedirs(folder, exist_ok=True)
-        outcome = annotate(result, path, folder, copies.stem(path))
-    except AnnotateError as exc:
-        out.write(f"  {exc}\n")
-        return False
-    except OSError as exc:
-        out.write(f"  无法写入标注副本：{exc}\n")
-        return False
-    out.write(f"  {outcome.message()}\n\n")
-    return True
+def settings_from_args(args) -> CheckSettings:
+    """The parsed arguments as settings, or a usage error (exit status 2) for options that do not fit together."""
+    if args.resume and not args.jsonl:
+        raise usage_error("--resume 需要同时指定 --jsonl。")
+    if args.previous and args.previous_dir:
+        raise usage_error("--previous 与 --previous-dir 只能指定一个。")
+    if args.out_dir and not args.annotate:
+        raise usage_error("--out-dir 只能与 --annotate 一起使用。")
+    if args.workers is not None and args.workers < 1:
+        raise usage_error("--workers 至少为 1。")
+    timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
+    if timeout <= 0:
+        raise usage_error("--timeout 应大于 0。")
+    many = any(getattr(args, k) for k in BATCH_OPTIONS) or \
+        any(os.path.isdir(p) or (not os.path.exists(p) and any(c in p for c in "*?[")) for p in args.paths)
+    return CheckSettings(paths=list(args.paths), json=args.json, lenient=args.lenient, verbose=args.verbose,
+                         annotate=args.annotate, out_dir=args.out_dir, schema_dir=args.schema_dir, workers=args.workers,
+                         summary=args.summary, jsonl=args.jsonl, resume=args.resume, timeout=timeout,
+                         previous=args.previous, previous_dir=args.previous_dir, dask=args.dask, many=many)
 
 
 def run(args) -> int:
-    from addin import batch_cli
-
-    if batch_cli.wanted(args):
-        return batch_cli.run(args)
-    from addin.batch import DEFAULT_TIMEOUT, can_isolate_cheaply, run_in_process, run_isolated
-    from addin.pipeline import Options
-    from addin.reporters import console, json_report
-
-    if args.out_dir and not args.annotate:
-        print("用法错误：--out-dir 只能与 --annotate 一起使用。", file=sys.stderr)
-        return 2
-    options = Options(lenient=args.lenient, schema_dir=args.schema_dir)
-    results = []
-    annotated_ok = True
-    if args.annotate:
-        from addin.reporters.annotate import BatchCopies
-
-        # the same output names as in a batch run, so two inputs never write one copy
-        copies = BatchCopies.plan(list(args.paths), args.out_dir)
-
-    def on_result(index: int, result) -> None:
-        nonlocal annotated_ok
-        results.append(result)
-        if not args.json:
-            console.write_result(result, sys.stdout, verbose=args.verbose)
-        if args.annotate:
-            # With --json, stdout carries only the JSON document.
-            annotated_ok &= _annotate(result, args.paths[index], copies, sys.stderr if args.json else sys.stdout)
-
-    # One by one, in a forked copy of this process where forking is cheap (Linux): a file that aborts the
-    # reader (calamine allocating what a hostile .xls asks for) then gives FILE-09 instead of ending the
-    # command. Elsewhere in this process (a fresh interpreter would double the wait), where a hang is
-    # still cut off after the time limit.
-    if can_isolate_cheaply():
-        run_isolated(list(args.paths), options, 1, DEFAULT_TIMEOUT, on_result)
-    else:
-        run_in_process(list(args.paths), options, DEFAULT_TIMEOUT, on_result)
-    if args.json:
-        sys.stdout.write(json_report.run_document(results) + "\n")
-    else:
-        console.write_summary(results, sys.stdout)
-    # A requested copy that could not be written is a failure even when every file passed.
-    return 0 if all(r.ok for r in results) and annotated_ok else 1
+    return CheckRun(settings_from_args(args)).run()

@@ -4,6 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from addin.commands import CommandError, usage_error
+from addin.pipeline import Options, check_file
+from addin.reporters import console
+from addin.writing.submission import SubmissionError, write_submission
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("submit", help="生成报送文件（校验无错误后）",
@@ -20,13 +25,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from addin.pipeline import Options, check_file
-    from addin.reporters import console
-    from addin.writing.submission import SubmissionError, write_submission
-
     if not args.output.lower().endswith(".xlsx"):
-        print("用法错误：报送文件必须保存为 .xlsx（不含宏的工作簿）。", file=sys.stderr)
-        return 2
+        raise usage_error("报送文件必须保存为 .xlsx（不含宏的工作簿）。")
     # Always strict: lenient mode turns blanks into warnings, which a submission must not hide.
     result = check_file(args.path, Options(lenient=False, schema_dir=args.schema_dir))
     console.write_result(result, sys.stdout)
@@ -36,11 +36,9 @@ def run(args) -> int:
     try:
         sub = write_submission(result, args.output, args.json, schema_dir=args.schema_dir)
     except SubmissionError as exc:
-        print(f"未生成报送文件：{exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"未生成报送文件：{exc}") from exc
     except OSError as exc:
-        print(f"无法写入报送文件：{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"无法写入报送文件：{exc.strerror or exc}") from exc
     if result.counts["warning"]:
         print(f"注意：有 {result.counts['warning']} 项警告（见上），已允许生成，请核实。")
     print(f"已生成报送文件：{sub.path}")

@@ -1,7 +1,8 @@
 """`gkreport template`: write the blank standard workbook for a report year."""
 from __future__ import annotations
 
-import sys
+from addin.commands import EXIT_USAGE, CommandError
+from addin.writing.template import TemplateError, write_template
 
 
 def add_parser(sub) -> None:
@@ -15,15 +16,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from addin.writing.template import TemplateError, write_template
-
     try:
         path = write_template(args.output, args.year, args.format_version, args.unit)
     except TemplateError as exc:
-        print(f"无法生成模板：{exc}", file=sys.stderr)
-        return 2
+        raise CommandError(f"无法生成模板：{exc}", EXIT_USAGE) from exc
     except OSError as exc:
-        print(f"无法写入 {args.output}：{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"无法写入 {args.output}：{exc.strerror or exc}") from exc
     print(f"已生成 {args.year} 年度报告模板：{path}")
     return 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from addin.writing.submission import verify
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("verify", help="核对报送文件是否被修改",
@@ -15,8 +17,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from addin.writing.submission import verify
-
     v = verify(args.path, schema_dir=args.schema_dir)
     if v.status == "same":
         print(f"一致：{args.path} 的数据与生成时记录的摘要相符（SHA-256 {v.actual}）。")

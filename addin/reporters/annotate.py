@@ -1,166 +1,34 @@
-"""Marked-up copy of a checked workbook: coloured cells with notes and a 校验结果 sheet in front."""
+"""The marked-up copy of a checked workbook, written with openpyxl: marked cells, a 校验结果 sheet in front."""
 from __future__ import annotations
 
+import html
 import io
 import math
 import os
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
-from addin.catalogue import legend_rows
-from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.findings import SEVERITY_RANK
+from addin.reading.load import Unreadable, load_workbook, sheet_parts
 from addin.reading.model import parse_a1
 from addin.reporters import markstate
-from addin.result import FAILED, PASSED, UNREADABLE, FileResult
+from addin.reporters.content import (FINDING_HEADER, HEADER_FILL, LINK_COLOUR, NOTE_AUTHOR, RESULTS_SHEET,
+                                     SEVERITY_FILL, STATE_SHEET, Mark, ResultsSheet, link_location, marks_for,
+                                     results_sheet)
+from addin.result import UNREADABLE, FileResult
+from addin.writing.atomic import atomic_write
 
-# The one place for presentation constants; the xlwings add-in uses the same ones.
-SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFE699", "info": "DDEBF7"}   # red, amber, pale blue
-HEADER_FILL = "D9D9D9"
-LINK_COLOUR = "0563C1"
-NOTE_AUTHOR = "gkreport"
-RESULTS_SHEET = "校验结果"
-STATE_SHEET = markstate.SHEET      # very hidden: what gkreport changed, so a re-run can undo it
 COPY_TAG = "校验"                   # <name>.校验.xlsx
 RESULTS_TAG = "校验结果"             # <name>.校验结果.xlsx (results only, when a copy would lose content)
-VERDICT = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取"}
-FINDING_HEADER = ["级别", "代码", "工作表", "单元格", "说明", "应为", "实际"]
-FINDING_WIDTHS = [8, 10, 18, 10, 80, 14, 22]
-LINK_COLUMN = 3                    # 0-based column of the cell reference that carries the hyperlink
+UNREADABLE_NOTE = "文件无法读取，未生成标注副本。"
 
 
 class AnnotateError(Exception):
     """A marked-up copy cannot be written (unreadable input, output would overwrite the input)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Content (pure: FileResult in, plain values out)
-
-
-@dataclass(frozen=True)
-class Mark:
-    """What one cell gets: a fill for its worst severity and one note listing all its findings."""
-
-    severity: str
-    note: str
-    codes: tuple[str, ...]
-
-    @property
-    def fill(self) -> str:
-        return SEVERITY_FILL[self.severity]
-
-
-@dataclass
-class ResultsSheet:
-    """Rows of the results sheet (0-based indices below) with what to decorate."""
-
-    rows: list[list]
-    header_row: int                                               # the findings table header
-    links: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)  # -> (sheet, cell)
-    row_severity: dict[int, str] = field(default_factory=dict)
-    bold_rows: set[int] = field(default_factory=set)
-    column_widths: list[float] = field(default_factory=lambda: list(FINDING_WIDTHS))
-
-
-def show(value) -> str:
-    """A finding's expected/actual value as the user would type it."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
-def note_line(f: Finding) -> str:
-    line = f"【{SEVERITY_ZH[f.severity]}】{f.code} {f.message}"
-    parts = []
-    if f.expected is not None:
-        parts.append(f"应为：{show(f.expected)}")
-    if f.actual is not None and show(f.actual) != "":
-        parts.append(f"实际：{show(f.actual)}")
-    return line + (f"（{'；'.join(parts)}）" if parts else "")
-
-
-def marks_for(result: FileResult) -> dict[tuple[str, str], Mark]:
-    """(sheet, "B7") -> Mark for every cell that has at least one finding; findings without a
-    cell appear only on the results sheet."""
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
-    for f in result.findings:
-        if f.sheet and f.cell:
-            by_cell.setdefault((f.sheet, f.cell), []).append(f)
-    marks = {}
-    for key, items in by_cell.items():
-        worst = min((f.severity for f in items), key=SEVERITY_RANK.__getitem__)
-        note = "gkreport 校验：\n" + "\n".join(note_line(f) for f in items)
-        marks[key] = Mark(worst, note, tuple(dict.fromkeys(f.code for f in items)))
-    return marks
-
-
-def link_location(sheet: str, cell: str | None) -> str:
-    """Internal hyperlink location 'Sheet name'!B7 (quotes in the name doubled)."""
-    return "'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
-
-
-def link_target(sheet: str, cell: str | None) -> str:
-    """The same as a hyperlink address string: #'Sheet name'!B7."""
-    return "#" + link_location(sheet, cell)
-
-
-def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet:
-    """The 校验结果 sheet: summary, verdict, one row per finding (errors first), legend."""
-    c = result.counts
-    fmt = f"{result.format_version}版" if result.format_version else "未识别"
-    # Deliberately not the cover labels (单位名称/报告年度): the reader must never take these
-    # cells for the report's own cover when the marked-up copy is checked again.
-    rows: list[list] = [
-        ["gkreport 校验结果"],
-        ["单位", result.unit or "（未填写）", "", "", f"报告年度：{result.report_year or '（未填写）'}　　格式版本：{fmt}"],
-        ["错误", c["error"], "警告", c["warning"], "提示", c["info"]],
-        ["结论", VERDICT.get(result.status, result.status)],
-    ]
-    bold = {0, 3}
-    if result.rules_held:
-        rows.append(["核对无误", "、".join(result.rules_held)])
-    blocked = result.not_evaluated_rules(waiting_for_previous=False)
-    if blocked:
-        rows.append(["未能核对", "、".join(blocked) + "（相关单元格不是数字，请先改正数值问题）"])
-    waiting = result.not_evaluated_rules(waiting_for_previous=True)
-    if waiting:
-        rows.append(["未核对", "、".join(waiting) + "（跨年度核对，需要上一年度的报告）"])
-    if notice:
-        rows.append(["说明", notice])
-    rows.append([])
-    header = len(rows)
-    rows.append(list(FINDING_HEADER))
-    out = ResultsSheet(rows, header, bold_rows=bold | {header})
-    for f in result.findings:
-        i = len(rows)
-        rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,
-                     show(f.expected), show(f.actual)])
-        out.row_severity[i] = f.severity
-        if f.sheet:
-            out.links[(i, LINK_COLUMN if f.cell else 2)] = (f.sheet, f.cell)
-    if not result.findings:
-        rows.append(["", "", "", "", "未发现问题。"])
-    codes = {f.code for f in result.findings}
-    if codes:
-        rows.append([])
-        out.bold_rows.add(len(rows))
-        rows.append(["代码说明"])
-        out.bold_rows.add(len(rows))
-        rows.append(["代码", "默认级别", "名称"])
-        for code, severity, title in legend_rows(codes):
-            rows.append([code, SEVERITY_ZH[severity], title])
-    return out
-
-
-def results_sheet_rows(result: FileResult) -> list[list]:
-    return results_sheet(result).rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,10 +116,8 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
     when a copy would lose content; `stem` replaces the input's own name in the output's name."""
     from openpyxl import load_workbook
 
-    from addin.writing.atomic import atomic_write
-
     if result.status == UNREADABLE:
-        raise AnnotateError("文件无法读取，未生成标注副本。")
+        raise AnnotateError(UNREADABLE_NOTE)
     input_path = Path(input_path)
     reasons = lossy_content(input_path)
     target = results_path(input_path, out_dir, stem) if reasons else copy_path(input_path, out_dir, stem)
@@ -287,14 +153,14 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
     return Outcome(target, False, [], marked=len(state))
 
 
-_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>.*?</f>))<v\s*/>(</c>)', re.S)
+# an empty result is <v/> from openpyxl's own XML writer and <v></v> when openpyxl writes through lxml
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*?(?:/>|>.*?</f>))(?:<v\s*/>|<v>\s*</v>)(</c>)',
+                              re.S)
 
 
 def with_cached_results(data: bytes, source: Path) -> bytes:
     """The saved copy with each formula cell's cached result taken from the input's same cell
     (openpyxl writes formulas without results, which a re-check would report as FML-01)."""
-    from addin.reading.load import Unreadable, load_workbook, sheet_parts
-
     archive = zipfile.ZipFile(io.BytesIO(data))
     sheet_of = {part: name for name, part in sheet_parts(archive).items()}
     parts = {info.filename: archive.read(info) for info in archive.infolist()}
@@ -316,7 +182,7 @@ def with_cached_results(data: bytes, source: Path) -> bytes:
         elif isinstance(value, (int, float)):
             kind, text = b"", repr(value).encode()
         elif isinstance(value, str) and value:
-            kind, text = b' t="str"', xml_escape(value).encode("utf-8")
+            kind, text = b' t="str"', html.escape(value, quote=False).encode("utf-8")
         else:
             return m.group(0)   # no result in the input either (or a date): leave it to the recalculation
         return b'<c r="%s"%s%s>%s<v>%s</v>%s' % (m.group(1), m.group(2), kind, m.group(3), text, m.group(4))
@@ -553,74 +419,3 @@ def clear_marks(wb) -> int:
     if wb.worksheets:
         _select_only(wb, wb.worksheets[0])
     return restored
-
-
-# ---------------------------------------------------------------------------------------------
-# Many files
-
-
-@dataclass(frozen=True)
-class BatchCopies:
-    """Where each input's copy goes in a batch run, and the per-file step that writes it (picklable,
-    small: it is sent with every job and runs in the worker that checked the file).
-
-    With an out-dir the inputs' folders are mirrored below it, relative to their common folder, so
-    two `报告.xlsx` from different folders do not meet; inputs that would still share an output
-    name (报告.xlsx and 报告.xls in one folder) keep their extension in it."""
-
-    out_dir: str | None
-    root: str | None                       # common folder of the inputs (None: not mirrored)
-    stems: tuple[tuple[str, str], ...] = ()   # input path -> stem, only where the plain stem clashes
-
-    @classmethod
-    def plan(cls, files: list[str], out_dir: str | None) -> "BatchCopies":
-        root = None
-        if out_dir and files:
-            try:
-                root = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
-            except ValueError:   # inputs on different drives: one flat folder, names made unique below
-                root = None
-        plain = cls(out_dir, root)
-        taken: dict[tuple[str, str], list[str]] = {}
-        for f in files:
-            key = (os.path.normcase(os.path.abspath(plain.folder(f))), Path(f).stem.casefold())
-            taken.setdefault(key, []).append(f)
-        stems: dict[str, str] = {}
-        used: set[tuple[str, str]] = set()
-        for (folder, _), group in taken.items():
-            if len(group) < 2:
-                continue
-            for f in group:
-                stem, n = Path(f).name, 2
-                while (folder, stem.casefold()) in used:   # same names from different drives
-                    stem, n = f"{Path(f).name}（{n}）", n + 1
-                used.add((folder, stem.casefold()))
-                stems[f] = stem
-        return cls(out_dir, root, tuple(sorted(stems.items())))
-
-    def folder(self, path: str) -> str:
-        if not self.out_dir:
-            return os.path.dirname(path) or "."
-        if self.root is None:
-            return self.out_dir
-        return os.path.normpath(os.path.join(self.out_dir, os.path.relpath(os.path.dirname(os.path.abspath(path)),
-                                                                            self.root)))
-
-    def stem(self, path: str) -> str:
-        return dict(self.stems).get(path, Path(path).stem)
-
-    def __call__(self, path: str, result: FileResult) -> FileResult:
-        """Write the copy; a copy that cannot be written becomes an OUT-01 finding, never an exception."""
-        from addin import catalogue
-
-        if result.status == UNREADABLE:
-            return result   # the file's own FILE-xx finding says it all
-        try:
-            folder = self.folder(path)
-            os.makedirs(folder, exist_ok=True)
-            result.annotated = str(annotate(result, path, folder, self.stem(path)).path)
-        except Exception as exc:  # any failure of the copy must leave the check's result intact
-            reason = str(exc) if isinstance(exc, (AnnotateError, OSError)) else f"{exc.__class__.__name__}: {exc}"
-            result.findings = sorted([*result.findings, catalogue.make("OUT-01", reason=reason)],
-                                     key=Finding.sort_key)
-        return result

@@ -1,14 +1,15 @@
 """Human-readable Chinese report of check results for the terminal."""
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from typing import TextIO
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
-from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
+from addin.reporters.base import Reporter, RunEnd
+from addin.result import FAILED, PASSED, STATUS_ZH, TIMED_OUT, UNREADABLE, FileResult
 
-STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
 GROUP_INFOS_OVER = 3   # more infos of one code than this are shown as one summary line
 
 
@@ -58,3 +59,32 @@ def write_summary(results: list[FileResult], out: TextIO) -> None:
     n = {s: sum(1 for r in results if r.status == s) for s in STATUS_ZH}
     out.write(f"共校验 {len(results)} 个文件：通过 {n[PASSED]}，未通过 {n[FAILED]}，无法读取 {n[UNREADABLE]}"
               + (f"，超时 {n[TIMED_OUT]}" if n[TIMED_OUT] else "") + "。\n")
+
+
+class ConsoleReporter(Reporter):
+    """Each file's findings as it is done, what the copy step said, then the run's totals and notes."""
+
+    def __init__(self, settings, out: TextIO | None = None) -> None:
+        super().__init__(settings)
+        self.out = out or sys.stdout
+
+    def file_done(self, index: int, result: FileResult) -> None:
+        write_result(result, self.out, verbose=self.settings.verbose)
+        if result.annotated_note:
+            self.out.write(f"  {result.annotated_note}\n\n")
+
+    def finish(self, end: RunEnd) -> None:
+        out = self.out
+        write_summary(end.results, out)
+        if end.own_outputs:
+            out.write(f"已跳过此前生成的标注副本 {end.own_outputs} 个。\n")
+        if end.locks_skipped:
+            out.write(f"已跳过 Office 锁文件（~$ 开头）{end.locks_skipped} 个。\n")
+        if end.resumed:
+            out.write(f"其中 {end.resumed} 个文件内容未变，沿用 {self.settings.jsonl} 中的结果。\n")
+        if end.unmatched:
+            names = "、".join(f"{r.unit or '（未填写单位）'}（{r.path}）" for r in end.unmatched[:20])
+            more = f" 等 {len(end.unmatched)} 个" if len(end.unmatched) > 20 else ""
+            out.write(f"未找到上一年度报告的单位：{names}{more}。\n")
+        if self.settings.summary:
+            out.write(f"汇总工作簿已写入：{self.settings.summary}\n")

@@ -4,6 +4,9 @@ from __future__ import annotations
 import tempfile
 from array import array
 
+from addin import jsonio
+from addin.result import FileResult
+
 
 class SpilledResults:
     """Re-iterable results in input order: each put() appends one JSON line; iterating reads them back one by one."""
@@ -13,26 +16,19 @@ class SpilledResults:
         self.offsets = array("q", [-1]) * size
 
     def put(self, index: int, result) -> None:
-        from addin import jsonio
-
-        item = result.as_dict()
-        item["document"] = result.document
         self.fh.seek(0, 2)
         self.offsets[index] = self.fh.tell()
-        self.fh.write(jsonio.dumps(item).encode("utf-8") + b"\n")
+        self.fh.write(jsonio.dumps(result.as_dict(with_document=True)).encode("utf-8") + b"\n")
 
     def __len__(self) -> int:
         return len(self.offsets)
 
     def __iter__(self):
-        from addin import jsonio
-        from addin.batch_cli import result_from_dict
-
         for offset in self.offsets:
             if offset < 0:
                 continue
             self.fh.seek(offset)
-            yield result_from_dict(jsonio.loads(self.fh.readline().decode("utf-8")))
+            yield FileResult.from_dict(jsonio.loads(self.fh.readline().decode("utf-8")))
 
     def close(self) -> None:
         self.fh.close()

@@ -10,10 +10,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from defusedxml.ElementTree import fromstring
+
 from addin import jsonio
 from addin._version import __version__
-from addin.formats import FormatDef, available_formats, unescape
-from addin.result import FileResult
+from addin.formats import FormatDef, available_formats
+from addin.values import flat_values
+from addin.pipeline import Options, check_file
+from addin.result import UNREADABLE, FileResult
+from addin.writing.atomic import atomic_write, write_bytes_atomic
+from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook, report_title, save_workbook
 
 PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
@@ -50,22 +56,6 @@ def digest(document: dict) -> str:
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
-def document_values(fmt: FormatDef, document: dict) -> dict:
-    """pointer -> value of every data cell of `fmt`, taken from the nested document."""
-    out = {}
-    for cell in fmt.cells:
-        node = document
-        for token in cell.pointer.split("/")[1:]:
-            node = node.get(unescape(token)) if isinstance(node, dict) else None
-        if node is not None:
-            out[cell.pointer] = node
-    return out
-
-
-def report_title(unit: str, year: int) -> str:
-    return f"{unit}{year}年政府信息公开工作年度报告"
-
-
 @dataclass
 class Submission:
     path: Path
@@ -79,17 +69,16 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     """(openpyxl workbook, canonical document, digest) for a result that has no errors."""
     from openpyxl.packaging.custom import StringProperty
 
-    from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook
-
     if result.counts["error"] or result.document is None or result.format_version is None:
         raise SubmissionError("校验未通过（仍有错误），不能生成报送文件。")
     fmt = available_formats(schema_dir)[result.format_version]
     document = canonical_document(result.document)
-    year, unit = document["cover"]["报告年度"], document["cover"]["单位名称"]
+    # the cover's year and unit as the reader took them (the same values the document's cover holds)
+    year, unit = result.report_year, result.unit
     texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None}
-    wb = build_workbook(fmt, year, unit, values=document_values(fmt, document), texts=texts)
+    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts)
     props = wb.properties
-    props.title = report_title(unit, year)
+    props.title = report_title(fmt, year, unit)
     props.creator = props.lastModifiedBy = "gkreport"
     stamp = validated_at.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     props.created = props.modified = stamp
@@ -108,9 +97,6 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
                      schema_dir: str | None = None) -> Submission:
     """Write the submission workbook (and optionally the canonical JSON) atomically; the workbook
     is re-read before it is put in place and must give back exactly the validated document."""
-    from addin.pipeline import Options, check_file
-    from addin.writing.atomic import atomic_write, write_bytes_atomic
-    from addin.writing.template import save_workbook
 
     out = Path(out)
     for target in filter(None, [out, json_out]):
@@ -134,8 +120,6 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
 
 def read_custom_properties(path: str | os.PathLike) -> dict[str, str]:
     """Custom document properties (docProps/custom.xml) as name -> text; {} when there are none."""
-    from defusedxml.ElementTree import fromstring
-
     with zipfile.ZipFile(path) as z:
         try:
             info = z.getinfo("docProps/custom.xml")
@@ -166,9 +150,6 @@ class Verification:
 
 def verify(path: str | os.PathLike, schema_dir: str | None = None) -> Verification:
     """Re-read a submission file with the normal engine and compare its data with the recorded digest."""
-    from addin.pipeline import Options, check_file
-    from addin.result import UNREADABLE
-
     result = check_file(path, Options(schema_dir=schema_dir))
     if result.status == UNREADABLE:
         return Verification("unreadable", result=result)

@@ -5,25 +5,23 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
-
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
-from addin.formats import FormatDef
-from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE
+from addin.formats import FormatDef, available_formats, escape
+from addin.result import PASSED, STATUS_ZH
+from addin.values import flat_values
 from addin.writing.atomic import atomic_write
 
-STATUS_ZH = {PASSED: "通过", FAILED: "未通过", UNREADABLE: "无法读取", TIMED_OUT: "超时"}
+# openpyxl is imported where a workbook is built, so that a check run without --summary does not load it.
 MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
-BOLD = Font(bold=True)
 
 
-def _cell(ws, value, bold: bool = False) -> Cell:
+def _cell(ws, value, bold: bool = False):
     """A cell whose text from a report is always text: never a formula, whatever it starts with."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
         c = WriteOnlyCell(ws, value=text)
@@ -31,17 +29,20 @@ def _cell(ws, value, bold: bool = False) -> Cell:
     else:
         c = WriteOnlyCell(ws, value=value)
     if bold:
-        c.font = BOLD
+        c.font = Font(bold=True)
     return c
 
 
 def _row(ws, values, bold: bool = False) -> None:
+    from openpyxl.cell.cell import Cell
+
     ws.append([v if isinstance(v, Cell) else _cell(ws, v, bold) for v in values])
 
 
 def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: bool = False,
-                  formats: dict[str, FormatDef] | None = None) -> Workbook:
-    from addin.formats import available_formats
+                  formats: dict[str, FormatDef] | None = None):
+    """The summary as a write-only openpyxl Workbook."""
+    from openpyxl import Workbook
 
     formats = formats or available_formats()
     wb = Workbook(write_only=True)
@@ -100,7 +101,7 @@ def _number(v):
 
 def _totals(ws, results, formats) -> None:
     """Tables 二/三/四 summed over the passed reports, per format version, each total saying how many it covers."""
-    from addin.validation.cross_year import flat_values
+    from openpyxl.comments import Comment
 
     by_version: dict[str, list] = defaultdict(list)
     for r in results:
@@ -130,7 +131,7 @@ def _totals(ws, results, formats) -> None:
                     cells = [_cell(ws, row["label"] or table["name"])]
                     covered = 0
                     for col in block["columns"]:
-                        pointer = block["pointer"].format(row=_esc(row["key"]), column=_esc(col["key"]))
+                        pointer = block["pointer"].format(row=escape(row["key"]), column=escape(col["key"]))
                         c = _cell(ws, sums[pointer] if counts[pointer] else None)
                         # the total's coverage, so a reader sees at once when a report lacked this cell
                         c.comment = Comment(f"合计 {counts[pointer]} 份报告", "gkreport")
@@ -139,12 +140,6 @@ def _totals(ws, results, formats) -> None:
                     cells.append(_cell(ws, covered))
                     ws.append(cells)
                 _row(ws, [])
-
-
-def _esc(token: str) -> str:
-    from addin.formats import escape
-
-    return escape(token)
 
 
 def _notes(ws, results, locks_skipped: int, unmatched) -> None:
