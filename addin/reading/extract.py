@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from addin import catalogue
-from addin.formats import FormatDef, escape, pointer_tokens
+from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -264,7 +264,7 @@ def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extract
     ex = Extraction(fmt)
     cover = read_cover(index, probe, ex)
     if ex.year is not None:
-        ex.expected_fmt = next((f for f in formats.values() if f.covers_year(ex.year)), None)
+        ex.expected_fmt = format_for_year(ex.year, formats)
     if mixed:
         ex.findings.append(catalogue.make("STR-04", "mixed", versions="、".join(formats[v].notice for v in [best, *mixed])))
     if ex.year is not None and ex.expected_fmt is None:
