@@ -1,0 +1,108 @@
+"""The report's outline: its top-level headings, each statutory section found by its heading's subject (the number a hint)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from addin.reading.model import WorkbookData
+from addin.reading.normalise import norm_label
+
+NUMERALS = "一二三四五六七八九十"
+MAX_HEADING_LEN = 40    # longer lines are sentences, never headings
+# a top-level heading: a Chinese numeral, 、 or a full stop, then words (a heading may end with 。 or ：)
+HEADING_RE = re.compile(rf"^(?P<number>[{NUMERALS}]{{1,3}})[、.](?P<words>[^。；;]{{2,{MAX_HEADING_LEN}}}?)[。:：]?$")
+
+
+def numeral_value(text: str) -> int | None:
+    """一 .. 九十九 as a number (一=1, 十=10, 十二=12, 二十=20)."""
+    if not text or any(ch not in NUMERALS for ch in text):
+        return None
+    if "十" not in text:
+        return NUMERALS.index(text) + 1 if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    t = NUMERALS.index(tens) + 1 if tens else 1
+    o = NUMERALS.index(ones) + 1 if ones else 0
+    return t * 10 + o if len(tens) <= 1 and len(ones) <= 1 else None
+
+
+@dataclass
+class Heading:
+    """A top-level heading of the report as printed, and the statutory section it was taken for."""
+
+    number: int
+    words: str          # normalised text after the number
+    raw: str            # the line as printed
+    sheet: int
+    row: int
+    col: int
+    key: str | None = None       # statutory section ("一".."六") it stands for, None: not a statutory section
+    by_subject: bool = False     # found by its words (else by its number alone)
+
+
+@dataclass
+class Outline:
+    headings: list[Heading] = field(default_factory=list)
+    by_key: dict[str, Heading] = field(default_factory=dict)
+
+    @property
+    def extras(self) -> list[Heading]:
+        return [h for h in self.headings if h.key is None]
+
+    def moved(self) -> list[Heading]:
+        """Statutory sections printed under another number than theirs."""
+        return [h for h in self.by_key.values() if numeral_value(h.key) != h.number]
+
+
+@dataclass(frozen=True)
+class Statutory:
+    """A statutory section as the outline looks for it: its key (一..六), heading and subject (regex on words)."""
+
+    key: str
+    heading: str
+    subject: str
+
+
+def headings(workbook: WorkbookData, exclude: frozenset[str] = frozenset()) -> list[Heading]:
+    """Lines standing alone in their row that read as top-level headings, in reading order; texts in
+    `exclude` (the tables' own labels, such as 「三、本年度办理结果」) are not headings."""
+    out = []
+    for s, sheet in enumerate(workbook.sheets):
+        for i, row in enumerate(sheet.rows):
+            filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
+            if len(filled) != 1 or not isinstance(filled[0][1], str) or len(filled[0][1]) > 3 * MAX_HEADING_LEN:
+                continue
+            j, raw = filled[0]
+            text = norm_label(raw)
+            m = HEADING_RE.match(text)
+            if not m or text in exclude:
+                continue
+            number = numeral_value(m.group("number"))
+            if number is not None:
+                out.append(Heading(number, m.group("words"), raw.strip(), s, i + sheet.row_offset, j + sheet.col_offset))
+    return out
+
+
+def outline(found: list[Heading], sections: list[Statutory]) -> Outline:
+    """Each statutory section's heading: the one whose words name its subject (preferring its own number),
+    else the heading of its number whose words name no statutory subject. Each heading stands for one section."""
+    result = Outline(found)
+    subjects = {sec.key: re.compile(sec.subject) for sec in sections}
+    matches = {id(h): [k for k, rx in subjects.items() if rx.search(h.words)] for h in found}
+    for sec in sections:
+        number = numeral_value(sec.key)
+        candidates = [h for h in found if h.key is None and sec.key in matches[id(h)]]
+        if not candidates:
+            continue
+        # its own number first, then a heading naming only this subject, then the first
+        best = min(candidates, key=lambda h: (h.number != number, len(matches[id(h)]) > 1, found.index(h)))
+        best.key, best.by_subject = sec.key, True
+        result.by_key[sec.key] = best
+    for sec in sections:
+        if sec.key in result.by_key:
+            continue
+        number = numeral_value(sec.key)
+        hit = next((h for h in found if h.key is None and h.number == number and not matches[id(h)]), None)
+        if hit:
+            hit.key = sec.key
+            result.by_key[sec.key] = hit
+    return result
