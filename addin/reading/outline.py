@@ -11,6 +11,9 @@ NUMERALS = "一二三四五六七八九十"
 MAX_HEADING_LEN = 40    # longer lines are sentences, never headings
 # a top-level heading: a Chinese numeral, 、 or a full stop, then words (a heading may end with 。 or ：)
 HEADING_RE = re.compile(rf"^(?P<number>[{NUMERALS}]{{1,3}})[、.](?P<words>[^。；;]{{2,{MAX_HEADING_LEN}}}?)[。:：]?$")
+# a line of the web page around the article (share bar, footer), normalised: the article ends before it
+CHROME_LINE_RE = re.compile(r"^(?:附件下载|扫一扫|【?打印(?:本页|此页)?】|【?关闭(?:窗口|本页)?】?$|分享到|相关链接|主办单位|"
+                            r"承办单位|网站标识码|.{0,4}ICP备|.{0,6}公网安备|技术支持[:：]|版权所有|Copyright|©)", re.I)
 
 
 def numeral_value(text: str) -> int | None:
