@@ -36,7 +36,7 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     operands = {p: (None if p in invalid else v) for p, v in ex.values.items()} if invalid else ex.values
     # the sections whose heading was found (read_texts gave them an origin)
     located = {escape(s["key"]) for s in ex.fmt.layout["cover"]["sections"] if "/text/" + escape(s["key"]) in ex.origins}
-    ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), located=located, year=ex.year, unit=ex.unit,
+    ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), located=located, year=ex.year, unit=ex.unit, extra_sections=ex.extra_sections,
                   origins=ex.origins, all_whole=rules.all_whole(ex.fmt, operands))
     found += engine.run(ctx, ex.fmt.rules)
     return [_locate(f, ex) for f in found], ctx.skipped

@@ -7,6 +7,7 @@ from typing import Any
 
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
+from addin.reading import outline
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -104,52 +105,89 @@ def _title(index: LabelIndex, fmt: FormatDef):
     return None
 
 
-_TOP_HEADING_RE = re.compile(r"^[一二三四五六七八九十]+[、.]")
 TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
+_DATE_LINE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
+
+
+def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
+    """The official outline's six sections (the narrative ones and the tables' headings) with their subjects."""
+    out = [outline.Statutory(sec["key"], sec["heading"], sec["subject"]) for sec in fmt.layout["cover"]["sections"]]
+    out += [outline.Statutory(t["heading"][0], t["heading"], t["subject"]) for t in fmt.tables()]
+    return sorted(out, key=lambda sec: outline.numeral_value(sec.key) or 0)
 
 
 def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
-    """Each narrative section's text: every text cell below its heading, up to the next top-level heading."""
+    """Each narrative section's text: every text cell below its heading, up to the next top-level heading.
+    A section is found by its heading's subject wherever the report put it (its number only a hint)."""
     texts = {}
     plan = reading_plan(fmt)
     stops, table_labels = plan.stops, plan.label_keys
+    ex.outline = outline.outline(outline.headings(index.sheets, table_labels), statutory_sections(fmt))
+    heading_rows = frozenset((h.sheet, h.row) for h in ex.outline.headings)
+    below = partial(_section_text, stops=stops, heading_rows=heading_rows)
+    for h in ex.outline.extras:
+        h.text = below(index.texts(index.sheets[h.sheet]), h.row + 1, h.sheet)
     for section in fmt.layout["cover"]["sections"]:
         value = None
+        pointer = "/text/" + escape(section["key"])
+        h = ex.outline.by_key.get(section["key"])
+        if h is not None:
+            sheet = index.sheets[h.sheet]
+            text = below(index.texts(sheet), h.row + 1, h.sheet)
+            if h.by_subject:
+                ex.origins[pointer] = Origin(sheet.name, a1(h.row + 1, h.col), sheet.value(h.row + 1, h.col))
+                value = text
+            else:
+                # a heading in other words ("一、《条例》第三十二条规定的6个方面内容"), found by its number:
+                # its own words are part of what the text rules read
+                ex.origins[pointer] = Origin(sheet.name, a1(h.row, h.col), sheet.value(h.row, h.col))
+                value = h.raw + ("\n" + text if text else "")
+            texts[section["key"]] = value
+            continue
         for heading in [section["heading"], *section["variants"]]:
             hits = index.find(heading)
             if hits:
                 s, r, c, _ = hits[0]
                 sheet = index.sheets[s]
-                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r + 1, c), sheet.value(r + 1, c))
-                value = _section_text(index.texts(sheet), r + 1, stops)
+                ex.origins[pointer] = Origin(sheet.name, a1(r + 1, c), sheet.value(r + 1, c))
+                value = below(index.texts(sheet), r + 1, s)
                 break
         else:
-            # a heading in other words ("一、《条例》第三十二条规定的6个方面内容"): found by its number;
-            # its own words are part of what the text rules read
             hit = numbered_heading(index, section["heading"], table_labels)
             if hit:
                 s, r, c = hit
                 sheet = index.sheets[s]
-                ex.origins["/text/" + escape(section["key"])] = Origin(sheet.name, a1(r, c), sheet.value(r, c))
-                below = _section_text(index.texts(sheet), r + 1, stops)
-                value = str(sheet.value(r, c)).strip() + ("\n" + below if below else "")
+                ex.origins[pointer] = Origin(sheet.name, a1(r, c), sheet.value(r, c))
+                text = below(index.texts(sheet), r + 1, s)
+                value = str(sheet.value(r, c)).strip() + ("\n" + text if text else "")
         texts[section["key"]] = value
     return texts
 
 
-def _section_text(tx: SheetTexts, first_row: int, stops: frozenset[str]) -> str | None:
+def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset[str],
+                  heading_rows: frozenset) -> str | None:
+    """The text cells from first_row down to the next top-level heading, a table's label, or the web
+    page's own lines after the article (share bar, footer); the signature and date closing the report
+    are not part of its last section."""
     parts = []
     sheet = tx.sheet
     rows, offset = sheet.rows, sheet.row_offset
     for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
         row = rows[r - offset]
         filled = [j for j, v in enumerate(row) if isinstance(v, str) and v.strip()]
-        # the cell directly below the heading is the section's own text, whatever it starts with
-        if filled and r > first_row:
+        if filled:
             texts = [tx.cell(r - offset, j) for j in filled]
-            if _TOP_HEADING_RE.match(texts[0]) or any(t in stops for t in texts):
+            if outline.CHROME_LINE_RE.match(texts[0]):
+                break
+            # the cell directly below the heading is the section's own text, whatever it starts with
+            if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
                 break
         parts.extend(row[j] for j in filled)
+    if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
+        parts.pop()
+        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and not re.search(r"[。；;，,：:]", parts[-1]):
+            parts.pop()
     return "\n".join(parts) if parts else None
 
 

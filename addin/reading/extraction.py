@@ -31,3 +31,9 @@ class Extraction:
     subtotals: list = field(default_factory=list)
     row_positions: dict = field(default_factory=dict)
     title: tuple | None = None   # (match, cell) of the title line, found while reading the cover
+    outline: Any = None          # the report's top-level headings (reading/outline.Outline), found while reading texts
+
+    @property
+    def extra_sections(self) -> tuple:
+        """(heading, text) of the report's sections outside the official outline."""
+        return tuple((h.raw, h.text) for h in self.outline.extras) if self.outline is not None else ()

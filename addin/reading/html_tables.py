@@ -13,6 +13,11 @@ MAX_NESTING = 32        # tables inside tables beyond this depth are read as tex
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "title", "section", "article"}
 _LAYOUT_BREAKS = {"br", "tr", "td", "th"}   # in page flow (a layout table's cells) each ends a paragraph
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+# page chrome around the article (site navigation, breadcrumbs, share bars, footers): never report text
+_CHROME_TAGS = {"nav", "footer", "aside"}
+# whole class/id words only: a prefix ("nav-content") may well be the article's own container
+_CHROME_NAME_RE = re.compile(r"^(?:foot|footer|nav|navbar|menu|crumb|crumbs|breadcrumb|breadcrumbs|share|bdshare|"
+                             r"copyright|qrcode|related|position|location)$", re.I)
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -48,6 +53,7 @@ class _Page(HTMLParser):
         self.text: list[str] = []           # text of the current paragraph outside data tables
         self.tables: list[dict] = []        # stack of open tables, layout or data
         self.skip = 0                       # inside <script>/<style>
+        self.chrome: list = []              # [tag, depth] of the page-chrome element being skipped
 
     def _in_flow(self) -> bool:
         """Outside every data table: text makes paragraphs."""
@@ -63,6 +69,13 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self.skip += 1
+            return
+        if self.chrome:
+            self.chrome[1] += tag == self.chrome[0]
+            return
+        if _is_chrome(tag, attrs) and not (self.tables and not self.tables[-1]["layout"]):
+            self._flush_text()
+            self.chrome = [tag, 1]
             return
         if tag == "table":
             top = self.tables[-1] if self.tables else None
@@ -96,6 +109,12 @@ class _Page(HTMLParser):
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
             return
+        if self.chrome:
+            if tag == self.chrome[0]:
+                self.chrome[1] -= 1
+                if not self.chrome[1]:
+                    self.chrome = []
+            return
         if self._in_flow():
             if tag in _BLOCKS or tag in _LAYOUT_BREAKS:
                 self._flush_text()
@@ -115,7 +134,7 @@ class _Page(HTMLParser):
             self._emit(self.tables.pop())
 
     def handle_data(self, data):
-        if self.skip:
+        if self.skip or self.chrome:
             return
         if self._in_flow():
             self.text.append(data)
@@ -179,6 +198,14 @@ class _Page(HTMLParser):
                     self._place(t)
                 self._emit(t)
         self._flush_text()
+
+
+def _is_chrome(tag: str, attrs) -> bool:
+    """Site navigation, breadcrumbs, share bars and footers, told by their tag or class/id words."""
+    if tag in _CHROME_TAGS:
+        return True
+    names = " ".join(v for k, v in attrs if k in ("class", "id") and v)
+    return any(_CHROME_NAME_RE.match(word) for word in names.split())
 
 
 def _span(value) -> int:

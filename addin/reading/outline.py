@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from addin.reading.model import WorkbookData
+from addin.reading.model import SheetData
 from addin.reading.normalise import norm_label
 
 NUMERALS = "一二三四五六七八九十"
@@ -40,6 +40,7 @@ class Heading:
     col: int
     key: str | None = None       # statutory section ("一".."六") it stands for, None: not a statutory section
     by_subject: bool = False     # found by its words (else by its number alone)
+    text: str | None = None      # what stands below it, up to the next heading (sections outside the outline)
 
 
 @dataclass
@@ -49,7 +50,10 @@ class Outline:
 
     @property
     def extras(self) -> list[Heading]:
-        return [h for h in self.headings if h.key is None]
+        """Headings of sections outside the official outline (a statutory heading printed twice, as a
+        table copied onto another sheet, is a duplicate, not another section)."""
+        taken = {(h.number, h.words) for h in self.by_key.values()}
+        return [h for h in self.headings if h.key is None and (h.number, h.words) not in taken]
 
     def moved(self) -> list[Heading]:
         """Statutory sections printed under another number than theirs."""
@@ -65,11 +69,13 @@ class Statutory:
     subject: str
 
 
-def headings(workbook: WorkbookData, exclude: frozenset[str] = frozenset()) -> list[Heading]:
+def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset()) -> list[Heading]:
     """Lines standing alone in their row that read as top-level headings, in reading order; texts in
-    `exclude` (the tables' own labels, such as 「三、本年度办理结果」) are not headings."""
+    `exclude` (the tables' own labels, such as 「三、本年度办理结果」) are not headings, nor is a
+    heading numbered no higher than the one before it on its sheet (a numbered list inside a section)."""
     out = []
-    for s, sheet in enumerate(workbook.sheets):
+    for s, sheet in enumerate(sheets):
+        last = 0
         for i, row in enumerate(sheet.rows):
             filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
             if len(filled) != 1 or not isinstance(filled[0][1], str) or len(filled[0][1]) > 3 * MAX_HEADING_LEN:
@@ -80,7 +86,8 @@ def headings(workbook: WorkbookData, exclude: frozenset[str] = frozenset()) -> l
             if not m or text in exclude:
                 continue
             number = numeral_value(m.group("number"))
-            if number is not None:
+            if number is not None and number > last:
+                last = number
                 out.append(Heading(number, m.group("words"), raw.strip(), s, i + sheet.row_offset, j + sheet.col_offset))
     return out
 

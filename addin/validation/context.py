@@ -52,6 +52,7 @@ class Context:
     origins: Mapping[str, Any] = field(default_factory=dict)    # pointer -> where the value was read
     all_whole: bool = False                    # every value a whole number: no operand needs its type checked
     prefix: str = ""                           # "/this" across years: what a marked pointer carries before the cell's
+    extra_sections: tuple = ()                 # (heading, text) of the report's sections outside the official outline
     previous_texts: Mapping[str, Any] = field(default_factory=dict)
     prev_year: int | None = None
     violations: list[Violation] = field(default_factory=list)   # linear rules' failures, before they become findings

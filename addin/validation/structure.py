@@ -7,6 +7,7 @@ from addin.reading.extraction import Extraction
 from addin.reading.labels import NUMBERING_RE, LabelIndex, numbered_heading
 from addin.reading.model import a1
 from addin.reading.normalise import ARTEFACT_RE, norm_label, parse_value
+from addin.reading.outline import numeral_value
 from addin.reading.plans import reading_plan
 
 
@@ -32,9 +33,12 @@ def judge_title(index: LabelIndex, fmt: FormatDef, ex: Extraction, title) -> Non
 
 def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
     """STR-03: the six top-level headings. Judged only where the report has its narrative (some heading of
-    一/五/六 is there); a workbook of tables alone is not a report text."""
+    一/五/六 is there); a workbook of tables alone is not a report text. A heading numbered in another
+    style (「3、」) is a warning of its own; an outline that departs from the official one (sections
+    missing, added or under another number) is reported once."""
     if not any(p.startswith("/text/") for p in ex.origins):
         return
+    found = ex.outline.by_key if ex.outline is not None else {}
     headings = [(s["heading"], s["variants"]) for s in fmt.layout["cover"]["sections"]]
     headings += [(t["heading"], []) for t in fmt.tables()]
     table_labels = reading_plan(fmt).label_keys
@@ -42,18 +46,43 @@ def check_headings(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> None:
     for number, entries in index.numbered.items():
         for key, cell in entries:
             if key not in table_labels:
-                by_words.setdefault(key[len(number):], []).append((key, cell))
-    for heading, variants in sorted(headings, key=lambda h: h[0]):
-        if any(index.find(h) for h in [heading, *variants]) or numbered_heading(index, heading, table_labels):
+                by_words.setdefault(key[len(number):], []).append((number, key, cell))
+    missing = []
+    for heading, variants in sorted(headings, key=lambda h: numeral_value(h[0][0]) or 0):
+        if heading[0] in found or any(index.find(h) for h in [heading, *variants]) or \
+                numbered_heading(index, heading, table_labels):
             continue
+        # the same words under another numbering style and the same number: 「3、」 or 「（三）」 for 「三、」
+        # (a sub-item 「（一）主动公开政府信息情况」 of section 一 is not section 二)
         words = [NUMBERING_RE.sub("", norm_label(h)) for h in [heading, *variants]]
-        hit = next((by_words[w][0] for w in words if w in by_words), None)
+        hit = next((e for w in words for e in by_words.get(w, ()) if _number_of(e[0]) == numeral_value(heading[0])), None)
         if hit:
-            key, (s, r, c) = hit
+            _, key, (s, r, c) = hit
             ex.findings.append(catalogue.make("STR-03", "numbering", severity="warning", sheet=index.sheets[s].name, cell=a1(r, c),
                                               raw=str(index.sheets[s].value(r, c)).strip(), heading=heading))
         else:
-            ex.findings.append(catalogue.make("STR-03", heading=heading))
+            missing.append(heading)
+    extras = ex.outline.extras if ex.outline is not None else []
+    moved = ex.outline.moved() if ex.outline is not None else []
+    if len(missing) == 1 and not extras and not moved:
+        ex.findings.append(catalogue.make("STR-03", heading=missing[0]))
+    elif missing or extras or moved:
+        details = []
+        if missing:
+            details.append("缺少" + "".join(f"“{h}”" for h in missing))
+        if extras:
+            details.append("多出" + "".join(f"“{h.raw}”" for h in extras))
+        details += [f"“{h.raw}”应为第{h.key}部分" for h in sorted(moved, key=lambda h: h.number)]
+        first = min(extras + moved, key=lambda h: (h.sheet, h.row), default=None)
+        where = {"sheet": index.sheets[first.sheet].name, "cell": a1(first.row, first.col)} if first else {}
+        ex.findings.append(catalogue.make("STR-03", "outline", severity="error" if missing else "warning",
+                                          details="；".join(details), **where))
+
+
+def _number_of(numbering: str) -> int | None:
+    """The number of an item numbering: 「三、」 3, 「3、」 3, 「(三)」 3."""
+    core = numbering.strip("()、.")
+    return int(core) if core.isdigit() else numeral_value(core)
 
 
 def check_subtotals(ex: Extraction, fmt: FormatDef, lenient: bool) -> None:

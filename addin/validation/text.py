@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef
+from addin.validation import prose
 from addin.validation.context import Context, is_number
 from addin.validation.pointers import escape
 
@@ -69,6 +70,13 @@ def _contains_none(ctx: Context, rule: dict, s: Section) -> list[Finding]:
 def _contains_any(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     if any(p in s.compact for p in rule["phrases"]):
         return []
+    # a report may say it in a section of its own outside the official six («五、信息处理费收取情况»)
+    if "or_headed" in rule:
+        headed = _compiled(rule["or_headed"])
+        for heading, body in ctx.extra_sections:
+            own = "".join((heading + (body or "")).split())
+            if headed.search(heading) and any(p in own for p in rule["phrases"]):
+                return []
     # an empty section is reported once, by its "present" rule when it has one
     if s.compact or not any(r["kind"] == "text" and r["check"] == "present" and r["section"] == rule["section"]
                             for r in ctx.fmt.rules):
@@ -122,16 +130,26 @@ def _jurisdiction(ctx: Context, rule: dict, s: Section) -> list[Finding]:
 
 def _number(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     """check=number: the number the text states must equal the cell (or the sum of the cells);
-    check=zero: where the text says there was none, the cells must sum to 0."""
+    check=zero: where the text says there was none, the cells must sum to 0. A table the report does
+    not have (no cell of it was read) is reported once where it is missing, never compared with."""
     if not s.compact:
         return []
     m = _compiled(rule["pattern"]).search(s.compact)   # the section's text without whitespace
     if not m:
         return []
     pointers = rule.get("pointers") or [rule["pointer"]]
+    if ctx.origins and not any(p in ctx.origins for p in pointers):
+        return []
     parts = [ctx.values.get(p) for p in pointers]
-    stated = 0 if rule["check"] == "zero" else _stated_number(m.group(1))
     where = ctx.fmt.by_pointer[pointers[0]].where
+    if rule["check"] == "zero" and "contradicted_by" in rule:
+        other = _compiled(rule["contradicted_by"]).search(s.compact)
+        if other and int(other.group(1)) > 0:
+            return [_make(ctx, rule, s, "text", pointer=s.pointer, quote=m.group(0), other=other.group(0))]
+    stated = 0 if rule["check"] == "zero" else _stated_number(m.group(1))
+    if all(v is None for v in parts) and "when_blank" in rule:
+        # a 总计 left blank: what the columns it totals add up to is what the table says
+        parts = [ctx.values.get(p) for p in rule["when_blank"]]
     if all(v is None for v in parts):
         if stated > 0:
             return [_make(ctx, rule, s, "blank", pointer=pointers[0], where=where, quote=m.group(0),
@@ -140,10 +158,15 @@ def _number(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     if not all(is_number(v) for v in parts):
         return []   # a blank or invalid part: the sum is not known (the cell has its own finding)
     total = sum(parts)
-    if total != stated:
+    if total != stated and not any(_sum_is(ctx, alt, stated) for alt in rule.get("also_equal", ())):
         return [_make(ctx, rule, s, pointer=pointers[0], where=where, quote=m.group(0),
                          expected=stated, actual=total)]
     return []
+
+
+def _sum_is(ctx: Context, pointers: list[str], stated) -> bool:
+    parts = [ctx.values.get(p) for p in pointers]
+    return all(is_number(v) for v in parts) and sum(parts) == stated
 
 
 _SUB_ITEM_RE = re.compile(r"(?m)^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
@@ -194,6 +217,7 @@ TEXT_CHECKS: dict[str, Callable[[Context, dict, Section], list[Finding]]] = {
     "number": _number,
     "zero": _number,
     "repeated_subject": _repeated_subject,
+    "prose_sum": prose.prose_sum,
 }
 
 
