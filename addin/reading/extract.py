@@ -14,6 +14,7 @@ from addin.reading.locate import Located, locate_block
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import norm_label, parse_value, show_raw
 from addin.reading.plans import block_plans, reading_plan
+from addin.reading.variants import variant_of
 from addin.validation import structure
 
 __all__ = ["Extraction", "Origin", "extract"]
@@ -34,7 +35,10 @@ def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[s
     best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
     if best is None:
         return None, []
-    mixed = [v for v in ranked[1:] if present[v] - labels[best]]
+    # a label of another version that is a near-variant of one of this version's labels the workbook
+    # lacks (「规范性文件」 printed for 「行政规范性文件」) is that label misprinted, not the other version
+    absent = labels[best] - present[best]
+    mixed = [v for v in ranked[1:] if any(variant_of(t, absent) is None for t in present[v] - labels[best])]
     return best, mixed
 
 

@@ -11,6 +11,7 @@ from addin.reading.labels import LabelIndex, SheetTexts
 from addin.reading.model import SheetData, a1
 from addin.reading.normalise import label_heads, label_matches
 from addin.reading.plans import BlockPlan, plan_block
+from addin.reading.variants import variant_of
 
 HEADER_SLACK = 1        # extra rows allowed inside a header (a clerk's inserted blank row)
 ROW_SEARCH_LIMIT = 40   # rows searched below the previous match for the next expected row label
@@ -91,6 +92,14 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         # only columns within COLUMN_TOLERANCE of the layout's place can be candidates
         lo, hi = max(prev + 1, place - COLUMN_TOLERANCE), min(width, place + COLUMN_TOLERANCE + 1)
         candidates = [(abs(c - place), c, r, noted) for c, r, noted in first_hit.get(leaf, ()) if lo <= c < hi]
+        if not candidates and leaf not in first_hit:
+            # a header printed with a word more or less, or a character mistyped (「先行有效件数」)
+            candidates = [(abs(c - place), c, r, False) for head, hits in first_hit.items()
+                          if variant_of(head, plan.leaves, exclude=plan.leaf_set) == leaf
+                          for c, r, _ in hits if lo <= c < hi]
+            if candidates:
+                _, c, r, _ = min(candidates)
+                note_variant(ex, table, sheet, r, c, col["path"][-1], "列")
         if not candidates:
             missing.append(col)
             continue
@@ -148,7 +157,29 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
                 ex.subtotals.append(("column", sheet, c, block, columns, table["name"], str(sheet.value(r, c)).strip()))
     rows = _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, columns, plan)
     _check_row_width(sheet, table, block, ex, rows, right_edge)
+    shifted = {key: seq for key, r in rows.items() if (seq := _shifted(sheet, tx, r, label_cols, columns, plan, block))}
+    if shifted:
+        # a header cell spanning more columns than the value cells below it (web-page exports): the
+        # numbers stand right after their row label, one per column; read so, and say it (STR-08)
+        finding = catalogue.make("STR-08", "sequence", table=table["name"], n=len(block["columns"]),
+                                 sheet=sheet.name, cell=a1(ar, ac))
+        if not any(f.code == "STR-08" and f.message == finding.message for f in ex.findings):
+            ex.findings.append(finding)
+        return Located(sheet, columns, rows, {key: shifted.get(key, columns) for key in rows})
     return Located(sheet, columns, rows)
+
+
+def _shifted(sheet, tx, r: int, label_cols, columns: dict, plan: BlockPlan, block: dict) -> dict | None:
+    """The row's columns read in sequence, when every cell under the header's columns is empty and
+    each cell right after the row label holds a value; else None (a blank row stays blank)."""
+    if not columns or len(columns) < len(block["columns"]):
+        return None
+    if any(sheet.value(r, c) not in (None, "") for c in columns.values()):
+        return None
+    seq = _sequence_columns(tx, r, label_cols, plan, block)
+    if seq == columns or any(sheet.value(r, c) in (None, "") for c in seq.values()):
+        return None
+    return seq
 
 
 def _right_edge(grid: dict, rows: range, first: int, default: int) -> int:
@@ -207,6 +238,10 @@ def _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, colu
             if found is not None:
                 break
         if found is None:
+            # a label printed with a word more or less (「规范性文件」 for 「行政规范性文件」), in the rows
+            # up to the next expected row
+            found = _variant_row(sheet, tx, table, ex, cursor, label_cols, target, row["label"], plan)
+        if found is None:
             ex.findings.append(catalogue.make(code, "missing_row", table=table["name"], label=row["label"],
                                               sheet=sheet.name, cell=a1(cursor, label_cols.start if label_cols else 0)))
             continue
@@ -220,6 +255,28 @@ def _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, colu
         _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_labels)
         r += 1
     return rows
+
+
+def _variant_row(sheet, tx, table, ex, cursor, label_cols, target, label, plan) -> int | None:
+    """The first row below the cursor whose label is a near-variant of the expected one and of no other
+    row label of the block (it stops at a row carrying another expected label)."""
+    for r in range(cursor, cursor + ROW_SEARCH_LIMIT):
+        texts = _row_label_texts(tx, r, label_cols)
+        if any(t in plan.row_label_set for t in texts):
+            return None
+        for t in texts:
+            if variant_of(t, plan.row_targets, exclude=plan.row_label_set) == target:
+                note_variant(ex, table, sheet, r, next(c for c in label_cols if tx.at(r, c) == t), label, "行")
+                return r
+    return None
+
+
+def note_variant(ex: Extraction, table: dict, sheet, r: int, c: int, label: str, what: str) -> None:
+    """NORM-09 once per printed variant of a table (a header repeated in each block is one misprint)."""
+    finding = catalogue.make("NORM-09", table=table["name"], raw=str(sheet.value(r, c)).strip(), label=label,
+                             what=what, sheet=sheet.name, cell=a1(r, c))
+    if not any(f.code == "NORM-09" and f.message == finding.message for f in ex.findings):
+        ex.findings.append(finding)
 
 
 def _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_labels) -> None:

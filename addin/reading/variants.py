@@ -23,9 +23,9 @@ def near_variant(text: str, label: str) -> bool:
 
 
 def variant_of(text: str, labels, exclude=frozenset()) -> str | None:
-    """The one official label (of `labels`, none in `exclude`) the text is a near-variant of, else None
-    (also when it is a near-variant of two: then it cannot be placed)."""
+    """The one official label (of `labels`) the text is a near-variant of, else None: also when the
+    text is itself an official label (in `exclude`) or a near-variant of two (then it cannot be placed)."""
     if text in exclude:
         return None
-    hits = [label for label in labels if label not in exclude and near_variant(text, label)]
+    hits = [label for label in set(labels) if near_variant(text, label)]
     return hits[0] if len(hits) == 1 else None
