@@ -67,6 +67,7 @@ _ENTRIES = [
     _e("STR-04", "error", "结构", "表格格式与报告年度不符",
        wrong="{year}年度报告应使用{expected_name}（{expected_notice}）的表格，但工作簿中的表格属于{actual_name}（{actual_notice}）。",
        mixed="工作簿同时含有两种格式版本的表格标签（{versions}），新旧表格混用。",
+       row="{table}中的“{raw}”是另一版格式（{other_notice}）的一行，本报告所用格式（{notice}）把它分为{rows}，新旧表格混用。该行的数字（{numbers}）无法分到各行，未参与核对，请按{notice}的格式填报。",
        unsupported="报告年度 {year} 不在本工具支持的范围内（支持 {supported}）。",
        unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。"),
     _e("STR-06", "error", "结构", "表二结构与官方格式不符",

@@ -293,6 +293,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     texts = read_texts(index, fmt, ex)
     structure.judge_narrative(index, fmt, ex)
     _read_tables(index, fmt, ex, lenient)
+    structure.rows_of_other_versions(ex, fmt, formats)
     structure.check_subtotals(ex, fmt, lenient)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex

@@ -6,7 +6,7 @@ from addin.formats import FormatDef, escape
 from addin.reading.extraction import Extraction
 from addin.reading.labels import NUMBERING_RE, LabelIndex, numbered_heading
 from addin.reading.model import a1
-from addin.reading.normalise import ARTEFACT_RE, norm_label, parse_value
+from addin.reading.normalise import ARTEFACT_RE, norm_label, parse_value, show_raw
 from addin.reading.outline import numeral_value
 from addin.reading.plans import reading_plan
 
@@ -83,6 +83,37 @@ def _number_of(numbering: str) -> int | None:
     """The number of an item numbering: 「三、」 3, 「3、」 3, 「(三)」 3."""
     core = numbering.strip("()、.")
     return int(core) if core.isdigit() else numeral_value(core)
+
+
+def rows_of_other_versions(ex: Extraction, fmt: FormatDef, formats: dict[str, FormatDef]) -> None:
+    """A group of rows printed as the single row another version has (the 2019 「（六）其他处理」 in a
+    2021 table 三) is a version mix (STR-04), not a subtotal the filer added: its numbers are quoted in
+    the finding (they cannot be split over the group's rows), and its rows are not reported missing
+    one by one."""
+    rows_elsewhere = {norm_label(row["label"]): other for other in formats.values() if other is not fmt
+                      for t in other.tables() for b in t["blocks"] for row in b["rows"] if row["label"]}
+    keep = []
+    for sub in ex.subtotals:
+        kind, sheet, r, group, columns, table_name, raw = sub
+        other = rows_elsewhere.get(norm_label(raw)) if kind == "row" and isinstance(group.get("rows"), list) else None
+        if other is None:
+            keep.append(sub)
+            continue
+        block = next(b for t in fmt.tables() for b in t["blocks"] if group in b.get("groups", []))
+        labels = [row["label"] for row in block["rows"] if row["key"] in group["rows"]]
+        if any((block["id"], row["key"]) in ex.row_positions for row in block["rows"] if row["key"] in group["rows"]):
+            keep.append(sub)   # the group's own rows are there too: a subtotal after all
+            continue
+        code = next(t["structure_code"] for t in fmt.tables() if block in t["blocks"])
+        added = next((f for f in ex.findings if f.code == "STR-09" and f.sheet == sheet.name and f"“{raw}”" in f.message), None)
+        cell = added.cell if added else None
+        ex.findings[:] = [f for f in ex.findings if f is not added and not (
+            f.code == code and any(f"“{lab}”" in f.message for lab in labels))]
+        numbers = "、".join(show_raw(sheet.value(r, c)) for c in columns.values())
+        ex.findings.append(catalogue.make("STR-04", "row", table=table_name, raw=raw, other_notice=other.notice, notice=fmt.notice,
+                                          rows="".join(f"“{lab}”" for lab in labels), numbers=numbers,
+                                          sheet=sheet.name, cell=cell))
+    ex.subtotals[:] = keep
 
 
 def check_subtotals(ex: Extraction, fmt: FormatDef, lenient: bool) -> None:
