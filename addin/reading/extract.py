@@ -112,6 +112,7 @@ def _title(index: LabelIndex, fmt: FormatDef):
 TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
 _DATE_LINE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
+_SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
 
 
 def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
@@ -190,7 +191,7 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
         parts.extend(row[j] for j in filled)
     if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
         parts.pop()
-        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and not re.search(r"[。；;，,：:]", parts[-1]):
+        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
             parts.pop()
     return "\n".join(parts) if parts else None
 

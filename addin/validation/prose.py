@@ -9,6 +9,7 @@ from addin.validation.context import Context
 # «共收到申请372件，其中自然人申请331件、法人或其他组织申请61件»: a total, 其中, then the parts of one clause
 _TOTAL_RE = re.compile(r"(?:共|总计|合计|累计|全年)[^。；;，,\d]{0,20}?(\d+)([件条份起个项])[，,:：]?其中")
 _CLAUSE_END = re.compile(r"[，,。；;！!]")
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")   # «（含…3件）» breaks a part down: not another part
 MIN_PARTS = 2
 
 
@@ -21,7 +22,7 @@ def prose_sum(ctx: Context, rule: dict, s) -> list[Finding]:
         rest = s.compact[m.end():]
         end = _CLAUSE_END.search(rest)
         clause = rest[:end.start()] if end else rest
-        parts = [int(x) for x in re.findall(rf"(?<![\d.])(\d+){unit}", clause)]
+        parts = [int(x) for x in re.findall(rf"(?<![\d.])(\d+){unit}", _BRACKETED.sub("", clause))]
         if len(parts) >= MIN_PARTS and sum(parts) > total:
             quote = s.compact[m.start():m.end() + len(clause)]
             findings.append(ctx.make(rule["id"], pointer=s.pointer, quote=quote, total=total,
