@@ -128,7 +128,8 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     texts = {}
     plan = reading_plan(fmt)
     stops, table_labels = plan.stops, plan.label_keys
-    ex.outline = outline.outline(outline.headings(index.sheets, table_labels), statutory_sections(fmt))
+    sections = statutory_sections(fmt)
+    ex.outline = outline.outline(outline.headings(index.sheets, table_labels, sections), sections)
     heading_rows = frozenset((h.sheet, h.row) for h in ex.outline.headings)
     below = partial(_section_text, stops=stops, heading_rows=heading_rows)
     for h in ex.outline.extras:

@@ -69,13 +69,16 @@ class Statutory:
     subject: str
 
 
-def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset()) -> list[Heading]:
+def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset(), sections: list["Statutory"] = ()) -> list[Heading]:
     """Lines standing alone in their row that read as top-level headings, in reading order; texts in
-    `exclude` (the tables' own labels, such as 「三、本年度办理结果」) are not headings, nor is a
-    heading numbered no higher than the one before it on its sheet (a numbered list inside a section)."""
+    `exclude` (the tables' own labels, such as 「三、本年度办理结果」) are not headings. A heading numbered
+    no higher than the one before it on its sheet starts a numbered list inside a section; within that
+    list only a heading naming the statutory subject of its own number (「二、主动公开政府信息情况」)
+    is top-level again."""
+    subjects = {numeral_value(sec.key): re.compile(sec.subject) for sec in sections}
     out = []
     for s, sheet in enumerate(sheets):
-        last = 0
+        last, nested = 0, False
         for i, row in enumerate(sheet.rows):
             filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
             if len(filled) != 1 or not isinstance(filled[0][1], str) or len(filled[0][1]) > 3 * MAX_HEADING_LEN:
@@ -85,10 +88,16 @@ def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset()) -> 
             m = HEADING_RE.match(text)
             if not m or text in exclude:
                 continue
-            number = numeral_value(m.group("number"))
-            if number is not None and number > last:
-                last = number
-                out.append(Heading(number, m.group("words"), raw.strip(), s, i + sheet.row_offset, j + sheet.col_offset))
+            number, words = numeral_value(m.group("number")), m.group("words")
+            if number is None:
+                continue
+            if number <= last:
+                nested = True
+                continue
+            if nested and not (number in subjects and subjects[number].search(words)):
+                continue
+            last, nested = number, False
+            out.append(Heading(number, words, raw.strip(), s, i + sheet.row_offset, j + sheet.col_offset))
     return out
 
 
