@@ -15,6 +15,8 @@ _LAYOUT_BREAKS = {"br", "tr", "td", "th"}   # in page flow (a layout table's cel
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 # page chrome around the article (site navigation, breadcrumbs, share bars, footers): never report text
 _CHROME_TAGS = {"nav", "footer", "aside"}
+_CHROME_CONTAINERS = {"div", "nav", "footer", "aside", "ul", "ol", "section", "header", "span", "p", "dl"}   # always closed
+CHROME_MAX_CHARS = 1500   # chrome is short: a longer "footer" (or one never closed) is the article after all
 # whole class/id words only: a prefix ("nav-content") may well be the article's own container
 _CHROME_NAME_RE = re.compile(r"^(?:foot|footer|nav|navbar|menu|crumb|crumbs|breadcrumb|breadcrumbs|share|bdshare|"
                              r"copyright|qrcode|related|position|location)$", re.I)
@@ -53,7 +55,7 @@ class _Page(HTMLParser):
         self.text: list[str] = []           # text of the current paragraph outside data tables
         self.tables: list[dict] = []        # stack of open tables, layout or data
         self.skip = 0                       # inside <script>/<style>
-        self.chrome: list = []              # [tag, depth] of the page-chrome element being skipped
+        self.chrome: list = []              # [tag, depth, skipped text] of the page-chrome element being skipped
 
     def _in_flow(self) -> bool:
         """Outside every data table: text makes paragraphs."""
@@ -71,11 +73,15 @@ class _Page(HTMLParser):
             self.skip += 1
             return
         if self.chrome:
-            self.chrome[1] += tag == self.chrome[0]
-            return
+            if tag != "table":
+                self.chrome[1] += tag == self.chrome[0]
+                if tag in _BLOCKS or tag in _LAYOUT_BREAKS:
+                    self.chrome[2].append("\n")
+                return
+            self._not_chrome()   # a data table is never chrome: what was skipped is read after all
         if _is_chrome(tag, attrs) and not (self.tables and not self.tables[-1]["layout"]):
             self._flush_text()
-            self.chrome = [tag, 1]
+            self.chrome = [tag, 1, []]
             return
         if tag == "table":
             top = self.tables[-1] if self.tables else None
@@ -134,12 +140,27 @@ class _Page(HTMLParser):
             self._emit(self.tables.pop())
 
     def handle_data(self, data):
-        if self.skip or self.chrome:
+        if self.skip:
+            return
+        if self.chrome:
+            self.chrome[2].append(data)
+            if sum(map(len, self.chrome[2])) > CHROME_MAX_CHARS:
+                self._not_chrome()
             return
         if self._in_flow():
             self.text.append(data)
         elif self.tables[-1]["cell"] is not None:
             self._cell_text(data)
+
+    def _not_chrome(self):
+        """Stop skipping: the element's text so far becomes paragraphs, as if it had not been taken for chrome."""
+        skipped, self.chrome = self.chrome[2], []
+        for line in "".join(skipped).split("\n"):
+            if self._in_flow():
+                self.text.append(line)
+                self._flush_text()
+            else:
+                self._cell_text(line + "\n")
 
     def _to_layout(self, t):
         """A table found to hold a table: the rows read so far stay a grid, the open cell's text
@@ -204,6 +225,8 @@ def _is_chrome(tag: str, attrs) -> bool:
     """Site navigation, breadcrumbs, share bars and footers, told by their tag or class/id words."""
     if tag in _CHROME_TAGS:
         return True
+    if tag not in _CHROME_CONTAINERS:
+        return False
     names = " ".join(v for k, v in attrs if k in ("class", "id") and v)
     return any(_CHROME_NAME_RE.match(word) for word in names.split())
 
