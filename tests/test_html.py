@@ -6,6 +6,7 @@ import json
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
+from tests import published
 from tests.helpers import CASES, seed_table_cells
 from tests.test_real_layout import seed_lines
 
@@ -15,22 +16,7 @@ PREFIX = "《中华人民共和国政府信息公开条例》"
 
 def table_html(fmt, table_id: str) -> str:
     """The official table with its real colspan/rowspan, filled with the seed's raw values."""
-    cells = seed_table_cells(table_id)
-    covered = {(r + dr, c + dc) for (r, c), (_, rs, cs) in cells.items() for dr in range(rs) for dc in range(cs)}
-    rows = sorted({r for r, _ in cells})
-    width = max(c + cs - 1 for (r, c), (_, rs, cs) in cells.items())
-    out = ["<table border='1'>"]
-    for r in rows:
-        tds = []
-        for c in range(1, width + 1):
-            if (r, c) in cells:
-                text, rs, cs = cells[(r, c)]
-                tds.append(f"<td rowspan='{rs}' colspan='{cs}'><p>{html.escape(text)}</p></td>")
-            elif (r, c) not in covered:
-                tds.append("<td></td>")
-        out.append("<tr>" + "".join(tds) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
+    return published.table_html(seed_table_cells(table_id))
 
 
 def seed_page(encoding="utf-8") -> bytes:
