@@ -1,0 +1,430 @@
+"""The collector's January: a generated round of 80+ units with a roster, planted problems, exact statuses and totals."""
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from addin.collection import (RosterError, RosterUnit, build, parse_roster_text, read_roster, receive, unit_key)
+from addin.formats import available_formats
+from addin.pipeline import check_file
+from addin.validation import cross_year
+from addin.writing.collection_book import write_book, write_totals
+from addin.writing.submission import write_submission
+from tests.factory import broken_values, consistent_values, write_report
+from tests.helpers import base_texts
+from tests.hostile import encrypted
+from tests.office import convert, needs_office, pdf_pages
+from tests.official_labels import OFFICIAL
+
+YEAR = 2025
+COUNTY = "青山区"
+DEPARTMENTS = ["发展和改革局", "教育局", "科学技术局", "工业和信息化局", "民族宗教事务局", "公安分局", "民政局", "司法局",
+               "财政局", "人力资源和社会保障局", "自然资源局", "生态环境分局", "住房和城乡建设局", "交通运输局", "水务局",
+               "农业农村局", "商务局", "文化和旅游局", "卫生健康委员会", "退役军人事务局", "应急管理局", "审计局",
+               "市场监督管理局", "统计局", "医疗保障局", "城市管理局", "林业局", "信访局", "政务服务管理局", "投资促进局",
+               "机关事务管理局", "体育局", "粮食和物资储备局", "国有资产监督管理委员会", "人民防空办公室", "地方金融管理局",
+               "数据资源管理局", "乡村振兴局", "行政审批局", "综合行政执法局"]
+STREETS = ["东风", "红旗", "胜利", "解放", "建设", "和平", "新华", "人民", "光明", "朝阳", "向阳", "长青", "北苑", "南湖",
+           "西城", "东城", "河东", "河西", "滨江", "金山", "银湖", "翠屏", "龙泉", "凤鸣", "桃源", "杏林", "松涛", "梅园",
+           "竹溪", "兰亭", "青石", "白沙", "黄河", "长江", "泰山", "华山", "嵩山", "衡山", "恒山", "昆仑", "天山", "燕山",
+           "太行", "秦岭"]
+NOW = datetime.datetime.now().timestamp()
+T0 = NOW - 30 * 86400   # the originals' modification time; a 修改版 comes a day later
+
+
+def _units() -> list[RosterUnit]:
+    out = [RosterUnit(COUNTY + d, f"{COUNTY}人民政府", "部门", f"联系人{i} 1380000{i:04d}") for i, d in enumerate(DEPARTMENTS)]
+    out += [RosterUnit(f"{COUNTY}{s}街道办事处", f"{COUNTY}人民政府", "街道", f"联系人{100 + i}") for i, s in enumerate(STREETS)]
+    return out
+
+
+def _values(fmt, unit: RosterUnit, seed: int) -> dict:
+    values = consistent_values(fmt, seed)
+    if unit.category == "街道":   # streets make no 规章 (T2-03 would only warn, but keep them clean)
+        for cell in fmt.cells:
+            if cell.table == "T2" and cell.row == "规章":
+                values[cell.pointer] = 0
+    return values
+
+
+def _stamp(path: Path, t: float) -> Path:
+    os.utime(path, (t, t))
+    return path
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """The folder of received files, the roster, and what the test knows about each (independently of the tool)."""
+    base = tmp_path_factory.mktemp("collection")
+    inbox = base / "收集"
+    inbox.mkdir()
+    fmt = available_formats()["2021"]
+    units = _units()
+    assert len(units) >= 80
+    expect_unit: dict[str, str] = {}       # unit -> status
+    expect_file: dict[str, str] = {}       # path -> status
+    current: dict[str, str] = {}           # unit -> path of its current report
+    balanced: dict[str, dict] = {}         # unit -> the values of its current report when its tables hold
+    matched: dict[str, str] = {}
+
+    def report(unit: RosterUnit, name: str, values=None, texts=None, year=YEAR, t=T0, reported=None) -> Path:
+        p = inbox / name
+        write_report(p, "2021", year, reported or unit.name, values, texts=texts or base_texts("2021", year))
+        return _stamp(p, t)
+
+    roles = iter(units)
+    seed = iter(range(1000))
+
+    # duplicates: a broken original, then a good 修改版
+    for _ in range(3):
+        u = next(roles)
+        old = report(u, f"{u.name}.xlsx", broken_values(fmt, next(seed)))
+        vals = _values(fmt, u, next(seed))
+        new = report(u, f"{u.name}（修改版）.xlsx", vals, t=T0 + 86400)
+        expect_file[str(old)], expect_file[str(new)] = "duplicate", "passed"
+        expect_unit[u.name], current[u.name], balanced[u.name] = "passed", str(new), vals
+    # a good original, then a 修改版 whose tables hold but whose text fails (TXT-03): failed, still summed
+    u = next(roles)
+    old = report(u, f"{u.name}.xlsx", _values(fmt, u, next(seed)))
+    vals = _values(fmt, u, next(seed))
+    no_fee = {**base_texts("2021", YEAR), "六": "无。"}
+    new = report(u, f"{u.name}（修改版）.xlsx", vals, texts=no_fee, t=T0 + 86400)
+    expect_file[str(old)], expect_file[str(new)] = "duplicate", "failed"
+    expect_unit[u.name], current[u.name], balanced[u.name] = "failed", str(new), vals
+    # a submission file (报送文件) whose own mtime is old: the time `submit` recorded makes it the newer one
+    u = next(roles)
+    plain = report(u, f"{u.name}.xlsx", broken_values(fmt, next(seed)), t=NOW - 3600)
+    vals = _values(fmt, u, next(seed))
+    good = report(u, "_good.xlsx", vals)
+    sub = inbox / f"{u.name}-报送.xlsx"
+    write_submission(check_file(good), sub)
+    good.unlink()
+    _stamp(sub, NOW - 10 * 86400)
+    expect_file[str(plain)], expect_file[str(sub)] = "duplicate", "passed"
+    expect_unit[u.name], current[u.name], balanced[u.name] = "passed", str(sub), vals
+    # tables that do not add up: failed, not summed
+    for _ in range(3):
+        u = next(roles)
+        p = report(u, f"{u.name}.xlsx", broken_values(fmt, next(seed)))
+        expect_file[str(p)], expect_unit[u.name], current[u.name] = "failed", "failed", str(p)
+    # tables that hold, text that fails: failed, summed under the default basis
+    for _ in range(3):
+        u = next(roles)
+        vals = _values(fmt, u, next(seed))
+        p = report(u, f"{u.name}.xlsx", vals, texts=no_fee)
+        expect_file[str(p)], expect_unit[u.name], current[u.name], balanced[u.name] = "failed", "failed", str(p), vals
+    # .xls, .ods and a WPS .et (an .xls container under WPS's suffix)
+    for kind in ("xls", "ods", "et"):
+        u = next(roles)
+        vals = _values(fmt, u, next(seed))
+        src = report(u, f"{u.name}.xlsx", vals)
+        made = convert(src, "xls" if kind == "et" else kind, base / "converted")
+        target = inbox / f"{u.name}.{kind}"
+        shutil.move(made, target)
+        src.unlink()
+        _stamp(target, T0)
+        expect_file[str(target)], expect_unit[u.name], current[u.name], balanced[u.name] = "passed", "passed", str(target), vals
+    # a Word cover letter beside a good workbook: checked, fails (no tables), does not displace the workbook
+    u = next(roles)
+    vals = _values(fmt, u, next(seed))
+    p = report(u, f"{u.name}.xlsx", vals)
+    letter = _stamp(_word_letter(inbox / f"{u.name}报送函.docx", u.name), T0 + 86400)
+    expect_file[str(p)], expect_file[str(letter)] = "passed", "failed"
+    expect_unit[u.name], current[u.name], balanced[u.name] = "passed", str(p), vals
+    # only a corrupt file, only an encrypted file: unreadable, known by the file name
+    u = next(roles)
+    whole = report(u, "_whole.xlsx").read_bytes()
+    (inbox / "_whole.xlsx").unlink()
+    corrupt = inbox / f"{u.name}.xlsx"
+    corrupt.write_bytes(whole[: len(whole) // 2])
+    expect_file[str(corrupt)], expect_unit[u.name], current[u.name] = "unreadable", "unreadable", str(corrupt)
+    matched[u.name] = "file_name"
+    u = next(roles)
+    enc = encrypted(base)
+    locked = inbox / f"{u.name}.xlsx"
+    shutil.move(enc, locked)
+    expect_file[str(locked)], expect_unit[u.name], current[u.name] = "unreadable", "unreadable", str(locked)
+    matched[u.name] = "file_name"
+    # last year's report sent by mistake: an error for the collector; and one unit that sent both years
+    u = next(roles)
+    p = report(u, f"{u.name}2024.xlsx", _values(fmt, u, next(seed)), year=YEAR - 1)
+    expect_file[str(p)], expect_unit[u.name], current[u.name] = "failed", "failed", str(p)
+    u = next(roles)
+    old_year = report(u, f"{u.name}2024年报告.xlsx", _values(fmt, u, next(seed)), year=YEAR - 1, t=T0 + 86400)
+    vals = _values(fmt, u, next(seed))
+    p = report(u, f"{u.name}.xlsx", vals)
+    expect_file[str(old_year)], expect_file[str(p)] = "failed", "passed"
+    expect_unit[u.name], current[u.name], balanced[u.name] = "passed", str(p), vals
+    # an alias: the cover says 区农业农村局 for 青山区农业农村局
+    u = next(r for r in units if r.name.endswith("农业农村局"))
+    vals = _values(fmt, u, next(seed))
+    p = report(u, "农业农村局年报.xlsx", vals, reported="区农业农村局")
+    expect_file[str(p)], expect_unit[u.name], current[u.name], balanced[u.name] = "passed", "passed", str(p), vals
+    matched[u.name] = "alias"
+    # four units send nothing; the last of them only a PDF
+    missing = units[-4:]
+    pdf = inbox / f"{missing[-1].name}年报.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    expect_file[str(pdf)] = "not_a_report"
+    for u in missing:
+        expect_unit[u.name] = "missing"
+    # everyone else: a good report
+    for u in units:
+        if u.name not in expect_unit:
+            vals = _values(fmt, u, next(seed))
+            p = report(u, f"{u.name}.xlsx", vals)
+            expect_file[str(p)], expect_unit[u.name], current[u.name], balanced[u.name] = "passed", "passed", str(p), vals
+    # a unit that is not on the roster, and a photo of a page
+    stranger = report(RosterUnit(f"{COUNTY}档案馆"), f"{COUNTY}档案馆.xlsx", consistent_values(fmt, 999))
+    expect_file[str(stranger)] = "passed"
+    photo = inbox / "扫描件.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    expect_file[str(photo)] = "not_a_report"
+
+    roster_path = base / "名单.xlsx"
+    wb = Workbook()
+    wb.active.append(["序号", "单位名称", "上级单位", "类别", "联系人"])
+    for i, u in enumerate(units, 1):
+        wb.active.append([i, u.name, u.parent, u.category, u.contact])
+    wb.save(roster_path)
+    files = sorted(str(p) for p in inbox.iterdir())
+    assert set(files) == set(expect_file), "every planted file has an expected status"
+    received = [receive(p, check_file(p)) for p in files]
+    return dict(base=base, units=units, roster_path=roster_path, received=received, expect_unit=expect_unit,
+                expect_file=expect_file, current=current, balanced=balanced, matched=matched, stranger=str(stranger),
+                fmt=fmt)
+
+
+def _word_letter(path: Path, unit: str) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph(f"关于报送{unit}{YEAR}年政府信息公开工作年度报告的函")
+    d.add_paragraph("区政务公开办：现将我单位年度报告报送，请审阅。")
+    d.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def view(planted):
+    return build(YEAR, read_roster(planted["roster_path"]), planted["received"])
+
+
+@needs_office
+def test_every_unit_and_file_gets_exactly_the_planted_status(planted, view):
+    units = {u.unit: u for u in view.units if u.listed}
+    assert view.roster_size == len(planted["units"]) >= 80
+    assert {n: u.status for n, u in units.items()} == planted["expect_unit"]
+    assert {f.path: f.status for f in view.files} == planted["expect_file"]
+    assert {n: u.current.path for n, u in units.items() if u.current} == planted["current"]
+    for name, how in planted["matched"].items():
+        assert units[name].matched_by == how
+    others = {n: u.matched_by for n, u in units.items() if u.current and n not in planted["matched"]}
+    assert set(others.values()) == {"name"}
+    # duplicates point at the report that superseded them
+    for f in view.files:
+        if f.status == "duplicate":
+            assert f.superseded_by == planted["current"][f.unit]
+            assert f.path in [s.path for s in units[f.unit].superseded]
+    # the unit off the roster and the unidentified photo are listed, not dropped
+    assert {(f.unit, Path(f.path).name) for f in view.unlisted} == {(f"{COUNTY}档案馆", f"{COUNTY}档案馆.xlsx"),
+                                                                     (None, "扫描件.png")}
+    # the wrong year is the collector's error, named in the unit's feedback
+    wrong = next(u for u in units.values() if u.current and u.current.path.endswith("2024.xlsx"))
+    assert wrong.problems and "2024" in view.feedback[wrong.unit]
+    # 催报: the missing units, the one that sent only a PDF says so
+    reminders = {r.unit.name: r.note for r in view.reminders}
+    missing = [n for n, s in planted["expect_unit"].items() if s == "missing"]
+    assert sorted(reminders) == sorted(missing)
+    assert "不是报告工作簿" in reminders[planted["units"][-1].name]
+
+
+def _independent_sum(values_list, fmt) -> dict:
+    out: dict = {}
+    for values in values_list:
+        for pointer, v in values.items():
+            if fmt.by_pointer.get(pointer) and isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+                out[pointer] = out.get(pointer, 0) + v
+    return out
+
+
+@needs_office
+def test_totals_are_the_sum_of_current_balanced_reports_each_unit_once(planted, view):
+    t = view.totals
+    assert t.basis == "balanced"
+    assert len(t.included) == len(set(t.included)), "a unit counted twice"
+    assert sorted(t.included) == sorted(planted["balanced"])
+    expected = _independent_sum(planted["balanced"].values(), planted["fmt"])
+    assert dict(t.sums["2021"]) == expected
+    excluded = dict(t.excluded)
+    assert set(excluded) == ({u.name for u in planted["units"]} - set(planted["balanced"])) | {f"{COUNTY}档案馆"}
+    assert excluded[f"{COUNTY}档案馆"] == "不在名单中"
+    assert all(reason for reason in excluded.values())
+    # basis passed: the text failures drop out; basis readable: the broken tables come in (numbers only)
+    passed = build(YEAR, read_roster(planted["roster_path"]), planted["received"], "passed").totals
+    text_failed = {n for n, s in planted["expect_unit"].items() if s == "failed" and n in planted["balanced"]}
+    assert sorted(passed.included) == sorted(set(planted["balanced"]) - text_failed)
+    readable = build(YEAR, read_roster(planted["roster_path"]), planted["received"], "readable").totals
+    assert set(readable.included) > set(planted["balanced"])
+    assert len(readable.included) == len(set(readable.included))
+
+
+@needs_office
+def test_feedback_names_every_error_with_its_cell(view):
+    must_act = [u for u in view.units if u.status in ("failed", "unreadable", "timeout")]
+    assert must_act and set(view.feedback) == {u.unit for u in must_act}
+    for u in must_act:
+        text = view.feedback[u.unit]
+        if u.status == "failed":
+            assert text.startswith("你单位报告存在以下问题：1. ") and text.endswith("请修改后重新报送。")
+            errors = [f for f in u.result.findings if f.severity == "error"]
+            for f in errors:
+                if f.cell:
+                    assert f"{f.sheet}!{f.cell}" in text
+                assert f.message.rstrip("。")[:30] in text
+            assert f"{len(errors) + len(u.problems)}. " in text
+        else:
+            assert Path(u.current.path).name in text
+
+
+@needs_office
+def test_as_dict_has_the_issue_shape(planted, view):
+    d = view.as_dict()
+    assert set(d) == {"year", "roster_size", "units", "unlisted", "files", "totals"}
+    assert d["year"] == YEAR and d["roster_size"] == len(planted["units"])
+    assert all(set(u) == {"unit", "status", "current", "superseded", "matched_by"} for u in d["units"])
+    assert {u["status"] for u in d["units"]} <= {"passed", "failed", "unreadable", "timeout", "missing"}
+    assert {f["status"] for f in d["files"]} == {"passed", "failed", "unreadable", "duplicate", "not_a_report"}
+    assert set(d["totals"]) == {"basis", "included", "excluded"}
+    assert len(d["files"]) == len(planted["expect_file"])
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _whole(label: str, text: str) -> bool:
+    """The label is printed complete: in one piece, or wrapped over lines that pdftotext interleaves with the
+    neighbouring cells (then every piece is a whole text fragment of some line, in order)."""
+    if _squash(label) in _squash(text):
+        return True
+    fragments = {f for line in text.splitlines() for f in line.split()}
+    rest = _squash(label)
+    while rest:
+        piece = max((f for f in fragments if rest.startswith(f)), key=len, default=None)
+        if piece is None:
+            return False
+        rest = rest[len(piece):]
+    return True
+
+
+@needs_office
+def test_summary_workbook_sheets_and_print(planted, view, tmp_path):
+    out = write_book(tmp_path / "汇总.xlsx", view, command="gkreport check 收集 --roster 名单.xlsx",
+                     roster_path=str(planted["roster_path"]), skipped=[("收集/~$甲.xlsx", "Office 临时锁文件")])
+    wb = load_workbook(out)
+    assert wb.sheetnames[:3] == ["汇总", "退回意见", "催报"]
+    assert {"合计 表二 主动公开", "合计 表三 依申请公开", "合计 表四 复议诉讼", "说明"} <= set(wb.sheetnames)
+    ws = wb["汇总"]
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref.startswith("A1:M")
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    head = [c.value for c in ws[1]]
+    assert head[:7] == ["单位", "上级单位", "类别", "状态", "错误", "警告", "主要问题"]
+    statuses = [ws.cell(r, 4).value for r in range(2, ws.max_row + 1)]
+    # failed first, then unreadable, missing, passed; one row per roster unit, then the unlisted
+    rank = {"未通过": 0, "无法读取": 1, "超时": 2, "未报送": 3, "已通过": 4}
+    listed = statuses[:len(planted["units"])]
+    assert listed == sorted(listed, key=rank.get)
+    assert len(statuses) == len(planted["units"]) + 2
+    # the path column is wide, the unit column fits, the problem column wraps
+    assert ws.column_dimensions["L"].width >= 40 and ws.column_dimensions["G"].width >= 50
+    notes = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value is not None)
+    for path, status in planted["expect_file"].items():
+        if status in ("unreadable", "not_a_report"):
+            assert path in notes
+    assert "~$甲.xlsx" in notes and "gkreport check 收集" in notes
+    totals = wb["合计 表二 主动公开"]
+    texts = {c.value for row in totals.iter_rows() for c in row if isinstance(c.value, str)}
+    assert f"纳入合计的单位（{len(view.totals.included)} 个）" in texts
+    # rendered: every official label of 表二/表三/表四 whole, pages sane
+    pdf = convert(out, "pdf", tmp_path / "pdf")
+    text = _pdf_text(pdf)
+    for table, labels in OFFICIAL["2021"].items():
+        for label in labels:
+            assert _whole(label, text), (table, label)
+    for u in planted["units"]:
+        assert _whole(u.name, text), u.name
+    assert 6 <= pdf_pages(pdf) <= 40
+
+
+@needs_office
+def test_standalone_totals_workbook_prints_the_three_tables(planted, view, tmp_path):
+    out = write_totals(tmp_path / "合计.xlsx", view)
+    # read back as a report: the tables are the official layout, the values the totals
+    again = check_file(out)
+    assert again.format_version == "2021"
+    values = cross_year.flat_values(planted["fmt"], again.document)
+    assert {p: v for p, v in values.items() if v is not None} == dict(view.totals.sums["2021"])
+    assert not [f for f in again.findings if f.code.startswith(("T3-", "T4-", "VAL-", "STR-"))]
+    pdf = convert(out, "pdf", tmp_path / "pdf")
+    assert pdf_pages(pdf) == 3
+    text = _pdf_text(pdf)
+    for labels in OFFICIAL["2021"].values():
+        for label in labels:
+            assert _whole(label, text), label
+
+
+# -- roster reading ------------------------------------------------------------------------------
+
+def test_roster_from_csv_in_every_encoding_and_text(tmp_path):
+    rows = "单位名称,上级单位,类别,联系人,别名\n青山区财政局,青山区人民政府,部门,张三 13800000000,区财政局、财政局\n青山区东风街道办事处,,街道,,\n"
+    want = [RosterUnit("青山区财政局", "青山区人民政府", "部门", "张三 13800000000", ("区财政局", "财政局")),
+            RosterUnit("青山区东风街道办事处", None, "街道", None)]
+    for enc in ("utf-8", "utf-8-sig", "gb18030"):
+        p = tmp_path / f"r-{enc}.csv"
+        p.write_bytes(rows.encode(enc))
+        assert read_roster(p) == want
+    txt = tmp_path / "r.txt"
+    txt.write_text("# 名单\n青山区财政局\n\n  青山区东风街道办事处  \n", encoding="gb18030")
+    assert [u.name for u in read_roster(txt)] == ["青山区财政局", "青山区东风街道办事处"]
+    pasted = parse_roster_text("1\t青山区财政局\t青山区人民政府\n2\t青山区教育局\t青山区人民政府\n")
+    assert [(u.name, u.parent) for u in pasted] == [("青山区财政局", "青山区人民政府"), ("青山区教育局", "青山区人民政府")]
+    assert [u.name for u in parse_roster_text("青山区财政局，张三\n青山区教育局 李四")] == ["青山区财政局", "青山区教育局"]
+
+
+def test_bad_rosters_are_refused_in_chinese(tmp_path):
+    with pytest.raises(RosterError, match="重复"):
+        parse_roster_text("青山区AB局\n青山区ＡＢ局\n")
+    with pytest.raises(RosterError, match="没有单位名称"):
+        parse_roster_text("\n\n")
+    with pytest.raises(RosterError, match="类型不支持"):
+        read_roster(tmp_path / "名单.pdf")
+    with pytest.raises(RosterError, match="找不到"):
+        read_roster(tmp_path / "没有.xlsx")
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(RosterError, match="无法读取"):
+        read_roster(broken)
+    assert unit_key(" 青山区\u3000财政局 ") == "青山区财政局"
+
+
+def test_alias_must_be_unambiguous():
+    roster = parse_roster_text("东城区农业农村局\n西城区农业农村局\n青山区财政局")
+    from addin.collection import _Matcher
+
+    m = _Matcher(roster)
+    assert m.by_name("区农业农村局") == (None, None)       # two units end so: not guessed
+    assert m.by_name("区财政局") == (roster[2], "alias")
+    assert m.by_name("青山区 财政局") == (roster[2], "name")
