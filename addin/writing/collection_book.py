@@ -14,7 +14,7 @@ from addin.collection import BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, Un
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
 from addin.writing.summary import _findings, _rule_counts
-from addin.writing.template import _display_len, build_workbook
+from addin.writing.template import _display_len, _text_height, build_workbook
 
 MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
 THIN = Side(style="thin", color="999999")
@@ -63,6 +63,11 @@ def _table(ws, head: list[tuple[str, float]], rows: list[list], wrap: set[int] =
             cell = _put(ws, r, c, value, border=GRID, alignment=WRAP if c in wrap else TOP)
             if fills and fills[r - 2] is not None and c <= 4:
                 cell.fill = fills[r - 2]
+        # wrapped text needs its height set: neither Excel nor LibreOffice grows a row written by openpyxl
+        heights = [sum(_text_height(part, head[c - 1][1]) for part in row[c - 1].splitlines() or [""])
+                   for c in wrap if c <= len(row) and isinstance(row[c - 1], str)]
+        if heights:
+            ws.row_dimensions[r].height = min(max(heights), 409)   # Excel's largest row height
     last = get_column_letter(len(head))
     ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
     ws.freeze_panes = "B2"
@@ -108,12 +113,31 @@ def _link(target: str | None, base: Path | None) -> str | None:
 
 # -- sheets -------------------------------------------------------------------------------------
 
+def _shown(path: str | None, root: str | None) -> str | None:
+    """A file as the collector knows it: relative to the folder the files came from."""
+    if not path or not root:
+        return path
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
+def _root(view: CollectionView) -> str | None:
+    try:
+        return os.path.commonpath([os.path.dirname(os.path.abspath(f.path)) for f in view.files]) if view.files else None
+    except ValueError:   # files on several drives
+        return None
+
+
 def _overview(ws, view: CollectionView, out: Path | None) -> None:
     units = _ordered(view.units)
+    root = _root(view)
     head_units = [u.unit for u in units] + [Path(f.path).name for f in view.unlisted if f.unit is None]
-    head = [("单位", _fit(head_units, 16, 40)), ("上级单位", 14), ("类别", 10), ("状态", 12), ("错误", 7),
-            ("警告", 7), ("主要问题", 60), ("联系人", 18), ("收到时间", 17), ("名单匹配", 10), ("标注副本", 10),
-            ("文件", 48), ("重复及其他文件", 40)]
+    head = [("单位", _fit(head_units, 16, 32)), ("上级单位", 12), ("类别", 8), ("状态", 10), ("错误", 6),
+            ("警告", 6), ("主要问题", 50),
+            ("联系人", _fit([u.contact for u in units], 10, 24)), ("收到时间", 16), ("名单匹配", 9), ("标注副本", 9),
+            ("文件", 32), ("重复及其他文件", 36)]
     rows, fills, links = [], [], []
     for u in units:
         r = u.result
@@ -121,12 +145,13 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
         status = STATUS_ZH[u.status]
         roster = u.roster
         match = MATCHED_ZH[u.matched_by] if u.listed else ("不在名单中" if view.roster_size else "")
-        more = [f"{STATUS_ZH[f.status]}：{f.path}" + (f"（{f.note.rstrip('。')}）" if f.note else "")
+        more = [f"{STATUS_ZH[f.status]}：{_shown(os.path.abspath(f.path), root)}" + (f"（{f.note.rstrip('。')}）" if f.note else "")
                 for f in u.superseded + u.others]
         rows.append([u.unit, roster.parent if roster else None, roster.category if roster else None, status,
                      counts["error"], counts["warning"], main_problems(u), u.contact,
                      _when(u.current.received.received_at) if u.current else None, match,
-                     "打开" if r and r.annotated else None, u.current.path if u.current else None,
+                     "打开" if r and r.annotated else None,
+                     _shown(os.path.abspath(u.current.path), root) if u.current else None,
                      "\n".join(more) or None])
         fills.append(STATUS_FILL.get(u.status))
         links.append(_link(r.annotated if r else None, out))
@@ -136,7 +161,8 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
         r = f.result
         rows.append(["（未识别单位）", None, None, STATUS_ZH[f.status], r.counts["error"] if r else None,
                      r.counts["warning"] if r else None, f.note or (r.findings[0].message if r and r.findings else None),
-                     None, _when(f.received.received_at), "不在名单中" if view.roster_size else "", None, f.path, None])
+                     None, _when(f.received.received_at), "不在名单中" if view.roster_size else "", None,
+                     _shown(os.path.abspath(f.path), root), None])
         fills.append(STATUS_FILL.get(f.status))
         links.append(None)
     _table(ws, head, rows, wrap={7, 13}, fills=fills)
