@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from addin.catalogue import CATALOGUE
-from addin.formats import FormatDef, available_formats, format_for_year
+from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import flat_values, unit_key
 
 __all__ = ["RosterUnit", "RosterError", "read_roster", "parse_roster_text", "unit_key", "Received", "receive",
-           "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES"]
+           "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES",
+           "key_figures", "year_on_year", "YearOnYear"]
 
 # File and unit statuses of a collection (JSON values); a unit is never "duplicate" or "not_a_report".
 TIMEOUT, DUPLICATE, NOT_A_REPORT, MISSING = "timeout", "duplicate", "not_a_report", "missing"
@@ -597,3 +598,80 @@ def main_problems(u: UnitView, limit: int = 3) -> str:
         return ""
     text = "；".join(i.rstrip("。") for i in items[:limit])
     return text + (f"；等共 {len(items)} 处" if len(items) > limit else "")
+
+
+# -- year over year (同比) ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure of a report: the sum of `parts`, or its share of `of` in percent."""
+
+    name: str
+    parts: tuple[str, ...]
+    of: tuple[str, ...] = ()
+
+    def value(self, values: Mapping[str, object]):
+        top = [_number(values.get(p)) for p in self.parts]
+        if any(v is None for v in top):
+            return None
+        if not self.of:
+            return sum(top)
+        bottom = [_number(values.get(p)) for p in self.of]
+        if any(v is None for v in bottom) or not sum(bottom):
+            return None
+        return (Decimal(sum(top)) * 100 / Decimal(sum(bottom))).quantize(Decimal("0.1"))
+
+
+def key_figures(fmt: FormatDef) -> list[Figure]:
+    """The figures evaluators compare year on year, placed by the tables' row and column keys (the same
+    keys in both format versions): applications received, the share granted in full, review and
+    litigation results corrected, administrative-penalty decisions."""
+    t3, t4 = fmt.block("T3"), fmt.block("T4")
+    total = t3["columns"][-1]["key"]
+    at3 = lambda row: t3["pointer"].format(row=row, column=total)  # noqa: E731
+    t4_cols = [c["key"] for c in t4["columns"]]
+    # 表四 has three groups of five columns (复议, 直接起诉, 复议后起诉); the second of each is 结果纠正
+    corrected = tuple(t4["pointer"].format(row="", column=t4_cols[i]) for i in range(1, len(t4_cols), 5))
+    a6 = fmt.block("T2.A6")
+    penalty = a6["pointer"].format(row=escape(a6["rows"][0]["key"]), column=escape(a6["columns"][-1]["key"]))
+    return [Figure("收到申请数", (at3("new"),)),
+            Figure("予以公开占比（%）", (at3("r_open"),), (at3("r_total"),)),
+            Figure("复议诉讼结果纠正数", corrected),
+            Figure("行政处罚决定数", (penalty,))]
+
+
+@dataclass(frozen=True)
+class YearOnYear:
+    unit: str
+    figures: tuple[tuple[str, object, object, object], ...]   # (figure, this year, last year, change)
+
+
+def year_on_year(view: CollectionView, previous: Iterable[FileResult],
+                 formats: Mapping[str, FormatDef] | None = None) -> list[YearOnYear]:
+    """Each unit's key figures this year and last (its previous report matched by unit name), with the change."""
+    formats = formats if formats is not None else available_formats()
+    matcher = _Matcher([u.roster for u in view.units if u.roster])
+    last: dict[str, FileResult] = {}
+    for r in previous:
+        if r.document is None or not r.unit or r.format_version not in formats:
+            continue
+        unit, _ = matcher.by_name(r.unit)
+        last.setdefault(unit_key(unit.name if unit else r.unit), r)
+    rows = []
+    for u in view.units:
+        this = u.result
+        if this is None or this.document is None or this.format_version not in formats:
+            continue
+        before = last.get(unit_key(u.unit)) or (last.get(unit_key(this.unit)) if this.unit else None)
+        now_fmt = formats[this.format_version]
+        now_values = flat_values(now_fmt, this.document)
+        then = {}
+        if before is not None:
+            then_fmt = formats[before.format_version]
+            then = {f.name: f.value(flat_values(then_fmt, before.document)) for f in key_figures(then_fmt)}
+        figures = []
+        for f in key_figures(now_fmt):
+            a, b = f.value(now_values), then.get(f.name)
+            figures.append((f.name, a, b, a - b if a is not None and b is not None else None))
+        rows.append(YearOnYear(u.unit, tuple(figures)))
+    return rows

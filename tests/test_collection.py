@@ -430,3 +430,36 @@ def test_alias_must_be_unambiguous():
     assert m.by_name("区农业农村局") == (None, None)       # two units end so: not guessed
     assert m.by_name("区财政局") == (roster[2], "alias")
     assert m.by_name("青山区 财政局") == (roster[2], "name")
+
+
+def test_year_on_year_figures_against_last_years_reports(tmp_path):
+    from addin.collection import year_on_year
+
+    fmt = available_formats()["2021"]
+    roster = parse_roster_text("青山区财政局\n青山区教育局\n青山区民政局")
+    now_values = [consistent_values(fmt, 11), consistent_values(fmt, 12), consistent_values(fmt, 13)]
+    then_values = [consistent_values(fmt, 21), consistent_values(fmt, 22)]
+    received, previous = [], []
+    for u, vals in zip(roster, now_values):
+        received.append(receive(p := write_report(tmp_path / f"{u.name}.xlsx", "2021", YEAR, u.name, vals),
+                                check_file(p)))
+    # last year the first unit wrote its name with a space; the third sent nothing last year
+    for name, vals in zip(["青山区 财政局", "青山区教育局"], then_values):
+        previous.append(check_file(write_report(tmp_path / f"{name}-2024.xlsx", "2021", YEAR - 1, name, vals)))
+    v = build(YEAR, roster, received)
+    rows = {r.unit: {name: (a, b, d) for name, a, b, d in r.figures} for r in year_on_year(v, previous)}
+    t3 = fmt.block("T3")["pointer"]
+    for unit, now, then in [("青山区财政局", now_values[0], then_values[0]), ("青山区教育局", now_values[1], then_values[1])]:
+        a, b = now[t3.format(row="new", column="C7")], then[t3.format(row="new", column="C7")]
+        assert rows[unit]["收到申请数"] == (a, b, a - b)
+        corrected = sum(now[f"/T4/D{i}"] for i in (2, 7, 12))
+        assert rows[unit]["复议诉讼结果纠正数"][0] == corrected
+        share = rows[unit]["予以公开占比（%）"][0]
+        total = now[t3.format(row="r_total", column="C7")]
+        if total:
+            assert abs(float(share) - 100 * now[t3.format(row="r_open", column="C7")] / total) < 0.06
+    assert all(b is None for _, a, b, d in [(n, *rows["青山区民政局"][n]) for n in rows["青山区民政局"]])
+    out = write_book(tmp_path / "汇总.xlsx", v, previous=previous)
+    ws = load_workbook(out)["同比"]
+    assert [c.value for c in ws[1]][:4] == ["单位", "收到申请数（本年）", "收到申请数（上年）", "收到申请数（增减）"]
+    assert ws.max_row == 4

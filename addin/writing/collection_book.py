@@ -10,7 +10,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from addin.collection import BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, main_problems
+from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, main_problems,
+                              year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
 from addin.writing.summary import _findings, _rule_counts
@@ -223,6 +224,19 @@ def _notes(ws, view: CollectionView, command: str | None, roster_path: str | Non
     _landscape(ws)
 
 
+def _year_on_year(ws, rows) -> None:
+    """One chart-friendly table: a row per unit, this year / last year / change per key figure."""
+    names = [name for name, *_ in rows[0].figures] if rows else []
+    head = [("单位", _fit([r.unit for r in rows], 16, 32))]
+    for name in names:
+        head += [(f"{name}（本年）", 12), (f"{name}（上年）", 12), (f"{name}（增减）", 12)]
+    body = [[r.unit] + [v for _, a, b, d in r.figures for v in (a, b, d)] for r in rows]
+    _table(ws, head, body)
+    for c in range(2, len(head) + 1):
+        ws.cell(1, c).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[1].height = 45
+
+
 def _unit_lists(ws, view: CollectionView, col: int) -> None:
     """The included and excluded units beside a totals table."""
     t = view.totals
@@ -269,9 +283,10 @@ def _totals_workbook(view: CollectionView, formats, prefix: str) -> Workbook | N
 
 def build_book(view: CollectionView, out: str | os.PathLike | None = None, command: str | None = None,
                roster_path: str | None = None, skipped=(), formats: dict[str, FormatDef] | None = None,
-               when: datetime.datetime | None = None) -> Workbook:
+               when: datetime.datetime | None = None, previous=None) -> Workbook:
     """The summary workbook. `out` is where it will be saved (links to marked copies are relative to it);
-    `skipped` lists (path, reason) of files not looked at (Office lock files)."""
+    `skipped` lists (path, reason) of files not looked at (Office lock files); `previous`, last year's
+    results, adds the sheet 同比."""
     formats = formats or available_formats()
     out = Path(out) if out else None
     wb = _totals_workbook(view, formats, TOTALS_PREFIX)
@@ -286,6 +301,8 @@ def build_book(view: CollectionView, out: str | os.PathLike | None = None, comma
         ws = wb.create_sheet("合计")
         _put(ws, 1, 1, "没有可以合计的报告。")
         _unit_lists(ws, view, 3)
+    if previous is not None:
+        _year_on_year(wb.create_sheet("同比"), year_on_year(view, previous, formats))
     results = [f.result for f in view.files if f.result is not None]
     _findings(wb.create_sheet("问题清单"), results)
     _rule_counts(wb.create_sheet("规则统计"), results)
