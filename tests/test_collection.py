@@ -247,6 +247,14 @@ def test_every_unit_and_file_gets_exactly_the_planted_status(planted, view):
     assert "不是报告工作簿" in reminders[planted["units"][-1].name]
 
 
+def _gbk(ch: str) -> bool:
+    try:
+        ch.encode("gbk")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _independent_sum(values_list, fmt) -> dict:
     out: dict = {}
     for values in values_list:
@@ -463,3 +471,33 @@ def test_year_on_year_figures_against_last_years_reports(tmp_path):
     ws = load_workbook(out)["同比"]
     assert [c.value for c in ws[1]][:4] == ["单位", "收到申请数（本年）", "收到申请数（上年）", "收到申请数（增减）"]
     assert ws.max_row == 4
+
+
+@needs_office
+def test_closing_table_and_feedback_files(planted, view, tmp_path):
+    import io
+
+    from addin.reporters.closing import write_closing
+    from addin.writing.feedback import file_name, write_feedback
+
+    buf = io.StringIO()
+    write_closing(view, buf)
+    text = buf.getvalue()
+    # survives a Chinese Windows console: any character outside GBK comes from the engine's own messages
+    def outside_gbk(t: str) -> set:
+        return {ch for ch in t if not _gbk(ch)}
+    messages = "".join(f.message for f in view.files if f.result for f in f.result.findings)
+    assert outside_gbk(text) <= outside_gbk(messages)
+    statuses = planted["expect_unit"]
+    for name, status in statuses.items():
+        if status != "passed":
+            assert name in text
+    assert "未报送（4）" in text and "重复报送（5 个单位" in text and f"{COUNTY}档案馆" in text
+    # the failed come before the missing
+    assert text.index("未通过（") < text.index("未报送（")
+    written = write_feedback(tmp_path / "退回意见", view)
+    assert len(written) == len(view.feedback) + 1
+    for unit, body in view.feedback.items():
+        assert (tmp_path / "退回意见" / file_name(unit)).read_text(encoding="utf-8-sig") == body + "\n"
+    reminders = (tmp_path / "退回意见" / "催报名单.txt").read_text(encoding="utf-8-sig")
+    assert all(r.unit.name in reminders for r in view.reminders)
