@@ -252,14 +252,17 @@ def modified_at(path: str | os.PathLike) -> datetime.datetime | None:
 
 
 def receive(path: str | os.PathLike, result: FileResult | None = None) -> Received:
-    """A received file: a report unless it was not checked or its type is not one the reader knows (FILE-02);
-    its time is the submission time recorded by `submit`, else the file's modification time."""
+    """A received file and what it is: not a report when it was not checked, its type is not one the reader
+    knows (FILE-02), or it was read but holds nothing of a report (no official table, no unit, no year: a
+    cover letter, a roster); its time is the submission time recorded by `submit`, else the modification time."""
     path = str(path)
-    unsupported = result is not None and result.status == UNREADABLE and result.findings \
-        and result.findings[0].code == "FILE-02"
-    if result is None or unsupported:
-        note = result.findings[0].message if unsupported else f"不是报告文件（{Path(path).suffix or '无扩展名'}）"
-        return Received(path, result, modified_at(path), NOT_REPORT_KIND, note)
+    if result is None:
+        return Received(path, None, modified_at(path), NOT_REPORT_KIND, f"不是报告文件（{Path(path).suffix or '无扩展名'}）")
+    if result.status == UNREADABLE and result.findings and result.findings[0].code == "FILE-02":
+        return Received(path, result, modified_at(path), NOT_REPORT_KIND, result.findings[0].message)
+    if result.status in (PASSED, FAILED) and result.format_version is None and not result.unit \
+            and result.report_year is None:
+        return Received(path, result, modified_at(path), NOT_REPORT_KIND, "文件中没有年度报告的内容（未找到封面和官方表格）。")
     return Received(path, result, submitted_at(path) or modified_at(path), REPORT)
 
 

@@ -132,12 +132,12 @@ def planted(tmp_path_factory):
         src.unlink()
         _stamp(target, T0)
         expect_file[str(target)], expect_unit[u.name], current[u.name], balanced[u.name] = "passed", "passed", str(target), vals
-    # a Word cover letter beside a good workbook: checked, fails (no tables), does not displace the workbook
+    # a Word cover letter beside a good workbook: read, holds no report, does not displace the workbook
     u = next(roles)
     vals = _values(fmt, u, next(seed))
     p = report(u, f"{u.name}.xlsx", vals)
     letter = _stamp(_word_letter(inbox / f"{u.name}报送函.docx", u.name), T0 + 86400)
-    expect_file[str(p)], expect_file[str(letter)] = "passed", "failed"
+    expect_file[str(p)], expect_file[str(letter)] = "passed", "not_a_report"
     expect_unit[u.name], current[u.name], balanced[u.name] = "passed", str(p), vals
     # only a corrupt file, only an encrypted file: unreadable, known by the file name
     u = next(roles)
@@ -311,6 +311,8 @@ def test_as_dict_has_the_issue_shape(planted, view):
     assert all(set(u) == {"unit", "status", "current", "superseded", "matched_by"} for u in d["units"])
     assert {u["status"] for u in d["units"]} <= {"passed", "failed", "unreadable", "timeout", "missing"}
     assert {f["status"] for f in d["files"]} == {"passed", "failed", "unreadable", "duplicate", "not_a_report"}
+    letter = next(f for f in view.files if f.path.endswith("报送函.docx"))
+    assert letter.unit and "没有年度报告的内容" in letter.note
     assert set(d["totals"]) == {"basis", "included", "excluded"}
     assert len(d["files"]) == len(planted["expect_file"])
 
