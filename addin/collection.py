@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from addin.catalogue import CATALOGUE
 from addin.formats import FormatDef, available_formats, escape, format_for_year
@@ -382,9 +382,11 @@ def _collection_year(received: list[Received]) -> int | None:
 
 
 def build(year: int | None, roster: list[RosterUnit] | None, received: Iterable[Received],
-          totals_basis: str = "balanced", formats: Mapping[str, FormatDef] | None = None) -> CollectionView:
+          totals_basis: str = "balanced", formats: Mapping[str, FormatDef] | None = None,
+          documents: Callable[[], Iterable[tuple[str, dict | None]]] | None = None) -> CollectionView:
     """The collection of `received` files for report `year` (None: the year most reports give) against
-    `roster` (None or empty: every reporting unit is expected)."""
+    `roster` (None or empty: every reporting unit is expected). The totals sum the results' data documents,
+    or, when the results were slimmed to keep memory flat, the (path, document) pairs `documents()` yields."""
     if totals_basis not in BASES:
         raise ValueError(f"unknown totals basis {totals_basis!r}")
     formats = formats if formats is not None else available_formats()
@@ -438,7 +440,7 @@ def build(year: int | None, roster: list[RosterUnit] | None, received: Iterable[
     files = tuple(views[r.path] for r in received)
     unlisted = tuple(f for f in files if (roster and f.unit is not None and f.unit not in
                                           {u.name for u in roster}) or f.unit is None)
-    totals = _totals(units, totals_basis, year, year_given, bool(roster), formats)
+    totals = _totals(units, totals_basis, year, year_given, bool(roster), formats, documents)
     feedback = {u.unit: text for u in units if (text := feedback_text(u))}
     reminders = tuple(Reminder(u.roster, _missing_note(u)) for u in units if u.status == MISSING and u.roster)
     return CollectionView(year, year_given, len(roster) if roster else None, tuple(units), files, totals,
@@ -519,7 +521,7 @@ def _exclusion(u: UnitView, basis: str, year, year_given: bool, formats) -> str 
         return "文件无法读取"
     if u.status == TIMEOUT:
         return "校验超时"
-    if r is None or r.document is None or r.format_version not in formats:
+    if r is None or r.format_version not in formats:
         return "未能识别出官方表格"
     if year is not None and r.report_year != year:
         return f"报告年度为{r.report_year}年，不是{year}年"
@@ -539,27 +541,41 @@ def _number(v):
     return v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else None
 
 
-def _totals(units: list[UnitView], basis: str, year, year_given: bool, has_roster: bool, formats) -> Totals:
+def _totals(units: list[UnitView], basis: str, year, year_given: bool, has_roster: bool, formats,
+            documents: Callable[[], Iterable[tuple[str, dict | None]]] | None) -> Totals:
     included, excluded = [], []
-    sums: dict[str, dict] = {}
-    coverage: dict[str, Counter] = {}
-    by_version: dict[str, list[str]] = defaultdict(list)
+    summed: dict[str, tuple[str, FormatDef]] = {}   # path of an included report -> (unit, format)
     for u in units:
         reason = "不在名单中" if has_roster and not u.listed else _exclusion(u, basis, year, year_given, formats)
         if reason:
             excluded.append((u.unit, reason))
             continue
-        r = u.result
-        fmt = formats[r.format_version]
+        summed[u.current.path] = (u.unit, formats[u.result.format_version])
+        included.append(u.unit)
+    sums: dict[str, dict] = {}
+    coverage: dict[str, Counter] = {}
+    version_of: dict[str, str] = {}
+    source = documents() if documents is not None else ((u.current.path, u.result.document) for u in units
+                                                         if u.current is not None and u.current.path in summed)
+    for path, document in source:
+        if path not in summed or document is None:
+            continue
+        unit, fmt = summed.pop(path)   # each report once, whatever the source repeats
         version_sums = sums.setdefault(fmt.version, {})
         counts = coverage.setdefault(fmt.version, Counter())
-        for pointer, value in flat_values(fmt, r.document).items():
+        for pointer, value in flat_values(fmt, document).items():
             n = _number(value)
             if n is not None:
                 version_sums[pointer] = version_sums.get(pointer, 0) + n
                 counts[pointer] += 1
-        included.append(u.unit)
-        by_version[fmt.version].append(u.unit)
+        version_of[unit] = fmt.version
+    missing = {unit for unit, _ in summed.values()}
+    if missing:   # a document that did not come back: say so rather than sum it as nothing
+        included = [u for u in included if u not in missing]
+        excluded += [(u, "未能读取表格数据") for u in sorted(missing)]
+    by_version: dict[str, list[str]] = defaultdict(list)
+    for unit in included:   # in the units' order, whatever order the documents came in
+        by_version[version_of[unit]].append(unit)
     return Totals(basis, tuple(included), tuple(excluded), sums, {v: dict(c) for v, c in coverage.items()},
                   {v: tuple(n) for v, n in by_version.items()})
 
@@ -650,9 +666,15 @@ class YearOnYear:
 
 
 def year_on_year(view: CollectionView, previous: Iterable[FileResult],
-                 formats: Mapping[str, FormatDef] | None = None) -> list[YearOnYear]:
-    """Each unit's key figures this year and last (its previous report matched by unit name), with the change."""
+                 formats: Mapping[str, FormatDef] | None = None,
+                 documents: Callable[[], Iterable[tuple[str, dict | None]]] | None = None) -> list[YearOnYear]:
+    """Each unit's key figures this year and last (its previous report matched by unit name), with the change;
+    this year's documents from the results or from `documents()` as in build()."""
     formats = formats if formats is not None else available_formats()
+    wanted = {u.current.path for u in view.units if u.result is not None}
+    current = {path: doc for path, doc in (documents() if documents is not None else
+                                           ((u.current.path, u.result.document) for u in view.units if u.result))
+               if path in wanted and doc is not None}
     matcher = _Matcher([u.roster for u in view.units if u.roster])
     last: dict[str, FileResult] = {}
     for r in previous:
@@ -663,11 +685,11 @@ def year_on_year(view: CollectionView, previous: Iterable[FileResult],
     rows = []
     for u in view.units:
         this = u.result
-        if this is None or this.document is None or this.format_version not in formats:
+        if this is None or current.get(u.current.path) is None or this.format_version not in formats:
             continue
         before = last.get(unit_key(u.unit)) or (last.get(unit_key(this.unit)) if this.unit else None)
         now_fmt = formats[this.format_version]
-        now_values = flat_values(now_fmt, this.document)
+        now_values = flat_values(now_fmt, current[u.current.path])
         then = {}
         if before is not None:
             then_fmt = formats[before.format_version]

@@ -283,7 +283,7 @@ def _totals_workbook(view: CollectionView, formats, prefix: str) -> Workbook | N
 
 def build_book(view: CollectionView, out: str | os.PathLike | None = None, command: str | None = None,
                roster_path: str | None = None, skipped=(), formats: dict[str, FormatDef] | None = None,
-               when: datetime.datetime | None = None, previous=None) -> Workbook:
+               when: datetime.datetime | None = None, previous=None, documents=None) -> Workbook:
     """The summary workbook. `out` is where it will be saved (links to marked copies are relative to it);
     `skipped` lists (path, reason) of files not looked at (Office lock files); `previous`, last year's
     results, adds the sheet 同比."""
@@ -302,7 +302,7 @@ def build_book(view: CollectionView, out: str | os.PathLike | None = None, comma
         _put(ws, 1, 1, "没有可以合计的报告。")
         _unit_lists(ws, view, 3)
     if previous is not None:
-        _year_on_year(wb.create_sheet("同比"), year_on_year(view, previous, formats))
+        _year_on_year(wb.create_sheet("同比"), year_on_year(view, previous, formats, documents))
     results = [f.result for f in view.files if f.result is not None]
     _findings(wb.create_sheet("问题清单"), results)
     _rule_counts(wb.create_sheet("规则统计"), results)
