@@ -190,7 +190,7 @@ def _reminders(ws, view: CollectionView) -> None:
 
 
 def _notes(ws, view: CollectionView, command: str | None, roster_path: str | None, when: datetime.datetime,
-           skipped) -> None:
+           skipped, unmatched=()) -> None:
     files = view.files
     file_counts = {s: sum(1 for f in files if f.status == s) for s in STATUS_ZH}
     unit_counts = view.unit_counts()
@@ -218,6 +218,13 @@ def _notes(ws, view: CollectionView, command: str | None, roster_path: str | Non
     for i, row in enumerate(listed, r + 1):
         for c, value in enumerate(row, 1):
             _put(ws, i, c, value, border=GRID, alignment=WRAP)
+    if unmatched:   # --previous-dir: this year's reports without last year's
+        r += len(listed) + 2
+        for c, title in enumerate(["未找到上一年度报告的单位", "路径"], 1):
+            _put(ws, r, c, title, font=Font(bold=True), fill=HEAD_FILL, border=GRID)
+        for i, (unit, path) in enumerate(unmatched, r + 1):
+            _put(ws, i, 1, unit, border=GRID)
+            _put(ws, i, 2, path, border=GRID, alignment=WRAP)
     ws.column_dimensions["A"].width = 50
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 70
@@ -283,10 +290,10 @@ def _totals_workbook(view: CollectionView, formats, prefix: str) -> Workbook | N
 
 def build_book(view: CollectionView, out: str | os.PathLike | None = None, command: str | None = None,
                roster_path: str | None = None, skipped=(), formats: dict[str, FormatDef] | None = None,
-               when: datetime.datetime | None = None, previous=None, documents=None) -> Workbook:
+               when: datetime.datetime | None = None, previous=None, documents=None, unmatched=()) -> Workbook:
     """The summary workbook. `out` is where it will be saved (links to marked copies are relative to it);
     `skipped` lists (path, reason) of files not looked at (Office lock files); `previous`, last year's
-    results, adds the sheet 同比."""
+    results, adds the sheet 同比 (`unmatched`: (unit, path) of reports without last year's, listed in 说明)."""
     formats = formats or available_formats()
     out = Path(out) if out else None
     wb = _totals_workbook(view, formats, TOTALS_PREFIX)
@@ -307,7 +314,7 @@ def build_book(view: CollectionView, out: str | os.PathLike | None = None, comma
     _findings(wb.create_sheet("问题清单"), results)
     _rule_counts(wb.create_sheet("规则统计"), results)
     _notes(wb.create_sheet("说明"), view, command, roster_path, when or datetime.datetime.now().astimezone(),
-           list(skipped))
+           list(skipped), list(unmatched))
     wb.active = 0
     return wb
 
