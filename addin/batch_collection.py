@@ -62,16 +62,18 @@ def received_files(results, not_checked: list[str]) -> list[Received]:
     return [receive(r.path, r) for r in results] + [receive(p, None) for p in not_checked]
 
 
-def finish(args, setup: Setup, received: list[Received], previous=None, locks=(), options=None) -> CollectionView:
-    """Build the collection and write what was asked: the summary workbook, the totals workbook, feedback files."""
+def finish(args, setup: Setup, received: list[Received], previous=None, locks=(), options=None, documents=None,
+           unmatched=()) -> CollectionView:
+    """Build the collection and write what was asked: the summary workbook, the totals workbook, feedback files.
+    `documents` streams (path, data document) when the results in memory were slimmed (see collection.build)."""
     formats = options.formats() if options is not None else None
-    view = build(args.year, setup.roster, received, args.totals, formats)
+    view = build(args.year, setup.roster, received, args.totals, formats, documents)
     skipped = [(p, LOCK_REASON) for p in locks]
     if args.summary:
         from addin.writing.collection_book import write_book
 
         write_book(args.summary, view, command=setup.command, roster_path=setup.roster_path, skipped=skipped,
-                   formats=formats, when=setup.started, previous=previous)
+                   formats=formats, when=setup.started, previous=previous, documents=documents, unmatched=unmatched)
     if args.totals_out:
         from addin.writing.collection_book import write_totals
 
@@ -81,6 +83,13 @@ def finish(args, setup: Setup, received: list[Received], previous=None, locks=()
 
         write_feedback(args.feedback_dir, view)
     return view
+
+
+def all_passed(view: CollectionView) -> bool:
+    """The run's exit status 0: every unit's current report passed, none missing, no unreadable stray file
+    (superseded versions and files that are not reports do not count against it)."""
+    return all(u.status == "passed" for u in view.units) and \
+        not any(f.unit is None and f.status in ("failed", "unreadable", "timeout") for f in view.files)
 
 
 def write_outputs_note(args, view: CollectionView, out: TextIO) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from addin.catalogue import CATALOGUE
+from addin.findings import SEVERITIES
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import flat_values, unit_key
@@ -42,6 +43,7 @@ BASIS_ZH = {"passed": "校验通过（没有错误）的报告",
 TABLE_GROUPS = frozenset({"数值", "勾稽", "结构", "公式"})
 
 PROP_VALIDATED_AT = "gkreport.validated_at"   # written by `gkreport submit` (addin/writing/submission.py)
+OUTPUT_CODE_PREFIX = "OUT-"   # findings about gkreport's own outputs (catalogue group of the marked copy)
 MIN_ALIAS_CHARS = 3     # a shorter name is too generic to stand for a unit ("区局")
 
 
@@ -502,6 +504,20 @@ def _missing_note(u: UnitView) -> str | None:
 
 # -- totals ---------------------------------------------------------------------------------------
 
+def is_output_finding(f) -> bool:
+    """A problem of the tool's own output (the marked copy could not be written): never the unit's."""
+    return f.code.startswith(OUTPUT_CODE_PREFIX)
+
+
+def report_counts(result: FileResult) -> dict[str, int]:
+    """Errors/warnings/infos of the report itself, without the tool's output problems."""
+    counts = {s: 0 for s in SEVERITIES}
+    for f in result.findings:
+        if not is_output_finding(f):
+            counts[f.severity] += 1
+    return counts
+
+
 def table_errors(result: FileResult) -> list[str]:
     """Codes of the errors that concern the tables' numbers (values, arithmetic, structure, formulas)."""
     codes = []
@@ -600,7 +616,7 @@ def feedback_text(u: UnitView) -> str | None:
     if not items:
         return None
     listed = "；".join(f"{i}. {text.rstrip('。；; ')}" for i, text in enumerate(items, 1))
-    warnings = r.counts["warning"]
+    warnings = report_counts(r)["warning"]
     more = f"另有警告 {warnings} 条，请一并核实。" if warnings else ""
     return f"你单位报告存在以下问题：{listed}。{more}请修改后重新报送。"
 

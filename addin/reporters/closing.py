@@ -4,11 +4,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from addin.collection import BASIS_ZH, STATUS_ZH, CollectionView, main_problems
+from addin.collection import BASIS_ZH, STATUS_ZH, CollectionView, is_output_finding, main_problems, report_counts
+from addin.reporters.console import STATUS_ZH as FILE_STATUS_ZH
 
 # the groups a collector acts on, in this order
 GROUPS = ("failed", "unreadable", "timeout", "missing")
 MAX_LINES = 200   # per group; the summary workbook has them all
+
+
+def write_file_line(result, out: TextIO) -> None:
+    """A batch's line per file: status, counts, path (the findings are in the summary workbook or --verbose);
+    then where its marked copy went, or why it could not be written (the tool's problem, not the unit's)."""
+    c = report_counts(result)
+    status = FILE_STATUS_ZH.get(result.status, result.status)
+    out.write(f"{status}　错误 {c['error']}　警告 {c['warning']}　{result.path}\n")
+    if result.annotated:
+        out.write(f"  标注副本：{result.annotated}\n")
+    for f in result.findings:
+        if is_output_finding(f):
+            out.write(f"  {f.code}  {f.message}\n")
 
 
 def write_closing(view: CollectionView, out: TextIO) -> None:
@@ -26,7 +40,8 @@ def write_closing(view: CollectionView, out: TextIO) -> None:
         out.write(f"{STATUS_ZH[status]}（{len(group)}）：\n")
         for u in group[:MAX_LINES]:
             detail = main_problems(u, limit=1)
-            errors = f"错误 {u.result.counts['error']} 项　" if u.result and status == "failed" else ""
+            n = report_counts(u.result)["error"] + len(u.problems) if u.result else 0
+            errors = f"错误 {n} 项　" if status == "failed" else ""
             out.write(f"  {u.unit}　{errors}{detail}\n".rstrip() + "\n")
         if len(group) > MAX_LINES:
             out.write(f"  ……等 {len(group)} 个单位，见汇总工作簿。\n")

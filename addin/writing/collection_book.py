@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, main_problems,
-                              year_on_year)
+                              report_counts, year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
 from addin.writing.summary import _findings, _rule_counts
@@ -142,7 +142,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
     rows, fills, links = [], [], []
     for u in units:
         r = u.result
-        counts = r.counts if r else {"error": None, "warning": None}
+        counts = report_counts(r) if r else {"error": None, "warning": None}
         status = STATUS_ZH[u.status]
         roster = u.roster
         match = MATCHED_ZH[u.matched_by] if u.listed else ("不在名单中" if view.roster_size else "")
@@ -160,8 +160,8 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
         if f.unit is not None:
             continue   # a named unit off the roster already has its row above
         r = f.result
-        rows.append(["（未识别单位）", None, None, STATUS_ZH[f.status], r.counts["error"] if r else None,
-                     r.counts["warning"] if r else None, f.note or (r.findings[0].message if r and r.findings else None),
+        rows.append(["（未识别单位）", None, None, STATUS_ZH[f.status], report_counts(r)["error"] if r else None,
+                     report_counts(r)["warning"] if r else None, f.note or (r.findings[0].message if r and r.findings else None),
                      None, _when(f.received.received_at), "不在名单中" if view.roster_size else "", None,
                      _shown(os.path.abspath(f.path), root), None])
         fills.append(STATUS_FILL.get(f.status))
