@@ -54,8 +54,14 @@ _LOSSY_PREFIXES = [
 def lossy_content(path: str | os.PathLike) -> list[str]:
     """Chinese descriptions of content in the workbook that an openpyxl copy would drop."""
     found: list[str] = []
+    # .xls/.et/.ods, Word, web pages: openpyxl copies only .xlsx, so the results go in a workbook of their own
+    other_format = [f"{Path(path).suffix or '无扩展名'} 格式的内容（只能在 .xlsx 工作簿上标注）"]
+    if not zipfile.is_zipfile(path):
+        return other_format
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
+        if "xl/workbook.xml" not in names:
+            return other_format
         for prefix, what in _LOSSY_PREFIXES:
             if any(n.startswith(prefix) for n in names) and what not in found:
                 found.append(what)
