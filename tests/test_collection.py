@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.hostile import encrypted
 from tests.office import convert, needs_office, pdf_pages
 from tests.official_labels import OFFICIAL
 
+ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2025
 COUNTY = "青山区"
 DEPARTMENTS = ["发展和改革局", "教育局", "科学技术局", "工业和信息化局", "民族宗教事务局", "公安分局", "民政局", "司法局",
@@ -510,3 +512,89 @@ def test_closing_table_and_feedback_files(planted, view, tmp_path):
         assert (tmp_path / "退回意见" / file_name(unit)).read_text(encoding="utf-8-sig") == body + "\n"
     reminders = (tmp_path / "退回意见" / "催报名单.txt").read_text(encoding="utf-8-sig")
     assert all(r.unit.name in reminders for r in view.reminders)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+def _small_round(d: Path) -> dict:
+    """Five expected units: one passes, one fails, one resubmits, one sends a PDF, one nothing; a stray image."""
+    fmt = available_formats()["2021"]
+    inbox = d / "收集"
+    inbox.mkdir()
+    texts = base_texts("2021", YEAR)
+    write_report(inbox / "青山区财政局.xlsx", "2021", YEAR, "青山区财政局", consistent_values(fmt, 1), texts=texts)
+    write_report(inbox / "青山区教育局.xlsx", "2021", YEAR, "青山区教育局", broken_values(fmt, 2), texts=texts)
+    _stamp(write_report(inbox / "青山区民政局.xlsx", "2021", YEAR, "青山区民政局", broken_values(fmt, 3), texts=texts), T0)
+    write_report(inbox / "青山区民政局（修改版）.xlsx", "2021", YEAR, "青山区民政局", consistent_values(fmt, 4), texts=texts)
+    (inbox / "青山区司法局年报.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (inbox / "照片.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    (inbox / "~$青山区财政局.xlsx").write_bytes(b"\x00lock")
+    roster = d / "名单.csv"
+    roster.write_text("单位名称,联系人\n青山区财政局,甲\n青山区教育局,乙\n青山区民政局,丙\n青山区司法局,丁\n青山区审计局,戊\n",
+                      encoding="gb18030")
+    return {"inbox": inbox, "roster": roster}
+
+
+def _gk(*args, timeout=300):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "addin", "check", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_command_line_collection_json_jsonl_feedback_and_quiet(tmp_path):
+    from addin import jsonio
+
+    r = _small_round(tmp_path)
+    p = _gk(r["inbox"], "--roster", r["roster"], "--year", YEAR, "--json", "--workers", "2")
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    doc = jsonio.loads(p.stdout)
+    c = doc["collection"]
+    assert c["year"] == YEAR and c["roster_size"] == 5
+    assert {u["unit"]: u["status"] for u in c["units"]} == {"青山区财政局": "passed", "青山区教育局": "failed",
+                                                           "青山区民政局": "passed", "青山区司法局": "missing",
+                                                           "青山区审计局": "missing"}
+    files = {Path(f["path"]).name: f["status"] for f in c["files"]}
+    assert files == {"青山区财政局.xlsx": "passed", "青山区教育局.xlsx": "failed", "青山区民政局.xlsx": "duplicate",
+                     "青山区民政局（修改版）.xlsx": "passed", "青山区司法局年报.pdf": "not_a_report", "照片.jpg": "not_a_report"}
+    assert c["totals"]["included"] == ["青山区财政局", "青山区民政局"]
+    assert len(doc["results"]) == 4   # the workbooks checked; the PDF and the photo are not read
+    # the quiet run: only the closing table; JSONL ends with the collection; feedback and totals written
+    jsonl, fb, totals = tmp_path / "r.jsonl", tmp_path / "意见", tmp_path / "合计.xlsx"
+    q = _gk(r["inbox"], "--roster", r["roster"], "--year", YEAR, "--quiet", "--jsonl", jsonl, "--feedback-dir", fb,
+            "--totals-out", totals, "--summary", tmp_path / "汇总.xlsx")
+    assert q.returncode == 1
+    assert "[错误]" not in q.stdout and "错误 0" not in q.stdout
+    assert "未通过（1）" in q.stdout and "未报送（2）" in q.stdout and "重复报送（1 个单位" in q.stdout
+    assert "青山区司法局　收到的“青山区司法局年报.pdf”不是报告工作簿" in q.stdout
+    lines = [jsonio.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert [set(x) for x in lines[-1:]] == [{"collection"}] and len(lines) == 5
+    assert lines[-1]["collection"] == c
+    assert sorted(x.name for x in fb.iterdir()) == sorted(["青山区教育局.txt", "催报名单.txt"])
+    assert load_workbook(totals).sheetnames == [t["sheet"] for t in available_formats()["2021"].tables()]
+    notes = load_workbook(tmp_path / "汇总.xlsx")["说明"]
+    texts = " ".join(str(x.value) for row in notes.iter_rows() for x in row if x.value)
+    assert "~$青山区财政局.xlsx" in texts and "照片.jpg" in texts and "--roster" in texts
+
+
+def test_batch_prints_one_line_a_file_unless_verbose(tmp_path):
+    r = _small_round(tmp_path)
+    p = _gk(r["inbox"], "--workers", "1")
+    lines = p.stdout.splitlines()
+    assert not [x for x in lines if x.lstrip().startswith("[")]         # no per-finding lines
+    assert sum(1 for x in lines if x.startswith(("通过　错误", "未通过　错误"))) == 4
+    assert "收到 3 个单位的报告" in p.stdout                              # no roster: the reporting units
+    v = _gk(r["inbox"], "--workers", "1", "--verbose")
+    assert "[错误]" in v.stdout
+
+
+@needs_office
+def test_a_folder_with_only_a_wps_file_is_checked(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    src = write_report(tmp_path / "甲.xlsx", "2021", YEAR, "青山区财政局", consistent_values(available_formats()["2021"], 5))
+    shutil.move(convert(src, "xls", tmp_path / "xls"), d / "甲.et")
+    p = _gk(d, "--year", YEAR, "--annotate")
+    assert "没有要校验的文件" not in p.stdout + p.stderr
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "已通过 1" in p.stdout and "OUT-01" not in p.stdout
+    assert (d / "甲.校验结果.xlsx").is_file()   # the results workbook for an .et, never a warning against the unit
