@@ -453,8 +453,9 @@ def _unit_view(name: str, roster_unit, files: list[Received], matched_by, year, 
     # candidates for the unit's current report: read, with official tables recognised
     reports = [r for r in files if _is_report(r) and r.result.format_version is not None]
     in_year = [r for r in reports if year is None or r.result.report_year in (year, None)]
-    other_year = [r for r in reports if r not in in_year]
-    rest = [r for r in files if r not in reports]
+    other_year = [r for r in reports if not (year is None or r.result.report_year in (year, None))]
+    rest = [r for r in files if not (_is_report(r) and r.result.format_version is not None)]
+    other_ids = {id(r) for r in other_year}
     problems: tuple[str, ...] = ()
     duplicates: list[Received] = []
     if in_year:
@@ -477,16 +478,16 @@ def _unit_view(name: str, roster_unit, files: list[Received], matched_by, year, 
     def own_status(r: Received) -> str:
         if r.kind == NOT_REPORT_KIND:
             return NOT_A_REPORT
-        if r in other_year and year_given:
+        if id(r) in other_ids and year_given:
             return FAILED
         return _file_status(r.result)
 
     cur = None
     if current is not None:
-        note = _wrong_year(current.result.report_year, year) if current in other_year else None
+        note = _wrong_year(current.result.report_year, year) if id(current) in other_ids else None
         cur = view(current, own_status(current), note=note)
     superseded = tuple(view(r, DUPLICATE, current.path) for r in duplicates)
-    others = tuple(view(r, own_status(r), note=_wrong_year(r.result.report_year, year) if r in other_year else None)
+    others = tuple(view(r, own_status(r), note=_wrong_year(r.result.report_year, year) if id(r) in other_ids else None)
                    for r in other_year + rest if r is not current)
     unit_status = MISSING if cur is None else cur.status
     return UnitView(name, unit_status, roster_unit, cur, superseded, others, matched_by if files else None, problems)

@@ -598,3 +598,23 @@ def test_a_folder_with_only_a_wps_file_is_checked(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "已通过 1" in p.stdout and "OUT-01" not in p.stdout
     assert (d / "甲.校验结果.xlsx").is_file()   # the results workbook for an .et, never a warning against the unit
+
+
+def test_without_year_and_roster_the_year_most_reports_give_is_the_collections(tmp_path):
+    fmt = available_formats()["2021"]
+    received = []
+    for i, (unit, year) in enumerate([("甲局", YEAR), ("乙局", YEAR), ("丙局", YEAR - 1), ("甲局", YEAR - 1)]):
+        p = write_report(tmp_path / f"{i}.xlsx", "2021", year, unit, consistent_values(fmt, i),
+                         texts=base_texts("2021", year))
+        received.append(receive(p, check_file(p)))
+    v = build(None, None, received)
+    assert v.year == YEAR and not v.year_given and v.roster_size is None
+    units = {u.unit: u for u in v.units}
+    assert {n: u.status for n, u in units.items()} == {"甲局": "passed", "乙局": "passed", "丙局": "passed"}
+    assert units["甲局"].current.path.endswith("0.xlsx") and not units["甲局"].superseded
+    # last year's reports keep their own status without --year, but are not summed
+    assert {Path(f.path).name: f.status for f in v.files} == {"0.xlsx": "passed", "1.xlsx": "passed",
+                                                               "2.xlsx": "passed", "3.xlsx": "passed"}
+    assert sorted(v.totals.included) == ["乙局", "甲局"]
+    assert dict(v.totals.excluded) == {"丙局": f"报告年度为{YEAR - 1}年，不是{YEAR}年"}
+    assert not v.feedback and not v.reminders and not v.unlisted
