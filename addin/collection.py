@@ -18,6 +18,7 @@ from addin.findings import SEVERITIES
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import flat_values, unit_key
+from addin.writing.submission import read_custom_properties
 
 __all__ = ["RosterUnit", "RosterError", "read_roster", "parse_roster_text", "unit_key", "Received", "receive",
            "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES",
@@ -237,8 +238,6 @@ class Received:
 
 def submitted_at(path: str | os.PathLike) -> datetime.datetime | None:
     """The time `gkreport submit` recorded in the workbook's document properties, if any."""
-    from addin.writing.submission import read_custom_properties
-
     try:
         stamp = read_custom_properties(path).get(PROP_VALIDATED_AT)
         return datetime.datetime.fromisoformat(stamp.strip()) if stamp else None
