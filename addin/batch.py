@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -31,25 +31,28 @@ class Inputs:
     files: list[str]
     locks_skipped: list[str]
     missing: list[str]             # arguments that named nothing
+    others: list[str] = field(default_factory=list)   # files in folders of no kind the reader knows (PDF, images...)
 
 
 def expand_inputs(args: Iterable[str]) -> Inputs:
-    """Files, folders (recursive, workbook suffixes only) and glob patterns, each file once, in a stable order."""
+    """Files, folders (recursive) and glob patterns, each file once, in a stable order. Found in folders, the
+    files of the reader table's folder suffixes are checked; every other file is listed in `others`, so that a
+    collection can say what it is rather than skip it silently."""
     files: list[str] = []
     locks: list[str] = []
     missing: list[str] = []
+    others: list[str] = []
     seen: set[str] = set()
 
     def add(p: Path, explicit: bool) -> None:
         if p.name.startswith(LOCK_PREFIX):
             locks.append(str(p))
             return
-        if not explicit and p.suffix.lower() not in WORKBOOK_SUFFIXES:
-            return
         key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            files.append(str(p))
+        if key in seen:
+            return
+        seen.add(key)
+        (files if explicit or p.suffix.lower() in WORKBOOK_SUFFIXES else others).append(str(p))
 
     for arg in args:
         p = Path(arg)
@@ -70,7 +73,7 @@ def expand_inputs(args: Iterable[str]) -> Inputs:
         else:
             # kept as an input: the reader turns it into a FILE-01 result, so nothing is lost silently
             add(p, explicit=True)
-    return Inputs(files, locks, missing)
+    return Inputs(files, locks, missing, others)
 
 
 def sha256_of(path: str) -> str | None:

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin import batch, jsonio
+from addin import batch, collection, jsonio
 from addin.commands import EXIT_FAILED, EXIT_OK, usage_error
 from addin.pipeline import Options
 from addin.reporters.annotate import is_output
@@ -16,6 +16,7 @@ from addin.reporters.copies import BatchCopies
 from addin.reporters.registry import REPORTER_BY_NAME
 from addin.result import FileResult
 from addin.validation import cross_year
+from addin.writing.spill import SpilledResults
 
 
 @dataclass
@@ -39,11 +40,26 @@ class CheckSettings:
     dask: str | None = None
     many: bool = False              # folders, patterns or batch options: a progress bar, always worker processes
     file_count: int = 0             # set by the run once the inputs are expanded
+    # the collection (a batch is one reporting round: addin/collection.py)
+    roster: str | None = None       # --roster: the file of expected units
+    roster_units: list | None = None   # the units read from it (commands/check.py reads it, for a usage error)
+    year: int | None = None         # --year: a report of another year is an error for the collector
+    totals: str = "balanced"        # --totals: which current reports the totals sum
+    totals_out: str | None = None   # --totals-out: the standalone totals workbook
+    feedback_dir: str | None = None   # --feedback-dir: one 退回意见 text per unit, and the 催报 list
+    quiet: bool = False             # --quiet: only the closing table
+    command: str = ""               # the command line, recorded in the summary's 说明
+
+    @property
+    def collecting(self) -> bool:
+        """Collection options were given: the JSONL closes with the collection's record."""
+        return bool(self.roster or self.year or self.totals_out or self.feedback_dir)
 
     @property
     def reporter_names(self) -> list[str]:
         """The outputs asked for, in the order they finish: files first, the terminal or JSON last."""
-        names = [n for n, wanted in (("jsonl", self.jsonl), ("summary", self.summary)) if wanted]
+        names = [n for n, wanted in (("jsonl", self.jsonl), ("summary", self.summary), ("totals", self.totals_out),
+                                     ("feedback", self.feedback_dir)) if wanted]
         return names + ["json" if self.json else "console"]
 
 
@@ -56,13 +72,14 @@ class CheckRun:
         # origins only serve the cross-year findings' cell addresses; otherwise the workers need not send them
         self.options = Options(lenient=settings.lenient, schema_dir=settings.schema_dir,
                                keep_origins=bool(settings.previous or settings.previous_dir))
+        self.previous_results: list[FileResult] | None = None   # last year's reports, for the 同比 sheet
 
     def run(self) -> int:
         s = self.settings
         inputs = batch.expand_inputs(s.paths)
         for arg in inputs.missing:
             sys.stderr.write(f"没有与“{arg}”匹配的文件。\n")
-        if not inputs.files:
+        if not inputs.files and not inputs.others:
             raise usage_error("没有要校验的文件。")
         files = inputs.files
         copies = None
@@ -72,7 +89,7 @@ class CheckRun:
             named = {str(Path(a)) for a in s.paths}
             own_outputs = [f for f in files if is_output(f) and f not in named]
             files = [f for f in files if f not in own_outputs]
-            if not files:
+            if not files and not inputs.others:
                 raise usage_error("没有要校验的文件。")
             copies = BatchCopies.plan(files, s.out_dir)
         s.file_count = len(files)
@@ -89,12 +106,16 @@ class CheckRun:
         previous_of = self._previous_matcher(workers)
         results: list = [None] * len(files)
         reporters = [REPORTER_BY_NAME[name](s) for name in s.reporter_names]
+        # a batch is a collection: its totals read the data documents back from disk, memory stays flat
+        documents = SpilledResults(len(files)) if s.many and not s.json else None
         try:
             for i, path in enumerate(files):
                 if path in done:
                     for reporter in reporters:
                         reporter.resumed(i, done[path])
-                    results[i] = done[path] if s.json else slim(done[path])
+                    if documents is not None:
+                        documents.put(i, done[path])
+                    results[i] = done[path] if s.json else slim(done[path], s.many)
             todo = [i for i in range(len(files)) if results[i] is None]
             progress = _Progress(len(files), len(files) - len(todo)) if s.many and sys.stdout.isatty() and not s.json \
                 else None
@@ -110,14 +131,14 @@ class CheckRun:
                         result = copies(files[i], result)
                 result.path = files[i]
                 result.origins = {}
-                if result.status != "passed" and not (s.jsonl or s.json):
-                    result.document = None   # only the JSONL and the summary of a --json run ask for it
+                if documents is not None:
+                    documents.put(i, result)
                 for reporter in reporters:
                     reporter.file_done(i, result)
                 if progress:
                     progress.advance(result)
                 # only what the end of the run needs stays in memory, so it stays flat in the number of files
-                results[i] = result if s.json else slim(result)
+                results[i] = result if s.json else slim(result, s.many)
 
             if progress:
                 progress.start()
@@ -127,16 +148,27 @@ class CheckRun:
                 if progress:
                     progress.stop()
             unmatched = [r for r in results if any(f.code == "XY-10" for f in r.findings)] if previous_of else []
+            stream = (lambda: ((r.path, r.document) for r in documents)) if documents is not None else None
+            view = None
+            if s.many:
+                received = [collection.receive(r.path, r) for r in results] + \
+                    [collection.receive(p) for p in inputs.others]
+                view = collection.build(s.year, s.roster_units, received, s.totals, self.options.formats(), stream)
             end = RunEnd(results, self.options, locks_skipped=len(inputs.locks_skipped), own_outputs=len(own_outputs),
-                         resumed=len(done), unmatched=unmatched, previous_mode=previous_of is not None)
+                         resumed=len(done), unmatched=unmatched, previous_mode=previous_of is not None,
+                         collection=view, documents=stream, previous=self.previous_results,
+                         lock_files=list(inputs.locks_skipped))
             for reporter in reporters:
                 reporter.finish(end)
         finally:
             for reporter in reporters:
                 reporter.close()
+            if documents is not None:
+                documents.close()
         # A requested copy that could not be written (OUT-01) is a failure even when every file passed.
         no_copy = any(f.code == "OUT-01" for r in results for f in r.findings)
-        return EXIT_OK if all(r.ok for r in results) and not no_copy else EXIT_FAILED
+        passed = collection.all_passed(view) if view is not None else all(r.ok for r in results)
+        return EXIT_OK if passed and not no_copy else EXIT_FAILED
 
     def _check(self, paths: list[str], workers: int, on_result, then=None) -> None:
         """Every file in a worker process (one too: a reader that aborts the process, calamine on a hostile
@@ -165,6 +197,7 @@ class CheckRun:
             prev[i] = r
 
         self._check(paths, min(workers, len(paths)) or 1, keep)
+        self.previous_results = prev
         formats = self.options.formats()
         if s.previous:
             only = prev[0]
@@ -194,10 +227,11 @@ def _cell_findings_added(before, after) -> bool:
     return any((f.code, f.pointer, f.sheet, f.cell, f.message) not in known and f.code != "XY-10" for f in after.findings)
 
 
-def slim(result: FileResult) -> FileResult:
+def slim(result: FileResult, all_findings: bool = False) -> FileResult:
     """What stays in memory of a finished file without --json: identity, status, its copy, and the
-    findings the end of the run still asks about (XY-10 unmatched units, OUT-01 failed copies)."""
-    keep = [f for f in result.findings if f.code in ("XY-10", "OUT-01")]
+    findings the end of the run still asks about (XY-10 unmatched units, OUT-01 failed copies; in a
+    batch every finding: the collection's 退回意见 name each error). The data document stays on disk."""
+    keep = list(result.findings) if all_findings else [f for f in result.findings if f.code in ("XY-10", "OUT-01")]
     return FileResult(path=result.path, status=result.status, format_version=result.format_version,
                       report_year=result.report_year, unit=result.unit, findings=keep, content_hash=result.content_hash,
                       annotated=result.annotated)

@@ -17,7 +17,8 @@ from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITIES
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
-from addin.validation.cross_year import flat_values, unit_key
+from addin.validation.cross_year import unit_key
+from addin.values import flat_values
 from addin.writing.submission import read_custom_properties
 
 __all__ = ["RosterUnit", "RosterError", "read_roster", "parse_roster_text", "unit_key", "Received", "receive",
@@ -633,6 +634,13 @@ def main_problems(u: UnitView, limit: int = 3) -> str:
         return ""
     text = "；".join(i.rstrip("。") for i in items[:limit])
     return text + (f"；等共 {len(items)} 处" if len(items) > limit else "")
+
+
+def all_passed(view: CollectionView) -> bool:
+    """The run's exit status 0: every unit's current report passed, none missing, no unreadable stray file
+    (superseded versions and files that are not reports do not count against it)."""
+    return all(u.status == "passed" for u in view.units) and \
+        not any(f.unit is None and f.status in ("failed", "unreadable", "timeout") for f in view.files)
 
 
 # -- year over year (同比) ------------------------------------------------------------------------

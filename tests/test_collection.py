@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from addin.collection import (RosterError, RosterUnit, build, parse_roster_text, read_roster, receive, unit_key)
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from addin.validation import cross_year
+from addin.values import flat_values
 from addin.writing.collection_book import write_book, write_totals
 from addin.writing.submission import write_submission
 from tests.factory import broken_values, consistent_values, write_report
@@ -396,7 +396,7 @@ def test_standalone_totals_workbook_prints_the_three_tables(planted, view, tmp_p
     # read back as a report: the tables are the official layout, the values the totals
     again = check_file(out)
     assert again.format_version == "2021"
-    values = cross_year.flat_values(planted["fmt"], again.document)
+    values = flat_values(planted["fmt"], again.document)
     assert {p: v for p, v in values.items() if v is not None} == dict(view.totals.sums["2021"])
     assert not [f for f in again.findings if f.code.startswith(("T3-", "T4-", "VAL-", "STR-"))]
     pdf = convert(out, "pdf", tmp_path / "pdf")

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from addin.batch import DEFAULT_TIMEOUT
 from addin.check_run import CheckRun, CheckSettings
+from addin.collection import BASES, RosterError, read_roster
 from addin.commands import usage_error
 
 # Options that make a run a batch (a progress bar, always worker processes), besides folders and patterns.
-BATCH_OPTIONS = ("workers", "summary", "jsonl", "resume", "timeout", "previous", "previous_dir", "dask")
+BATCH_OPTIONS = ("workers", "summary", "jsonl", "resume", "timeout", "previous", "previous_dir", "dask",
+                 "roster", "year", "totals_out", "feedback_dir", "quiet")
+YEARS = (2000, 2100)
 
 
 def add_parser(sub) -> None:
@@ -33,6 +37,16 @@ def add_parser(sub) -> None:
     g.add_argument("--previous", metavar="FILE", help="上一年度的报告，用于跨年度核对（XY-01 等）")
     g.add_argument("--previous-dir", metavar="DIR", help="上一年度报告所在文件夹，按单位名称与本年度报告配对")
     g.add_argument("--dask", metavar="ADDRESS", help="在已有的 Dask 集群上校验（需安装 gkreport[dask]）")
+    c = p.add_argument_group("收集（应报单位、合计、退回意见）")
+    c.add_argument("--roster", metavar="名单", help="应报单位名单（.xlsx/.csv/.txt：每行一个单位，可带上级单位、类别、"
+                                                   "联系人、别名列），用于找出未报送、重复报送和名单外的单位")
+    c.add_argument("--year", type=int, metavar="YYYY", help="本次收集的报告年度：其他年度的报告按错误处理")
+    c.add_argument("--totals", choices=BASES, default="balanced",
+                   help="合计口径：passed 只计校验通过的报告；balanced（默认）计表格数值和勾稽关系无误的报告，"
+                        "不论正文问题；readable 计能读出表格的全部报告")
+    c.add_argument("--totals-out", metavar="合计.xlsx", help="另存合计工作簿（官方表二、表三、表四格式）")
+    c.add_argument("--feedback-dir", metavar="DIR", help="每个需要修改的单位写一份退回意见（.txt），另写催报名单")
+    c.add_argument("--quiet", action="store_true", help="只输出最后的汇总表（未通过、未报送、重复的单位）")
     p.set_defaults(run=run)
 
 
@@ -49,12 +63,28 @@ def settings_from_args(args) -> CheckSettings:
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     if timeout <= 0:
         raise usage_error("--timeout 应大于 0。")
+    roster_units = None
+    if args.roster:
+        try:
+            roster_units = read_roster(args.roster)
+        except RosterError as exc:
+            raise usage_error(str(exc)) from exc
+    if args.year is not None and not YEARS[0] <= args.year <= YEARS[1]:
+        raise usage_error(f"--year 应为四位年份，收到的是 {args.year}。")
     many = any(getattr(args, k) for k in BATCH_OPTIONS) or \
         any(os.path.isdir(p) or (not os.path.exists(p) and any(c in p for c in "*?[")) for p in args.paths)
     return CheckSettings(paths=list(args.paths), json=args.json, lenient=args.lenient, verbose=args.verbose,
                          annotate=args.annotate, out_dir=args.out_dir, schema_dir=args.schema_dir, workers=args.workers,
                          summary=args.summary, jsonl=args.jsonl, resume=args.resume, timeout=timeout,
-                         previous=args.previous, previous_dir=args.previous_dir, dask=args.dask, many=many)
+                         previous=args.previous, previous_dir=args.previous_dir, dask=args.dask, many=many,
+                         roster=args.roster, roster_units=roster_units, year=args.year, totals=args.totals,
+                         totals_out=args.totals_out, feedback_dir=args.feedback_dir, quiet=args.quiet,
+                         command=_command_line())
+
+
+def _command_line() -> str:
+    """The command as typed, for the summary's 说明 (arguments with spaces quoted)."""
+    return "gkreport " + " ".join(f'"{a}"' if any(ch.isspace() for ch in a) else a for a in sys.argv[1:])
 
 
 def run(args) -> int:

@@ -89,15 +89,15 @@ def _read_text(src: Source) -> WorkbookData:
 
 READERS: dict[str, Reader] = {
     "xlsx": Reader((".xlsx", ".xlsm"), _read_xlsx),
-    "xls": Reader((".xls",), _read_xls),
+    "xls": Reader((".xls", ".et"), _read_xls),   # WPS saves its .et spreadsheets in the same container
     "ods": Reader((".ods",), _read_ods),
     # a web page, or an "xls" export that is really HTML, whatever its name
     "html": Reader((".html", ".htm"), _read_html, sniff=lambda head, suffix: looks_like_html(head),
-                   notice="FILE-11", in_folders=False),
+                   notice="FILE-11"),
     # Word's text export of a report
     "text": Reader((".txt",), _read_text, sniff=lambda head, suffix: suffix == ".txt" and b"\x00" not in head,
-                   notice="FILE-12", in_folders=False),
-    "docx": Reader((".docx",), _read_docx, notice="FILE-13", in_folders=False),
+                   notice="FILE-12"),
+    "docx": Reader((".docx",), _read_docx, notice="FILE-13"),
 }
 # The suffixes a folder given to a batch is searched for (batch.WORKBOOK_SUFFIXES is this set, kept current).
 FOLDER_SUFFIXES: set[str] = set()

@@ -17,6 +17,10 @@ class RunEnd:
     resumed: int = 0                 # files whose recorded result (--resume) was reused
     unmatched: list[FileResult] = field(default_factory=list)   # reports without last year's (XY-10)
     previous_mode: bool = False      # --previous or --previous-dir was given
+    collection: object = None        # a batch's addin.collection.CollectionView (None for named files alone)
+    documents: object = None         # () -> (path, data document) pairs of every file, when results are slim
+    previous: list | None = None     # last year's results (--previous/--previous-dir)
+    lock_files: list[str] = field(default_factory=list)   # the Office lock files left out
 
 
 class Reporter:

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TextIO
 
 from addin.collection import BASIS_ZH, STATUS_ZH, CollectionView, is_output_finding, main_problems, report_counts
-from addin.reporters.console import STATUS_ZH as FILE_STATUS_ZH
+from addin.result import STATUS_ZH as FILE_STATUS_ZH
 
 # the groups a collector acts on, in this order
 GROUPS = ("failed", "unreadable", "timeout", "missing")
@@ -18,8 +18,8 @@ def write_file_line(result, out: TextIO) -> None:
     c = report_counts(result)
     status = FILE_STATUS_ZH.get(result.status, result.status)
     out.write(f"{status}　错误 {c['error']}　警告 {c['warning']}　{result.path}\n")
-    if result.annotated:
-        out.write(f"  标注副本：{result.annotated}\n")
+    if result.annotated_note:
+        out.write(f"  {result.annotated_note}\n")
     for f in result.findings:
         if is_output_finding(f):
             out.write(f"  {f.code}  {f.message}\n")

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
+from addin.reporters import closing
 from addin.reporters.base import Reporter, RunEnd
 from addin.result import FAILED, PASSED, STATUS_ZH, TIMED_OUT, UNREADABLE, FileResult
 
@@ -69,11 +70,25 @@ class ConsoleReporter(Reporter):
         self.out = out or sys.stdout
 
     def file_done(self, index: int, result: FileResult) -> None:
-        write_result(result, self.out, verbose=self.settings.verbose)
+        s = self.settings
+        if s.quiet:
+            return
+        if s.many and s.file_count > 1 and not s.verbose:
+            # a batch: one line a file; the findings are in the summary workbook, or with --verbose here
+            closing.write_file_line(result, self.out)
+            return
+        write_result(result, self.out, verbose=s.verbose)
         if result.annotated_note:
             self.out.write(f"  {result.annotated_note}\n\n")
 
     def finish(self, end: RunEnd) -> None:
+        if not self.settings.quiet:
+            self._notes(end)
+        if end.collection is not None:
+            closing.write_closing(end.collection, self.out)
+        self._outputs(end)
+
+    def _notes(self, end: RunEnd) -> None:
         out = self.out
         write_summary(end.results, out)
         if end.own_outputs:
@@ -86,5 +101,14 @@ class ConsoleReporter(Reporter):
             names = "、".join(f"{r.unit or '（未填写单位）'}（{r.path}）" for r in end.unmatched[:20])
             more = f" 等 {len(end.unmatched)} 个" if len(end.unmatched) > 20 else ""
             out.write(f"未找到上一年度报告的单位：{names}{more}。\n")
-        if self.settings.summary:
-            out.write(f"汇总工作簿已写入：{self.settings.summary}\n")
+
+    def _outputs(self, end: RunEnd) -> None:
+        s, out = self.settings, self.out
+        if s.summary:
+            out.write(f"汇总工作簿已写入：{s.summary}\n")
+        if s.totals_out:
+            out.write(f"合计工作簿已写入：{s.totals_out}\n")
+        if s.feedback_dir and end.collection is not None:
+            view = end.collection
+            out.write(f"退回意见已写入：{s.feedback_dir}（{len(view.feedback)} 个单位"
+                      + ("，另有催报名单" if view.reminders else "") + "）\n")

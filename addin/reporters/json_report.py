@@ -9,8 +9,12 @@ from addin.reporters.base import Reporter, RunEnd
 from addin.result import FileResult
 
 
-def run_document(results: list[FileResult]) -> str:
-    return jsonio.dumps({"gkreport": __version__, "results": [r.as_dict() for r in results]}, indent=2)
+def run_document(results: list[FileResult], collection=None) -> str:
+    """The run as one JSON object; a batch adds its `collection` (addin.collection.CollectionView.as_dict)."""
+    doc = {"gkreport": __version__, "results": [r.as_dict() for r in results]}
+    if collection is not None:
+        doc["collection"] = collection.as_dict()
+    return jsonio.dumps(doc, indent=2)
 
 
 class JsonReporter(Reporter):
@@ -26,4 +30,4 @@ class JsonReporter(Reporter):
             self.notes.write(f"  {result.annotated_note}\n\n")
 
     def finish(self, end: RunEnd) -> None:
-        self.out.write(run_document(end.results) + "\n")
+        self.out.write(run_document(end.results, end.collection) + "\n")

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from addin import jsonio
-from addin.reporters.base import Reporter
+from addin.reporters.base import Reporter, RunEnd
 from addin.result import FileResult
 
 
@@ -26,6 +26,12 @@ class JsonlReporter(Reporter):
     def file_done(self, index: int, result: FileResult) -> None:
         self.fh.write(jsonio.dumps(result.as_dict(with_document=True)) + "\n")
         self.fh.flush()
+
+    def finish(self, end: RunEnd) -> None:
+        # with collection options the file ends with the collection: {"collection": ...} after the files' lines
+        if self.settings.collecting and end.collection is not None:
+            self.fh.write(jsonio.dumps({"collection": end.collection.as_dict()}) + "\n")
+            self.fh.flush()
 
     def close(self) -> None:
         self.fh.close()

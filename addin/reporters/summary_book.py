@@ -1,36 +1,20 @@
-"""--summary FILE: the collector's summary workbook, written at the end of the run from every file's full result."""
+"""--summary FILE: the collector's workbook (汇总, 退回意见, 催报, 合计, 同比, 说明), written at the end of the run."""
 from __future__ import annotations
 
 from addin.reporters.base import Reporter, RunEnd
-from addin.result import FileResult
-from addin.writing.spill import SpilledResults
-from addin.writing.summary import write_summary
+
+LOCK_REASON = "Office 临时锁文件（~$ 开头），不是报告"
 
 
 class SummaryReporter(Reporter):
-    """Without --json the run keeps only slim records in memory; the full results wait here in a
-    temporary JSONL (writing.spill), so memory stays flat in the number of files. With --json the
-    run keeps the full results anyway and the workbook is built from them."""
-
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        self.spill: SpilledResults | None = None
-        if not settings.json:
-            self.spill = SpilledResults(settings.file_count)
-
-    def resumed(self, index: int, result: FileResult) -> None:
-        if self.spill is not None:
-            self.spill.put(index, result)
-
-    def file_done(self, index: int, result: FileResult) -> None:
-        if self.spill is not None:
-            self.spill.put(index, result)
+    """Built from the run's collection; the data documents come back from the run's spill file (writing.spill)
+    without --json, so memory stays flat in the number of files."""
 
     def finish(self, end: RunEnd) -> None:
-        write_summary(self.settings.summary, self.spill if self.spill is not None else end.results,
-                      locks_skipped=end.locks_skipped, unmatched=end.unmatched, previous_mode=end.previous_mode,
-                      options=end.options)
+        from addin.writing.collection_book import write_book
 
-    def close(self) -> None:
-        if self.spill is not None:
-            self.spill.close()
+        s = self.settings
+        write_book(s.summary, end.collection, command=s.command, roster_path=s.roster,
+                   skipped=[(p, LOCK_REASON) for p in end.lock_files], formats=end.options.formats(),
+                   previous=end.previous if s.previous_dir else None, documents=end.documents,
+                   unmatched=[(r.unit or "", r.path) for r in end.unmatched])
