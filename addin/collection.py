@@ -637,9 +637,9 @@ def main_problems(u: UnitView, limit: int = 3) -> str:
 
 
 def all_passed(view: CollectionView) -> bool:
-    """The run's exit status 0: every unit's current report passed, none missing, no unreadable stray file
-    (superseded versions and files that are not reports do not count against it)."""
-    return all(u.status == "passed" for u in view.units) and \
+    """The run's exit status 0: some unit reported, every unit's current report passed, none is missing, no
+    unreadable stray file (superseded versions and files that are not reports do not count against it)."""
+    return bool(view.units) and all(u.status == "passed" for u in view.units) and \
         not any(f.unit is None and f.status in ("failed", "unreadable", "timeout") for f in view.files)
 
 

@@ -78,7 +78,7 @@ def test_the_run_reports_through_the_table_of_reporters(one, monkeypatch):
     status = CheckRun(CheckSettings(paths=[path], json=True)).run()
     assert status == 0
     assert seen == [("file", 0, "passed"), ("finish", [path]), ("close",)]
-    assert set(registry.REPORTER_BY_NAME) == {"console", "json", "jsonl", "summary"}
+    assert set(registry.REPORTER_BY_NAME) == {"console", "json", "jsonl", "summary", "totals", "feedback"}
     assert all(issubclass(cls, Reporter) for cls in registry.REPORTER_BY_NAME.values())
 
 

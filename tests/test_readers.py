@@ -27,8 +27,8 @@ def gkt_registered():
 
 def test_built_in_kinds_and_folder_suffixes():
     assert set(load.READERS) == {"xlsx", "xls", "ods", "html", "text", "docx"}
-    # a folder batch picks up workbooks only, not web pages, text exports or Word documents
-    assert set(WORKBOOK_SUFFIXES) == {".xlsx", ".xlsm", ".xls", ".ods"}
+    # a folder batch checks every kind the reader knows (WPS's .et is an .xls container); other files are listed
+    assert set(WORKBOOK_SUFFIXES) == {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".html", ".htm", ".txt", ".docx"}
     assert WORKBOOK_SUFFIXES is load.FOLDER_SUFFIXES
 
 
@@ -70,8 +70,10 @@ def test_check_and_folder_batch_accept_a_registered_kind(tmp_path):
     assert key(single) == key(in_folder) == expected
     assert in_folder["path"].endswith(f"seed{SUFFIX}")
 
-    # without the registration the same file is not a report, and a folder holds nothing to check
+    # without the registration the same file is not a report: named, FILE-02; in a folder, listed as such
     unknown = json.loads(_gk("check", "--json", report, plugin_dir=None).stdout)["results"][0]
     assert unknown["status"] == "unreadable" and unknown["findings"][0]["code"] == "FILE-02"
     empty = _gk("check", "--json", folder, plugin_dir=None)
-    assert empty.returncode == 2 and "没有要校验的文件" in empty.stderr + empty.stdout
+    assert empty.returncode == 1, empty.stderr
+    doc = json.loads(empty.stdout)
+    assert doc["results"] == [] and doc["collection"]["files"] == [{"path": str(report), "status": "not_a_report"}]
