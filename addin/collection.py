@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import os
 import re
 import zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -19,10 +20,10 @@ from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import unit_key
 from addin.values import flat_values
-from addin.writing.submission import read_custom_properties
+from addin.writing.docprops import read_custom_properties
 
 __all__ = ["RosterUnit", "RosterError", "read_roster", "parse_roster_text", "unit_key", "Received", "receive",
-           "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES",
+           "arrival", "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES",
            "key_figures", "year_on_year", "YearOnYear"]
 
 # File and unit statuses of a collection (JSON values); a unit is never "duplicate" or "not_a_report".
@@ -246,26 +247,39 @@ def submitted_at(path: str | os.PathLike) -> datetime.datetime | None:
         return None
 
 
-def modified_at(path: str | os.PathLike) -> datetime.datetime | None:
+def arrival(r: Received) -> datetime.datetime | None:
+    """When a file was received: the time given with it (a web upload), else the submission time recorded
+    by `submit`, else the file's modification time. Looked up only where asked (the order of a unit's
+    versions, the 汇总 column), and remembered while the file is unchanged."""
+    if r.received_at is not None:
+        return r.received_at
     try:
-        return datetime.datetime.fromtimestamp(os.stat(path).st_mtime).astimezone()
+        st = os.stat(r.path)
     except OSError:
         return None
+    return _file_time(r.path, st.st_mtime_ns, st.st_size, r.kind == REPORT)
 
 
-def receive(path: str | os.PathLike, result: FileResult | None = None) -> Received:
+@functools.lru_cache(maxsize=4096)
+def _file_time(path: str, mtime_ns: int, size: int, report: bool) -> datetime.datetime:
+    recorded = submitted_at(path) if report else None
+    return recorded or datetime.datetime.fromtimestamp(mtime_ns / 1e9).astimezone()
+
+
+def receive(path: str | os.PathLike, result: FileResult | None = None,
+            received_at: datetime.datetime | None = None) -> Received:
     """A received file and what it is: not a report when it was not checked, its type is not one the reader
     knows (FILE-02), or it was read but holds nothing of a report (no official table, no unit, no year: a
-    cover letter, a roster); its time is the submission time recorded by `submit`, else the modification time."""
+    cover letter, a roster). `received_at`: when it came, if known (else see arrival())."""
     path = str(path)
     if result is None:
-        return Received(path, None, modified_at(path), NOT_REPORT_KIND, f"不是报告文件（{Path(path).suffix or '无扩展名'}）")
+        return Received(path, None, received_at, NOT_REPORT_KIND, f"不是报告文件（{Path(path).suffix or '无扩展名'}）")
     if result.status == UNREADABLE and result.findings and result.findings[0].code == "FILE-02":
-        return Received(path, result, modified_at(path), NOT_REPORT_KIND, result.findings[0].message)
+        return Received(path, result, received_at, NOT_REPORT_KIND, result.findings[0].message)
     if result.status in (PASSED, FAILED) and result.format_version is None and not result.unit \
             and result.report_year is None:
-        return Received(path, result, modified_at(path), NOT_REPORT_KIND, "文件中没有年度报告的内容（未找到封面和官方表格）。")
-    return Received(path, result, submitted_at(path) or modified_at(path), REPORT)
+        return Received(path, result, received_at, NOT_REPORT_KIND, "文件中没有年度报告的内容（未找到封面和官方表格）。")
+    return Received(path, result, received_at, REPORT)
 
 
 # -- the view -----------------------------------------------------------------------------------
@@ -313,12 +327,53 @@ class UnitView:
 
 @dataclass(frozen=True)
 class Totals:
+    """Which units the totals cover (and why the others not); the sums themselves are computed when first
+    asked for (the workbooks), from the data documents, which a batch reads back from disk."""
+
     basis: str
     included: tuple[str, ...]
     excluded: tuple[tuple[str, str], ...]            # (unit, reason)
-    sums: Mapping[str, Mapping[str, object]]         # format version -> pointer -> int | Decimal
-    coverage: Mapping[str, Mapping[str, int]]        # format version -> pointer -> reports summed there
-    units: Mapping[str, tuple[str, ...]]             # format version -> units included
+    summed: Mapping[str, tuple[str, FormatDef]] = field(default_factory=dict, compare=False, repr=False)
+    source: Callable[[], Iterable[tuple[str, dict | None]]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def sums(self) -> Mapping[str, Mapping[str, object]]:
+        """format version -> pointer -> int | Decimal."""
+        return self._computed[0]
+
+    @property
+    def coverage(self) -> Mapping[str, Mapping[str, int]]:
+        """format version -> pointer -> how many reports were summed there (a cell that is not a number is not)."""
+        return self._computed[1]
+
+    @property
+    def units(self) -> Mapping[str, tuple[str, ...]]:
+        """format version -> the units included, in the units' order."""
+        return self._computed[2]
+
+    @functools.cached_property
+    def _computed(self):
+        pending = dict(self.summed)   # path of an included report -> (unit, format)
+        sums: dict[str, dict] = {}
+        coverage: dict[str, Counter] = {}
+        version_of: dict[str, str] = {}
+        for path, document in (self.source() if self.source is not None else ()):
+            if path not in pending or document is None:
+                continue
+            unit, fmt = pending.pop(path)   # each report once, whatever the source repeats
+            version_sums = sums.setdefault(fmt.version, {})
+            counts = coverage.setdefault(fmt.version, Counter())
+            for pointer, value in flat_values(fmt, document).items():
+                n = _number(value)
+                if n is not None:
+                    version_sums[pointer] = version_sums.get(pointer, 0) + n
+                    counts[pointer] += 1
+            version_of[unit] = fmt.version
+        by_version: dict[str, list[str]] = defaultdict(list)
+        for unit in self.included:
+            if unit in version_of:
+                by_version[version_of[unit]].append(unit)
+        return sums, {v: dict(c) for v, c in coverage.items()}, {v: tuple(n) for v, n in by_version.items()}
 
 
 @dataclass(frozen=True)
@@ -367,10 +422,12 @@ def _is_report(r: Received) -> bool:
 
 def _newest_first(files: list[Received]) -> list[Received]:
     # unknown times count as oldest; on equal times the later path (「修改版」 sorts after the original) wins
+    if len(files) < 2:
+        return list(files)   # no time to look up
     epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
     def key(r: Received):
-        t = r.received_at or epoch
+        t = arrival(r) or epoch
         return (t if t.tzinfo else t.astimezone(), r.path)
     return sorted(files, key=key, reverse=True)
 
@@ -561,7 +618,7 @@ def _number(v):
 def _totals(units: list[UnitView], basis: str, year, year_given: bool, has_roster: bool, formats,
             documents: Callable[[], Iterable[tuple[str, dict | None]]] | None) -> Totals:
     included, excluded = [], []
-    summed: dict[str, tuple[str, FormatDef]] = {}   # path of an included report -> (unit, format)
+    summed: dict[str, tuple[str, FormatDef]] = {}
     for u in units:
         reason = "不在名单中" if has_roster and not u.listed else _exclusion(u, basis, year, year_given, formats)
         if reason:
@@ -569,32 +626,10 @@ def _totals(units: list[UnitView], basis: str, year, year_given: bool, has_roste
             continue
         summed[u.current.path] = (u.unit, formats[u.result.format_version])
         included.append(u.unit)
-    sums: dict[str, dict] = {}
-    coverage: dict[str, Counter] = {}
-    version_of: dict[str, str] = {}
-    source = documents() if documents is not None else ((u.current.path, u.result.document) for u in units
-                                                         if u.current is not None and u.current.path in summed)
-    for path, document in source:
-        if path not in summed or document is None:
-            continue
-        unit, fmt = summed.pop(path)   # each report once, whatever the source repeats
-        version_sums = sums.setdefault(fmt.version, {})
-        counts = coverage.setdefault(fmt.version, Counter())
-        for pointer, value in flat_values(fmt, document).items():
-            n = _number(value)
-            if n is not None:
-                version_sums[pointer] = version_sums.get(pointer, 0) + n
-                counts[pointer] += 1
-        version_of[unit] = fmt.version
-    missing = {unit for unit, _ in summed.values()}
-    if missing:   # a document that did not come back: say so rather than sum it as nothing
-        included = [u for u in included if u not in missing]
-        excluded += [(u, "未能读取表格数据") for u in sorted(missing)]
-    by_version: dict[str, list[str]] = defaultdict(list)
-    for unit in included:   # in the units' order, whatever order the documents came in
-        by_version[version_of[unit]].append(unit)
-    return Totals(basis, tuple(included), tuple(excluded), sums, {v: dict(c) for v, c in coverage.items()},
-                  {v: tuple(n) for v, n in by_version.items()})
+    if documents is None:
+        current = [(u.current.path, u.result.document) for u in units if u.current is not None and u.result]
+        documents = lambda: current  # noqa: E731
+    return Totals(basis, tuple(included), tuple(excluded), summed, documents)
 
 
 # -- feedback -------------------------------------------------------------------------------------

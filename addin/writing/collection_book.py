@@ -10,7 +10,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, main_problems,
+from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, arrival, main_problems,
                               report_counts, year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
@@ -150,7 +150,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
                 for f in u.superseded + u.others]
         rows.append([u.unit, roster.parent if roster else None, roster.category if roster else None, status,
                      counts["error"], counts["warning"], main_problems(u), u.contact,
-                     _when(u.current.received.received_at) if u.current else None, match,
+                     _when(arrival(u.current.received)) if u.current else None, match,
                      "打开" if r and r.annotated else None,
                      _shown(os.path.abspath(u.current.path), root) if u.current else None,
                      "\n".join(more) or None])
@@ -162,7 +162,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
         r = f.result
         rows.append(["（未识别单位）", None, None, STATUS_ZH[f.status], report_counts(r)["error"] if r else None,
                      report_counts(r)["warning"] if r else None, f.note or (r.findings[0].message if r and r.findings else None),
-                     None, _when(f.received.received_at), "不在名单中" if view.roster_size else "", None,
+                     None, _when(arrival(f.received)), "不在名单中" if view.roster_size else "", None,
                      _shown(os.path.abspath(f.path), root), None])
         fills.append(STATUS_FILL.get(f.status))
         links.append(None)

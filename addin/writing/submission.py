@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from defusedxml.ElementTree import fromstring
-
 from addin import jsonio
 from addin._version import __version__
 from addin.formats import FormatDef, available_formats
@@ -19,6 +17,7 @@ from addin.values import flat_values
 from addin.pipeline import Options, check_file
 from addin.result import UNREADABLE, FileResult
 from addin.writing.atomic import atomic_write, write_bytes_atomic
+from addin.writing.docprops import read_custom_properties  # noqa: F401  (part of this module's API)
 from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook, report_title, save_workbook
 
 PROP_UNIT = "gkreport.unit"
@@ -116,24 +115,6 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
     if json_out:
         json_path = write_bytes_atomic(json_out, canonical_bytes(document))
     return Submission(out, document, sha, now.isoformat(timespec="seconds"), json_path)
-
-
-def read_custom_properties(path: str | os.PathLike) -> dict[str, str]:
-    """Custom document properties (docProps/custom.xml) as name -> text; {} when there are none."""
-    with zipfile.ZipFile(path) as z:
-        try:
-            info = z.getinfo("docProps/custom.xml")
-        except KeyError:
-            return {}
-        if info.file_size > 1_000_000:   # a properties part is a few KB; refuse to inflate a bomb
-            return {}
-        root = fromstring(z.read(info))
-    out = {}
-    for prop in root:
-        name = prop.get("name")
-        if name and len(prop):
-            out[name] = prop[0].text or ""
-    return out
 
 
 @dataclass
