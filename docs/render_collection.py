@@ -17,6 +17,9 @@ from addin.formats import available_formats  # noqa: E402
 from tests.factory import broken_values, consistent_values, write_report  # noqa: E402
 from tests.helpers import base_texts  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "docs"))
+from render_marked import first_page_png  # noqa: E402
+
 YEAR = 2025
 UNITS = ["青山区财政局", "青山区教育局", "青山区民政局", "青山区司法局", "青山区商务局", "青山区审计局", "青山区统计局",
          "青山区东风街道办事处", "青山区红旗街道办事处", "青山区胜利街道办事处", "青山区解放街道办事处", "青山区和平街道办事处"]
@@ -64,19 +67,7 @@ def render(book: Path, keep: list[str], out_png: Path, tmp: Path, dpi: int = 90)
             del wb[name]
     only = tmp / f"{out_png.stem}.xlsx"
     wb.save(only)
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp), str(only)], check=True, capture_output=True, timeout=180)
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(tmp / f"{only.stem}.pdf"),
-                    str(out_png.with_suffix(""))], check=True)
-    try:  # trim the empty page margins when Pillow is there
-        from PIL import Image, ImageChops
-
-        img = Image.open(out_png).convert("RGB")
-        box = ImageChops.difference(img, Image.new("RGB", img.size, "white")).getbbox()
-        if box:
-            img.crop((max(box[0] - 10, 0), max(box[1] - 10, 0), box[2] + 10, box[3] + 10)).save(out_png, optimize=True)
-    except ImportError:
-        pass
+    first_page_png(only, out_png, tmp, dpi)
 
 
 def main(docs: Path) -> None:

@@ -47,9 +47,14 @@ def main(out_png: Path, sheet_index: int = 1) -> None:
             del wb[name]
     marked = tmp / "marked.xlsx"
     wb.save(marked)
+    first_page_png(marked, out_png, tmp)
+
+
+def first_page_png(xlsx: Path, out_png: Path, tmp: Path, dpi: int = 80) -> None:
+    """The workbook's first printed page as a PNG (LibreOffice, pdftoppm), its empty margins trimmed."""
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp), str(marked)], check=True, capture_output=True, timeout=120)
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(tmp / "marked.pdf"),
+                    "--outdir", str(tmp), str(xlsx)], check=True, capture_output=True, timeout=180)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(tmp / f"{xlsx.stem}.pdf"),
                     str(out_png.with_suffix(""))], check=True)
     try:  # trim the empty page margins when Pillow is there
         from PIL import Image, ImageChops
