@@ -10,7 +10,7 @@ from addin import catalogue
 from addin.reading import documents
 from addin.reading.guard import (MAX_DOCUMENT_BYTES, MAX_COLS_READ, MAX_ROWS_READ, OLE_MAGIC, ZIP_MAGIC, Unreadable,
                                  check_ole, check_xls_extent, open_zip, read_head, sheet_parts)
-from addin.reading.html_tables import looks_like_html, read_html
+from addin.reading.html_tables import looks_like_html, looks_like_text, read_html
 from addin.reading.model import SheetData, WorkbookData
 from addin.reading.sheet_xml import scan_sheets, trimmed_copy
 
@@ -95,7 +95,7 @@ READERS: dict[str, Reader] = {
     "html": Reader((".html", ".htm"), _read_html, sniff=lambda head, suffix: looks_like_html(head),
                    notice="FILE-11", in_folders=False),
     # Word's text export of a report
-    "text": Reader((".txt",), _read_text, sniff=lambda head, suffix: suffix == ".txt" and b"\x00" not in head,
+    "text": Reader((".txt",), _read_text, sniff=lambda head, suffix: suffix == ".txt" and looks_like_text(head),
                    notice="FILE-12", in_folders=False),
     "docx": Reader((".docx",), _read_docx, notice="FILE-13", in_folders=False),
 }
