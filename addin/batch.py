@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import pickle
 import selectors
@@ -20,7 +19,9 @@ import addin
 from addin import catalogue
 from addin.pipeline import check_file
 from addin.result import TIMED_OUT, UNREADABLE, FileResult
+from addin.reading.guard import MAX_FILE_BYTES
 from addin.reading.load import FOLDER_SUFFIXES as WORKBOOK_SUFFIXES   # the reader table's suffixes, kept current
+from addin.reading.source import read_source
 LOCK_PREFIX = "~$"                 # Office owner files left next to an open workbook
 DEFAULT_TIMEOUT = 60.0
 FAULT_ENV = "GKREPORT_FAULT_INJECTION"   # test hook: lets tests make a worker crash or hang on purpose
@@ -54,15 +55,16 @@ def expand_inputs(args: Iterable[str]) -> Inputs:
     for arg in args:
         p = Path(arg)
         if p.is_dir():
-            for sub in sorted(q for q in p.rglob("*") if q.is_file()):
+            # every entry but a folder: a dangling link, a FIFO or a socket gets a result saying what it is
+            for sub in sorted(q for q in p.rglob("*") if not q.is_dir()):
                 add(sub, explicit=False)
-        elif p.exists():
+        elif p.exists() or p.is_symlink():
             add(p, explicit=True)
         elif glob.has_magic(arg):
             matched = sorted(glob.glob(arg, recursive=True))
-            hits = [Path(m) for m in matched if Path(m).is_file()]
+            hits = [Path(m) for m in matched if not Path(m).is_dir()]
             for d in (Path(m) for m in matched if Path(m).is_dir()):
-                hits += sorted(q for q in d.rglob("*") if q.is_file())
+                hits += sorted(q for q in d.rglob("*") if not q.is_dir())
             for q in hits:
                 add(q, explicit=False)
             if not hits:
@@ -74,25 +76,21 @@ def expand_inputs(args: Iterable[str]) -> Inputs:
 
 
 def sha256_of(path: str) -> str | None:
-    h = hashlib.sha256()
+    """The digest of a regular file within the size limit (None otherwise: a FIFO is never waited on)."""
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return read_source(path, MAX_FILE_BYTES).sha256
     except OSError:
         return None
-    return h.hexdigest()
 
 
 # -- the unit of work -------------------------------------------------------------------------------
 
 def check_one(path: str, options, then=None):
-    """check_file plus the content hash; what every worker (local or Dask) runs for one file.
+    """check_file (with the hash of the bytes it checked); what every worker (local or Dask) runs for one file.
     `then(path, result) -> result`, a picklable per-file step (the marked-up copy), runs in the
     same process, so the file is not handled by the parent and stays under the time limit."""
     _inject_fault(path)
-    result = check_file(path, options)
-    result.content_hash = sha256_of(path)
+    result = check_file(path, options)   # its content_hash is of the bytes it read
     if then is not None:
         result = then(path, result)   # the marked-up copy needs the origins
     if not getattr(options, "keep_origins", True):
@@ -119,9 +117,9 @@ def _inject_fault(path: str) -> None:
 
 def lost_result(path: str, status: str, code: str, **fields):
     """The result of a file whose worker did not answer: timed out (FILE-08) or died (FILE-09)."""
-    r = FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
-    r.content_hash = sha256_of(path)
-    return r
+    # no content hash: the parent never opens an input (a FIFO would block it), and a file that was not
+    # checked must not be skipped by --resume
+    return FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
 
 
 # -- worker processes -------------------------------------------------------------------------------
