@@ -422,7 +422,6 @@ def test_options_are_validated(tmp_path, option):
 
 # §4 no traceback
 
-@PHASE2
 def test_control_characters_in_cells_are_written_and_never_printed(tmp_path):
     src = hostile.control_characters(tmp_path)
     for args in (["check", src], ["check", src, "--annotate"], ["submit", src, "-o", tmp_path / "s.xlsx"],
@@ -434,7 +433,6 @@ def test_control_characters_in_cells_are_written_and_never_printed(tmp_path):
     assert _gk("verify", tmp_path / "s.xlsx").returncode == 0
 
 
-@PHASE2
 def test_a_file_name_cannot_forge_a_result_line(tmp_path):
     src = hostile.newline_name(tmp_path)
     bad = hostile._base(tmp_path / "z.xlsx", values={})

@@ -20,6 +20,7 @@ from addin.reporters.content import (FINDING_HEADER, HEADER_FILL, LINK_COLOUR, N
                                      SEVERITY_FILL, STATE_SHEET, Mark, ResultsSheet, link_location, marks_for,
                                      results_sheet)
 from addin.result import UNREADABLE, FileResult
+from addin.safe_text import MAX_CELL_TEXT, for_cell
 from addin.writing.atomic import atomic_write
 
 COPY_TAG = "校验"                   # <name>.校验.xlsx
@@ -226,6 +227,8 @@ def _select_only(wb, ws) -> None:
 
 
 def _text_cell(ws, row: int, col: int, value):
+    if isinstance(value, str):
+        value = for_cell(value)[:MAX_CELL_TEXT]   # texts quoted from the input may hold control characters
     cell = ws.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"   # a message starting with "=" stays text
@@ -282,6 +285,7 @@ def _display_len(text: str) -> int:
 def _comment(text: str):
     from openpyxl.comments import Comment
 
+    text = for_cell(text)
     width_chars = 48
     lines = sum(max(1, math.ceil(_display_len(line) / width_chars)) for line in text.split("\n"))
     return Comment(text, NOTE_AUTHOR, height=min(40 + 16 * lines, 600), width=320)
