@@ -287,11 +287,19 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
         _preload(options)
     sel = selectors.DefaultSelector()
 
-    def start() -> _Worker:
-        w = _Worker(fork)
+    def start() -> _Worker | None:
+        try:
+            w = _Worker(fork)
+        except OSError:   # a process or descriptor limit (ulimit -u / -n): go on with the workers there are
+            return None
         pool.append(w)
         sel.register(w.fd, selectors.EVENT_READ, w)
         return w
+
+    def refill() -> None:
+        w = start()
+        if w is not None:
+            feed(w)
 
     def retire(w: _Worker) -> None:
         sel.unregister(w.fd)
@@ -304,16 +312,18 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
             try:
                 w.give(index, path, options, timeout, then)
             except (BrokenPipeError, OSError):
-                # died before taking the job (e.g. could not start): this file is its casualty
+                # died before taking the job (it could not start under a process or descriptor limit): the
+                # job waits for another worker, or for this process when none can be started
                 retire(w)
-                on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason="校验进程无法启动"))
-                if pending or any(x.job for x in pool):
-                    feed(start())
+                pending.append((index, path))
 
     try:
         for _ in range(max(1, min(workers, len(paths)))):
-            feed(start())
-        while any(w.job for w in pool):
+            w = start()
+            if w is None:
+                break
+            feed(w)
+        while any(w.job for w in pool) or (pending and _one_more(start, feed)):
             now = time.monotonic()
             wait = max(0.0, min(w.deadline for w in pool if w.job) - now)
             for key, _ in sel.select(timeout=min(wait, 1.0)):
@@ -321,12 +331,16 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
                 try:
                     index, result = _recv(w.fd)
                 except (EOFError, OSError, pickle.UnpicklingError, struct.error):
+                    if w.job is None:   # an idle worker died (it could not start under the limits): drop it
+                        retire(w)
+                        continue
                     index, path = w.job
                     code = w.proc.poll()
                     retire(w)
                     why = f"进程退出，代码 {code}" if code is not None and code >= 0 else f"进程被信号 {-(code or 0)} 终止"
                     on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason=why))
-                    feed(start()) if pending else None
+                    if pending:
+                        refill()
                     continue
                 w.job = None
                 on_result(index, result)
@@ -337,12 +351,26 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
                 retire(w)
                 on_result(index, lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}"))
                 if pending:
-                    feed(start())
+                    refill()
     finally:
         for w in list(pool):
             sel.unregister(w.fd)
             w.close()
         sel.close()
+    if pending:
+        # not even one worker could be started: the rest in this process, one at a time, still under the
+        # time limit, so that every file gets its result
+        rest = pending[::-1]
+        run_in_process([p for _, p in rest], options, timeout, lambda j, r: on_result(rest[j][0], r), then)
+
+
+def _one_more(start, feed) -> bool:
+    """Jobs wait and no worker runs: start one and give it a job (False when that cannot be done)."""
+    w = start()
+    if w is None:
+        return False
+    feed(w)
+    return w.job is not None   # False: it died before taking the job, which waits again
 
 
 def can_isolate_cheaply() -> bool:

@@ -173,10 +173,10 @@ class CheckRun:
         by_unit: dict[str, list] = {}
         for r in prev:
             if r.document is not None and r.unit:
-                by_unit.setdefault(cross_year.unitpath_key(r.unit), []).append(r)
+                by_unit.setdefault(cross_year.unit_key(r.unit), []).append(r)
 
         def match(r):
-            candidates = by_unit.get(cross_year.unitpath_key(r.unit), []) if r.unit else []
+            candidates = by_unit.get(cross_year.unit_key(r.unit), []) if r.unit else []
             exact = [c for c in candidates if r.report_year and c.report_year == r.report_year - 1]
             return cross_year.apply(r, (exact or [None])[0], formats)
 

@@ -454,7 +454,6 @@ def test_output_errors_are_messages_with_exit_codes(tmp_path, where):
     assert p.returncode == (1 if where == "jsonl_full" else 2) and any("\u4e00" <= ch <= "\u9fff" for ch in p.stderr), p.stderr
 
 
-@PHASE2
 def test_few_file_descriptors_still_give_every_result(tmp_path):
     import resource
 
