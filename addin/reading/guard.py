@@ -23,6 +23,7 @@ MAX_COLS_READ = 256                        # columns per sheet handed to the eng
 # a sheet bigger than this on disk, or spanning more rows/columns than the engine reads, is first
 # cut down to MAX_ROWS_READ x MAX_COLS_READ by a streaming copy, so memory stays bounded.
 MAX_SHEET_PART_BYTES = 8 * 1024 * 1024
+MAX_TEXT_CELLS = 200_000                   # text cells per sheet (a report has a few hundred)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -36,6 +36,7 @@ class AnnotateError(Exception):
 # What an openpyxl copy would lose
 
 # Zip parts openpyxl does not carry over faithfully (or at all), with a Chinese description.
+MAX_COPY_SHEET_BYTES = 4 * 1024 * 1024   # sheet XML a marked-up copy is made of (a report has ~200 KB)
 _LOSSY_PREFIXES = [
     ("xl/media/", "图片"),
     ("xl/charts/", "图表"),
@@ -65,6 +66,11 @@ def lossy_content(path: str | os.PathLike) -> list[str]:
         if any(n.startswith("xl/drawings/") and n.endswith(".xml") and "/_rels/" not in n for n in names):
             if not {"图片", "图表"} & set(found):
                 found.append("图形或文本框")
+        sheet_bytes = sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+        if sheet_bytes > MAX_COPY_SHEET_BYTES:
+            # openpyxl holds every cell as an object: a copy of a million cells takes minutes and GBs
+            found.append(f"大型工作表（共 {sheet_bytes // 1048576} MB，超过 {MAX_COPY_SHEET_BYTES // 1048576} MB，复制标注会超出时限）")
+            return found
         for n in names:
             if n.startswith("xl/worksheets/") and n.endswith(".xml"):
                 # x14 extensions: extended data validation, conditional formats, sparklines.
