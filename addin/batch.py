@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -373,38 +374,90 @@ def _one_more(start, feed) -> bool:
     return w.job is not None   # False: it died before taking the job, which waits again
 
 
+class CallFailed(Exception):
+    """An isolated call gave no answer: it ran out of time or its process died (message in Chinese)."""
+
+
+def call_isolated(fn, args: tuple, timeout: float):
+    """fn(*args) in a forked copy of this process, killed at the time limit (Linux, single-threaded);
+    elsewhere in this process, cut off by SIGALRM. What `submit` and `verify` run an input through,
+    so that they stand under the same limit and isolation as `check`. Raises CallFailed."""
+    if not can_isolate_cheaply():
+        try:
+            with _time_limit(timeout):
+                return fn(*args)
+        except _Timeout:
+            raise CallFailed(f"超过时限 {timeout:g} 秒") from None
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: never returns into the parent's code
+        code = 1
+        try:
+            os.close(r)
+            with os.fdopen(w, "wb") as out:
+                pickle.dump(fn(*args), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks, deadline = [], time.monotonic() + timeout
+    with os.fdopen(r, "rb", buffering=0) as fh, selectors.DefaultSelector() as sel:
+        sel.register(fh, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(timeout=left):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise CallFailed(f"超过时限 {timeout:g} 秒")
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        raise CallFailed("处理此文件的进程意外中止")
+    return pickle.loads(b"".join(chunks))
+
+
 def can_isolate_cheaply() -> bool:
     """Whether run_isolated forks its workers (no interpreter start, so fine even for one file)."""
     return _can_fork()
 
 
-def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
-    """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
-    Python-level hang is still cut off by SIGALRM."""
-    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+class _Timeout(BaseException):
+    """Raised by SIGALRM inside a _time_limit block (a BaseException: no `except Exception` swallows it)."""
 
-    class _Timeout(BaseException):
-        pass
+
+@contextmanager
+def _time_limit(timeout: float):
+    """A Python-level hang inside the block is cut off after `timeout` seconds (_Timeout); off the main
+    thread, or without SIGALRM (Windows), there is no limit."""
+    if not (hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()):
+        yield
+        return
 
     def alarm(signum, frame):
         raise _Timeout
 
-    old = signal.signal(signal.SIGALRM, alarm) if use_alarm else None
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        for index, path in enumerate(paths):
-            if use_alarm:
-                signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                result = check_one(path, options, then)
-            except _Timeout:
-                result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
-            finally:
-                if use_alarm:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-            on_result(index, result)
+        yield
     finally:
-        if use_alarm:
-            signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
+    """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
+    Python-level hang is still cut off by SIGALRM."""
+    for index, path in enumerate(paths):
+        try:
+            with _time_limit(timeout):
+                result = check_one(path, options, then)
+        except _Timeout:
+            result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
+        on_result(index, result)
 
 
 def run_dask(paths: list[str], options, address: str, timeout: float, on_result, chunk: int = 25,

@@ -530,3 +530,23 @@ def test_html_span_placement_is_linear():
     t = time.process_time()
     rows = read_html(page).sheets[0].rows
     assert time.process_time() - t < 2 and len(rows) == 257
+
+
+def _sleep_forever():
+    import time
+
+    while True:
+        time.sleep(1)
+
+
+def _die():
+    os._exit(3)
+
+
+@pytest.mark.parametrize("fn", [_sleep_forever, _die])
+def test_submit_and_verify_read_their_input_isolated_and_under_the_time_limit(fn):
+    from addin.batch import CallFailed, call_isolated
+
+    with pytest.raises(CallFailed):
+        call_isolated(fn, (), 1.0)
+    assert call_isolated(sum, ([1, 2],), 5.0) == 3

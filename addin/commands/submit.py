@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from addin.batch import DEFAULT_TIMEOUT, CallFailed, call_isolated
 from addin.commands import CommandError, usage_error
 from addin.pipeline import Options, check_file
 from addin.reporters import console
@@ -32,7 +33,11 @@ def run(args) -> int:
     if args.json and same_file(args.output, args.json):
         raise usage_error("-o 与 --json 不能是同一个文件。")
     # Always strict: lenient mode turns blanks into warnings, which a submission must not hide.
-    result = check_file(args.path, Options(lenient=False, schema_dir=args.schema_dir))
+    # the input is read as in `check`: in a process of its own, under the same time limit
+    try:
+        result = call_isolated(check_file, (args.path, Options(lenient=False, schema_dir=args.schema_dir)), DEFAULT_TIMEOUT)
+    except CallFailed as exc:
+        raise CommandError(f"未生成报送文件：校验 {for_terminal(args.path)} 时{exc}。") from exc
     console.write_result(result, sys.stdout)
     if not result.ok:
         print(f"未生成报送文件：校验未通过（错误 {result.counts['error']} 项），请改正上述错误后重试。")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from addin.batch import DEFAULT_TIMEOUT, CallFailed, call_isolated
+from addin.commands import CommandError
 from addin.safe_text import for_terminal
 from addin.writing.submission import digest, verify
 
@@ -21,7 +23,10 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     name = for_terminal(args.path)
-    v = verify(args.path, schema_dir=args.schema_dir)
+    try:   # an input, read as in `check`: in a process of its own, under the same time limit
+        v = call_isolated(verify, (args.path, args.schema_dir), DEFAULT_TIMEOUT)
+    except CallFailed as exc:
+        raise CommandError(f"无法核对：{name}（{exc}）") from exc
     if v.status == "same":
         print(f"一致：{name} 正是 gkreport 为其中内嵌的校验数据生成的报送文件，未经改动（数据摘要 SHA-256 {v.recorded}）。")
         return 0
