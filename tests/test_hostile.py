@@ -264,7 +264,6 @@ def test_formula_without_result_is_found_however_written(tmp_path, style):
 
 # -- issue 15: the attacks, each a test ---------------------------------------------------------
 
-PHASE2 = pytest.mark.xfail(strict=True, reason="needs the restructured seams (phase 2)")
 
 
 def _gk(*args, timeout: float = 120, limits: dict | None = None, cwd=ROOT, **kw) -> subprocess.CompletedProcess:
@@ -464,7 +463,7 @@ def test_few_file_descriptors_still_give_every_result(tmp_path):
     assert len(_jsonl(tmp_path / "out.jsonl")) == 4
 
 
-@PHASE2
+@pytest.mark.xfail(strict=True, reason="not fixed yet: the narrative's layout is the clerk issue's (11); submit writes the section as one cell")
 def test_a_long_narrative_round_trips_through_submit(tmp_path):
     src = hostile.long_narrative(tmp_path)
     p = _gk("submit", src, "-o", tmp_path / "s.xlsx")
@@ -491,13 +490,8 @@ def _measured(args: list, timeout: float = 60) -> tuple[float, int, subprocess.C
     return float(cpu), mb, subprocess.CompletedProcess(args, rc, stdout, stderr)
 
 
-SLOW_FIXED = set(hostile.SLOW_INPUTS)
-
-
 @pytest.mark.parametrize("name", sorted(hostile.SLOW_INPUTS))
 def test_small_inputs_check_in_bounded_time_and_memory(tmp_path, name):
-    if name not in SLOW_FIXED:
-        pytest.xfail("phase 2")
     args = hostile.SLOW_INPUTS[name](tmp_path)
     cpu, mb, p = _measured(args, timeout=120)
     _no_traceback(p)
