@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import pickle
 import selectors
@@ -12,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -20,7 +20,9 @@ import addin
 from addin import catalogue
 from addin.pipeline import check_file
 from addin.result import TIMED_OUT, UNREADABLE, FileResult
+from addin.reading.guard import MAX_FILE_BYTES
 from addin.reading.load import FOLDER_SUFFIXES as WORKBOOK_SUFFIXES   # the reader table's suffixes, kept current
+from addin.reading.source import read_source
 LOCK_PREFIX = "~$"                 # Office owner files left next to an open workbook
 DEFAULT_TIMEOUT = 60.0
 FAULT_ENV = "GKREPORT_FAULT_INJECTION"   # test hook: lets tests make a worker crash or hang on purpose
@@ -57,15 +59,16 @@ def expand_inputs(args: Iterable[str]) -> Inputs:
     for arg in args:
         p = Path(arg)
         if p.is_dir():
-            for sub in sorted(q for q in p.rglob("*") if q.is_file()):
+            # every entry but a folder: a dangling link, a FIFO or a socket gets a result saying what it is
+            for sub in sorted(q for q in p.rglob("*") if not q.is_dir()):
                 add(sub, explicit=False)
-        elif p.exists():
+        elif p.exists() or p.is_symlink():
             add(p, explicit=True)
         elif glob.has_magic(arg):
             matched = sorted(glob.glob(arg, recursive=True))
-            hits = [Path(m) for m in matched if Path(m).is_file()]
+            hits = [Path(m) for m in matched if not Path(m).is_dir()]
             for d in (Path(m) for m in matched if Path(m).is_dir()):
-                hits += sorted(q for q in d.rglob("*") if q.is_file())
+                hits += sorted(q for q in d.rglob("*") if not q.is_dir())
             for q in hits:
                 add(q, explicit=False)
             if not hits:
@@ -77,25 +80,21 @@ def expand_inputs(args: Iterable[str]) -> Inputs:
 
 
 def sha256_of(path: str) -> str | None:
-    h = hashlib.sha256()
+    """The digest of a regular file within the size limit (None otherwise: a FIFO is never waited on)."""
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return read_source(path, MAX_FILE_BYTES).sha256
     except OSError:
         return None
-    return h.hexdigest()
 
 
 # -- the unit of work -------------------------------------------------------------------------------
 
 def check_one(path: str, options, then=None):
-    """check_file plus the content hash; what every worker (local or Dask) runs for one file.
+    """check_file (with the hash of the bytes it checked); what every worker (local or Dask) runs for one file.
     `then(path, result) -> result`, a picklable per-file step (the marked-up copy), runs in the
     same process, so the file is not handled by the parent and stays under the time limit."""
     _inject_fault(path)
-    result = check_file(path, options)
-    result.content_hash = sha256_of(path)
+    result = check_file(path, options)   # its content_hash is of the bytes it read
     if then is not None:
         result = then(path, result)   # the marked-up copy needs the origins
     if not getattr(options, "keep_origins", True):
@@ -122,9 +121,9 @@ def _inject_fault(path: str) -> None:
 
 def lost_result(path: str, status: str, code: str, **fields):
     """The result of a file whose worker did not answer: timed out (FILE-08) or died (FILE-09)."""
-    r = FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
-    r.content_hash = sha256_of(path)
-    return r
+    # no content hash: the parent never opens an input (a FIFO would block it), and a file that was not
+    # checked must not be skipped by --resume
+    return FileResult(path=path, status=status, findings=[catalogue.make(code, **fields)])
 
 
 # -- worker processes -------------------------------------------------------------------------------
@@ -292,11 +291,19 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
         _preload(options)
     sel = selectors.DefaultSelector()
 
-    def start() -> _Worker:
-        w = _Worker(fork)
+    def start() -> _Worker | None:
+        try:
+            w = _Worker(fork)
+        except OSError:   # a process or descriptor limit (ulimit -u / -n): go on with the workers there are
+            return None
         pool.append(w)
         sel.register(w.fd, selectors.EVENT_READ, w)
         return w
+
+    def refill() -> None:
+        w = start()
+        if w is not None:
+            feed(w)
 
     def retire(w: _Worker) -> None:
         sel.unregister(w.fd)
@@ -309,16 +316,18 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
             try:
                 w.give(index, path, options, timeout, then)
             except (BrokenPipeError, OSError):
-                # died before taking the job (e.g. could not start): this file is its casualty
+                # died before taking the job (it could not start under a process or descriptor limit): the
+                # job waits for another worker, or for this process when none can be started
                 retire(w)
-                on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason="校验进程无法启动"))
-                if pending or any(x.job for x in pool):
-                    feed(start())
+                pending.append((index, path))
 
     try:
         for _ in range(max(1, min(workers, len(paths)))):
-            feed(start())
-        while any(w.job for w in pool):
+            w = start()
+            if w is None:
+                break
+            feed(w)
+        while any(w.job for w in pool) or (pending and _one_more(start, feed)):
             now = time.monotonic()
             wait = max(0.0, min(w.deadline for w in pool if w.job) - now)
             for key, _ in sel.select(timeout=min(wait, 1.0)):
@@ -326,12 +335,16 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
                 try:
                     index, result = _recv(w.fd)
                 except (EOFError, OSError, pickle.UnpicklingError, struct.error):
+                    if w.job is None:   # an idle worker died (it could not start under the limits): drop it
+                        retire(w)
+                        continue
                     index, path = w.job
                     code = w.proc.poll()
                     retire(w)
                     why = f"进程退出，代码 {code}" if code is not None and code >= 0 else f"进程被信号 {-(code or 0)} 终止"
                     on_result(index, lost_result(path, UNREADABLE, "FILE-09", reason=why))
-                    feed(start()) if pending else None
+                    if pending:
+                        refill()
                     continue
                 w.job = None
                 on_result(index, result)
@@ -342,12 +355,71 @@ def run_isolated(paths: list[str], options, workers: int, timeout: float,
                 retire(w)
                 on_result(index, lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}"))
                 if pending:
-                    feed(start())
+                    refill()
     finally:
         for w in list(pool):
             sel.unregister(w.fd)
             w.close()
         sel.close()
+    if pending:
+        # not even one worker could be started: the rest in this process, one at a time, still under the
+        # time limit, so that every file gets its result
+        rest = pending[::-1]
+        run_in_process([p for _, p in rest], options, timeout, lambda j, r: on_result(rest[j][0], r), then)
+
+
+def _one_more(start, feed) -> bool:
+    """Jobs wait and no worker runs: start one and give it a job (False when that cannot be done)."""
+    w = start()
+    if w is None:
+        return False
+    feed(w)
+    return w.job is not None   # False: it died before taking the job, which waits again
+
+
+class CallFailed(Exception):
+    """An isolated call gave no answer: it ran out of time or its process died (message in Chinese)."""
+
+
+def call_isolated(fn, args: tuple, timeout: float):
+    """fn(*args) in a forked copy of this process, killed at the time limit (Linux, single-threaded);
+    elsewhere in this process, cut off by SIGALRM. What `submit` and `verify` run an input through,
+    so that they stand under the same limit and isolation as `check`. Raises CallFailed."""
+    if not can_isolate_cheaply():
+        try:
+            with _time_limit(timeout):
+                return fn(*args)
+        except _Timeout:
+            raise CallFailed(f"超过时限 {timeout:g} 秒") from None
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: never returns into the parent's code
+        code = 1
+        try:
+            os.close(r)
+            with os.fdopen(w, "wb") as out:
+                pickle.dump(fn(*args), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks, deadline = [], time.monotonic() + timeout
+    with os.fdopen(r, "rb", buffering=0) as fh, selectors.DefaultSelector() as sel:
+        sel.register(fh, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(timeout=left):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise CallFailed(f"超过时限 {timeout:g} 秒")
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        raise CallFailed("处理此文件的进程意外中止")
+    return pickle.loads(b"".join(chunks))
 
 
 def can_isolate_cheaply() -> bool:
@@ -355,33 +427,40 @@ def can_isolate_cheaply() -> bool:
     return _can_fork()
 
 
-def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
-    """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
-    Python-level hang is still cut off by SIGALRM."""
-    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+class _Timeout(BaseException):
+    """Raised by SIGALRM inside a _time_limit block (a BaseException: no `except Exception` swallows it)."""
 
-    class _Timeout(BaseException):
-        pass
+
+@contextmanager
+def _time_limit(timeout: float):
+    """A Python-level hang inside the block is cut off after `timeout` seconds (_Timeout); off the main
+    thread, or without SIGALRM (Windows), there is no limit."""
+    if not (hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()):
+        yield
+        return
 
     def alarm(signum, frame):
         raise _Timeout
 
-    old = signal.signal(signal.SIGALRM, alarm) if use_alarm else None
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        for index, path in enumerate(paths):
-            if use_alarm:
-                signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                result = check_one(path, options, then)
-            except _Timeout:
-                result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
-            finally:
-                if use_alarm:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-            on_result(index, result)
+        yield
     finally:
-        if use_alarm:
-            signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_in_process(paths: list[str], options, timeout: float, on_result, then=None) -> None:
+    """Where workers cannot be forked, a single check runs here: no isolation from crashes, but a
+    Python-level hang is still cut off by SIGALRM."""
+    for index, path in enumerate(paths):
+        try:
+            with _time_limit(timeout):
+                result = check_one(path, options, then)
+        except _Timeout:
+            result = lost_result(path, TIMED_OUT, "FILE-08", seconds=f"{timeout:g}")
+        on_result(index, result)
 
 
 def run_dask(paths: list[str], options, address: str, timeout: float, on_result, chunk: int = 25,

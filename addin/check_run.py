@@ -1,20 +1,23 @@
 """One check run over one file or many: inputs, isolated workers, copies, resume, last year's reports, reporters."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin import batch, collection, jsonio
-from addin.commands import EXIT_FAILED, EXIT_OK, usage_error
+from addin import batch, collection, jsonio, os_messages
+from addin.commands import EXIT_FAILED, EXIT_OK, CommandError, usage_error
 from addin.pipeline import Options
 from addin.reporters.annotate import is_output
 from addin.reporters.base import RunEnd
-from addin.reporters.copies import BatchCopies
+from addin.reporters.copies import BatchCopies, path_key
 from addin.reporters.registry import REPORTER_BY_NAME
 from addin.result import FileResult
+from addin.safe_text import for_terminal
 from addin.validation import cross_year
 from addin.writing.spill import SpilledResults
 
@@ -91,8 +94,9 @@ class CheckRun:
             files = [f for f in files if f not in own_outputs]
             if not files and not inputs.others:
                 raise usage_error("没有要校验的文件。")
-            copies = BatchCopies.plan(files, s.out_dir)
+            copies = BatchCopies.plan(files, s.out_dir, reserved=tuple(filter(None, (s.jsonl, s.summary))))
         s.file_count = len(files)
+        check_outputs({"--jsonl": s.jsonl, "--summary": s.summary}, files)
         # named files without batch options go one by one, so their results print in input order
         workers = s.workers or (min(batch.default_workers(), len(files)) if s.many else 1)
 
@@ -105,14 +109,13 @@ class CheckRun:
 
         previous_of = self._previous_matcher(workers)
         results: list = [None] * len(files)
-        reporters = [REPORTER_BY_NAME[name](s) for name in s.reporter_names]
+        outputs = _Outputs(s)
         # a batch is a collection: its totals read the data documents back from disk, memory stays flat
         documents = SpilledResults(len(files)) if s.many and not s.json else None
         try:
             for i, path in enumerate(files):
                 if path in done:
-                    for reporter in reporters:
-                        reporter.resumed(i, done[path])
+                    outputs.call("resumed", i, done[path])
                     if documents is not None:
                         documents.put(i, done[path])
                     results[i] = done[path] if s.json else slim(done[path], s.many)
@@ -133,8 +136,9 @@ class CheckRun:
                 result.origins = {}
                 if documents is not None:
                     documents.put(i, result)
-                for reporter in reporters:
-                    reporter.file_done(i, result)
+                if result.status != "passed" and not (s.jsonl or s.json):
+                    result.document = None   # only the JSONL and the JSON ask for it (the totals read the spill)
+                outputs.call("file_done", i, result)
                 if progress:
                     progress.advance(result)
                 # only what the end of the run needs stays in memory, so it stays flat in the number of files
@@ -158,13 +162,12 @@ class CheckRun:
                          resumed=len(done), unmatched=unmatched, previous_mode=previous_of is not None,
                          collection=view, documents=stream, previous=self.previous_results,
                          lock_files=list(inputs.locks_skipped))
-            for reporter in reporters:
-                reporter.finish(end)
+            outputs.call("finish", end)
         finally:
-            for reporter in reporters:
-                reporter.close()
+            outputs.call("close")
             if documents is not None:
                 documents.close()
+        outputs.raise_failures()
         # A requested copy that could not be written (OUT-01) is a failure even when every file passed.
         no_copy = any(f.code == "OUT-01" for r in results for f in r.findings)
         passed = collection.all_passed(view) if view is not None else all(r.ok for r in results)
@@ -283,3 +286,63 @@ class _Progress:
 
     def stop(self) -> None:
         self.progress.stop()
+
+
+def check_outputs(outputs: dict[str, str | None], inputs: list[str]) -> None:
+    """Before anything runs: each output file is none of the inputs nor another output, is not a folder,
+    and can be created where it goes (a usage error in Chinese otherwise, never a traceback after the run)."""
+    seen: dict[str, str] = {}
+    keys = {path_key(f): f for f in inputs}
+    for option, path in outputs.items():
+        if not path:
+            continue
+        key = path_key(path)
+        if key in keys:
+            raise usage_error(f"{option} 的输出文件与输入文件 {for_terminal(keys[key])} 相同，为保护原文件不写入。")
+        if key in seen:
+            raise usage_error(f"{option} 与 {seen[key]} 指向同一个文件（{for_terminal(path)}）。")
+        seen[key] = option
+        if os.path.isdir(path):
+            raise usage_error(f"{option} 指定的 {for_terminal(path)} 是一个文件夹，请给出文件名。")
+        folder = Path(path).parent
+        while not folder.exists() and folder != folder.parent:   # --jsonl creates missing folders
+            folder = folder.parent
+        try:
+            if not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(folder))
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise usage_error(f"{option} 的输出文件无法写入（{os_messages.describe(exc)}）：{for_terminal(path)}") from exc
+
+
+class _Outputs:
+    """The run's reporters, each called until it fails: an output that cannot be written (a full disk,
+    /dev/full) stops only itself; the others are still written and the run ends with a message."""
+
+    def __init__(self, settings):
+        self.reporters, self.failures = [], []
+        try:
+            for name in settings.reporter_names:
+                self.reporters.append((name, REPORTER_BY_NAME[name](settings)))
+        except OSError as exc:
+            self.call("close")
+            raise CommandError(f"无法写入输出文件（{os_messages.describe(exc)}）：{for_terminal(exc.filename or name)}") from exc
+
+    def call(self, method: str, *args) -> None:
+        for entry in list(self.reporters):
+            name, reporter = entry
+            try:
+                getattr(reporter, method)(*args)
+            except OSError as exc:
+                self.reporters.remove(entry)
+                self.failures.append(f"--{name}：{os_messages.describe(exc)}")
+                if method != "close":
+                    try:
+                        reporter.close()
+                    except OSError:
+                        pass
+
+    def raise_failures(self) -> None:
+        if self.failures:
+            raise CommandError("以下输出未能写完：" + "；".join(self.failures) + "。")

@@ -20,7 +20,7 @@ from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import unit_key
 from addin.values import flat_values
-from addin.writing.docprops import read_custom_properties
+from addin.writing.docprops import PROP_VALIDATED_AT, read_custom_properties
 
 __all__ = ["RosterUnit", "RosterError", "read_roster", "parse_roster_text", "unit_key", "Received", "receive",
            "arrival", "FileView", "UnitView", "Totals", "Reminder", "CollectionView", "build", "feedback_text", "BASES",
@@ -45,7 +45,6 @@ BASIS_ZH = {"passed": "校验通过（没有错误）的报告",
 # report's table arithmetic cannot be trusted; text errors (正文, 正文与表格) do not.
 TABLE_GROUPS = frozenset({"数值", "勾稽", "结构", "公式"})
 
-PROP_VALIDATED_AT = "gkreport.validated_at"   # written by `gkreport submit` (addin/writing/submission.py)
 OUTPUT_CODE_PREFIX = "OUT-"   # findings about gkreport's own outputs (catalogue group of the marked copy)
 MIN_ALIAS_CHARS = 3     # a shorter name is too generic to stand for a unit ("区局")
 

@@ -67,12 +67,14 @@ def check_file(path: str | Path, options: Options = Options()) -> FileResult:
     try:
         workbook = load_workbook(path)
     except Unreadable as exc:
-        return FileResult(path=str(path), status=UNREADABLE, findings=[exc.finding])
+        return FileResult(path=str(path), status=UNREADABLE, findings=[exc.finding], content_hash=exc.sha256)
     except Exception as exc:  # a reader bug must not stop a batch: report it as this file's finding
         return FileResult(path=str(path), status=UNREADABLE,
                           findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])
     try:
-        return check_data(workbook, str(path), options)
+        result = check_data(workbook, str(path), options)
     except Exception as exc:  # an engine bug on a strange workbook is this file's finding, never a traceback
-        return FileResult(path=str(path), status=UNREADABLE,
-                          findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])
+        result = FileResult(path=str(path), status=UNREADABLE,
+                            findings=[catalogue.make("FILE-09", reason=f"{exc.__class__.__name__}: {exc}"[:200])])
+    result.content_hash = workbook.sha256   # of the bytes checked, not of whatever the path holds later
+    return result

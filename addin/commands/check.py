@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -61,8 +62,8 @@ def settings_from_args(args) -> CheckSettings:
     if args.workers is not None and args.workers < 1:
         raise usage_error("--workers 至少为 1。")
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
-    if timeout <= 0:
-        raise usage_error("--timeout 应大于 0。")
+    if not math.isfinite(timeout) or timeout <= 0:   # nan compares false with everything: no file would time out
+        raise usage_error("--timeout 应为大于 0 的秒数。")
     roster_units = None
     if args.roster:
         try:

@@ -8,10 +8,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from addin import catalogue
+from addin import catalogue, os_messages
+from addin.reading.source import NotRegular, Source, TooLarge, read_source
 from addin.reading.xls_extent import NotChecked, widest_sheet
 
-# Limits that keep a hostile file from exhausting the machine (documented in README).
 # Limits that keep a hostile file from exhausting the machine (documented in README).
 MAX_FILE_BYTES = 64 * 1024 * 1024          # compressed size on disk
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024     # all parts together, after decompression
@@ -23,6 +23,7 @@ MAX_COLS_READ = 256                        # columns per sheet handed to the eng
 # a sheet bigger than this on disk, or spanning more rows/columns than the engine reads, is first
 # cut down to MAX_ROWS_READ x MAX_COLS_READ by a streaming copy, so memory stays bounded.
 MAX_SHEET_PART_BYTES = 8 * 1024 * 1024
+MAX_TEXT_CELLS = 200_000                   # text cells per sheet (a report has a few hundred)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -33,35 +34,35 @@ NS_PREFIX = rb"(?:[\w.-]+:)?"   # an element's namespace prefix, if any (<x:c>, 
 
 
 class Unreadable(Exception):
-    """The file cannot be read as a workbook; carries the finding that says why."""
+    """The file cannot be read as a workbook; carries the finding that says why (and the digest of the
+    bytes that were read, when they were)."""
 
-    def __init__(self, finding):
+    def __init__(self, finding, sha256: str | None = None):
         super().__init__(finding.message)
         self.finding = finding
+        self.sha256 = sha256
 
 
-def read_head(path: Path) -> tuple[int, bytes, io.BytesIO | None]:
-    """The file's size, its first 8 bytes and, for a zip within the size limit, all its bytes in memory
-    (read once: the checks, the formula scan and calamine share them); FILE-01/04/05 when it cannot be read."""
+def read_input(path: Path) -> Source:
+    """The file's bytes and their digest, read once (every later check and the reader use these bytes, so
+    the digest recorded is of the bytes checked); FILE-01/04/05 when it cannot be read. Never opens
+    anything but a regular file: a FIFO named like a workbook is refused, not waited on."""
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(8)
-            # read(n) allocates n bytes up front: ask for the size the file has, not for the limit
-            blob = io.BytesIO(head + fh.read(size)) if head.startswith(ZIP_MAGIC) and size <= MAX_FILE_BYTES else None
+        src = read_source(path, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        raise Unreadable(catalogue.make("FILE-05", reason=f"文件大小 {exc.size // 1048576} MB 超过上限 {MAX_FILE_BYTES // 1048576} MB")) from exc
     except OSError as exc:
-        raise Unreadable(catalogue.make("FILE-01", reason=exc.strerror or str(exc))) from exc
-    if size == 0:
-        raise Unreadable(catalogue.make("FILE-04", reason="文件为空（0 字节）"))
-    if size > MAX_FILE_BYTES:
-        raise Unreadable(catalogue.make("FILE-05", reason=f"文件大小 {size // 1048576} MB 超过上限 {MAX_FILE_BYTES // 1048576} MB"))
-    return size, head, blob
+        raise Unreadable(catalogue.make("FILE-01", reason=str(exc) if isinstance(exc, NotRegular) else os_messages.describe(exc))) from exc
+    if not src.data:
+        raise Unreadable(catalogue.make("FILE-04", reason="文件为空（0 字节）"), src.sha256)
+    return src
 
 
-def check_ole(path: Path) -> None:
+def check_ole(data: bytes) -> None:
     """An OLE container must be an Excel 97-2003 workbook: FILE-03 when it is an encrypted package, FILE-02 when
     it is another Office 97-2003 file."""
-    directory = _ole_head(path)
+    # the stream names sit in the directory sectors, so a bounded byte search is enough and needs no OLE parser
+    directory = data[:8 * 1024 * 1024]
     if ENCRYPTED_STREAM in directory:
         raise Unreadable(catalogue.make("FILE-03"))
     if not any(name in directory for name in XLS_STREAMS):
@@ -85,19 +86,11 @@ def open_zip(blob: io.BytesIO) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipIn
     return zf, members
 
 
-def _ole_head(path: Path) -> bytes:
-    # An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream, an .xls one with a
-    # "Workbook" stream; the names sit in the directory sectors, so a bounded byte search is enough
-    # and needs no OLE parser.
-    with path.open("rb") as fh:
-        return fh.read(8 * 1024 * 1024)
-
-
-def check_xls_extent(path: Path) -> None:
+def check_xls_extent(data: bytes) -> None:
     """An .xls cannot be cut down like an .xlsx: one whose cells would make calamine build a grid
     larger than the read box (a cell at row and column 65,535 asks for 137 GB) is refused."""
     try:
-        rows, cols = widest_sheet(path.read_bytes())
+        rows, cols = widest_sheet(data)
     except NotChecked as exc:
         raise Unreadable(catalogue.make("FILE-04", reason=f"旧版 Excel 文件的结构无法检查（{catalogue.shorten(str(exc), 80)}）")) from exc
     if rows * cols > MAX_ROWS_READ * MAX_COLS_READ:

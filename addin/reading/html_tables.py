@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from addin import catalogue
 from addin.reading.model import SheetData, WorkbookData
 
 MAX_SPAN = 256          # a colspan/rowspan beyond this is hostile or broken; it is cut to this
 MAX_GRID_COLS = 256
 MAX_ROWS = 20_000
 MAX_NESTING = 32        # tables inside tables beyond this depth are read as text of their cell
+MAX_CELLS = 100_000     # table cells parsed at most: a report has about a thousand; parsing one costs ~15 us
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "title", "section", "article"}
 _LAYOUT_BREAKS = {"br", "tr", "td", "th"}   # in page flow (a layout table's cells) each ends a paragraph
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
@@ -22,16 +24,34 @@ _CHROME_NAME_RE = re.compile(r"^(?:foot|footer|nav|navbar|menu|crumb|crumbs|brea
                              r"copyright|qrcode|related|position|location)$", re.I)
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _bom(data: bytes) -> tuple[int, str] | None:
+    """(length, codec) of a byte-order mark: Notepad and Word save "Unicode" text as UTF-16 with one."""
+    return next(((len(mark), codec) for mark, codec in _BOMS if data.startswith(mark)), None)
+
+
+def looks_like_text(head: bytes) -> bool:
+    """Text in one of the encodings `decode` reads (a NUL byte outside UTF-16 means a binary file)."""
+    bom = _bom(head)
+    return (bom is not None and bom[1].startswith("utf-16")) or b"\x00" not in head
+
+
 def looks_like_html(head: bytes) -> bool:
+    bom = _bom(head)
+    if bom is not None and bom[1].startswith("utf-16"):
+        head = head[bom[0]:len(head) - (len(head) - bom[0]) % 2].decode(bom[1], "replace").encode("utf-8")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")) or \
         (text.startswith(b"<") and b"<table" in head.lower())
 
 
 def decode(data: bytes) -> str:
-    """Declared charset, then UTF-8, then GB18030 (Chinese government pages are often GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace")
+    """A byte-order mark, else the declared charset, then UTF-8, then GB18030 (Chinese government pages are often GBK)."""
+    bom = _bom(data)
+    if bom is not None:
+        return data[bom[0]:].decode(bom[1], "replace")
     m = _CHARSET_RE.search(data[:4096])
     candidates = [m.group(1).decode("ascii")] if m else []
     for enc in candidates + ["utf-8", "gb18030"]:
@@ -56,6 +76,7 @@ class _Page(HTMLParser):
         self.tables: list[dict] = []        # stack of open tables, layout or data
         self.skip = 0                       # inside <script>/<style>
         self.chrome: list = []              # [tag, depth, skipped text] of the page-chrome element being skipped
+        self.cells = 0                      # table cells seen, placed or not
 
     def _in_flow(self) -> bool:
         """Outside every data table: text makes paragraphs."""
@@ -103,6 +124,7 @@ class _Page(HTMLParser):
                 t["row"] += 1
                 t["col"] = 0
             elif tag in ("td", "th") and t["row"] >= 0:
+                self.cells += 1
                 a = dict(attrs)
                 t["cell"] = {"colspan": _span(a.get("colspan")), "rowspan": _span(a.get("rowspan")), "text": []}
             elif tag in ("br", "p", "div") and t["cell"] is not None and t["cell"]["text"]:
@@ -182,8 +204,10 @@ class _Page(HTMLParser):
         cell, t["cell"] = t["cell"], None
         grid, r = t["grid"], t["row"]
         c = t.get("col", 0)
-        while (r, c) in grid:
+        while c < MAX_GRID_COLS and (r, c) in grid:
             c += 1
+        # a full row stays full: later cells of it are dropped without scanning the taken columns again
+        t["col"] = c
         if c >= MAX_GRID_COLS or r >= MAX_ROWS:
             return
         text = "".join(cell["text"])
@@ -241,10 +265,14 @@ def _span(value) -> int:
 def read_html(data: bytes, name: str = "网页") -> WorkbookData:
     page = _Page()
     text = decode(data)
+    findings = []
     for start in range(0, len(text), 1 << 16):
         page.feed(text[start:start + (1 << 16)])
         if len(page.rows) >= MAX_ROWS:
             break   # nothing more can be placed: stop parsing
+        if page.cells > MAX_CELLS:
+            findings.append(catalogue.make("FILE-05", reason=f"网页中的表格单元格超过 {MAX_CELLS:,} 个"))
+            break
     page.close()
     rows = [[v if v not in ("",) else None for v in row] for row in page.rows]
-    return WorkbookData([SheetData(name, rows)])
+    return WorkbookData([SheetData(name, rows)], findings)

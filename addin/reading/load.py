@@ -1,6 +1,7 @@
 """Open a report file: sniff its kind, check it, and read it with that kind's reader from one table of readers."""
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,8 +10,8 @@ from typing import Callable, Iterable
 from addin import catalogue
 from addin.reading import documents
 from addin.reading.guard import (MAX_DOCUMENT_BYTES, MAX_COLS_READ, MAX_ROWS_READ, OLE_MAGIC, ZIP_MAGIC, Unreadable,
-                                 check_ole, check_xls_extent, open_zip, read_head, sheet_parts)
-from addin.reading.html_tables import looks_like_html, read_html
+                                 check_ole, check_xls_extent, open_zip, read_input, sheet_parts)
+from addin.reading.html_tables import looks_like_html, looks_like_text, read_html
 from addin.reading.model import SheetData, WorkbookData
 from addin.reading.sheet_xml import scan_sheets, trimmed_copy
 
@@ -26,6 +27,8 @@ class Source:
 
     path: Path
     kind: str
+    data: bytes = b""                                                  # the file's bytes, read once
+    sha256: str | None = None                                          # their digest
     zf: zipfile.ZipFile | None = None                                 # a zip's archive over its bytes in memory
     members: dict[str, zipfile.ZipInfo] = field(default_factory=dict)   # a zip's members by name
 
@@ -47,7 +50,7 @@ def _read_xlsx(src: Source) -> WorkbookData:
     """The zip guards' findings, the sheet scan (uncached formulas, oversized sheets cut down), then calamine."""
     findings = _package_findings(src.members)
     uncached, trimmed = scan_sheets(src.zf)
-    source = trimmed_copy(src.path, trimmed) if trimmed else None
+    source = trimmed_copy(io.BytesIO(src.data), trimmed) if trimmed else None
     for name, span in trimmed.items():
         findings.append(catalogue.make("FILE-10", sheet=name, rows=span[0], cols=span[1], max_rows=MAX_ROWS_READ,
                                        max_cols=MAX_COLS_READ))
@@ -60,8 +63,8 @@ def _read_ods(src: Source) -> WorkbookData:
 
 
 def _read_xls(src: Source) -> WorkbookData:
-    check_xls_extent(src.path)
-    return WorkbookData(_calamine_sheets(lambda: src.path.open("rb"), {}), [])
+    check_xls_extent(src.data)
+    return WorkbookData(_calamine_sheets(lambda: io.BytesIO(src.data), {}), [])
 
 
 def _read_docx(src: Source) -> WorkbookData:
@@ -71,20 +74,20 @@ def _read_docx(src: Source) -> WorkbookData:
         raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{catalogue.shorten(str(exc), 80)}）")) from exc
 
 
-def _document_bytes(path: Path) -> bytes:
-    size = path.stat().st_size
+def _document_bytes(src: Source) -> bytes:
+    size = len(src.data)
     if size > MAX_DOCUMENT_BYTES:   # a report's text is kilobytes; parsing more only costs time
         raise Unreadable(catalogue.make("FILE-05", reason=f"网页或文本文件 {size // 1048576} MB，超过上限 "
                                                           f"{MAX_DOCUMENT_BYTES // 1048576} MB"))
-    return path.read_bytes()
+    return src.data
 
 
 def _read_html(src: Source) -> WorkbookData:
-    return read_html(_document_bytes(src.path))
+    return read_html(_document_bytes(src))
 
 
 def _read_text(src: Source) -> WorkbookData:
-    return documents.read_text_export(_document_bytes(src.path))
+    return documents.read_text_export(_document_bytes(src))
 
 
 READERS: dict[str, Reader] = {
@@ -95,7 +98,7 @@ READERS: dict[str, Reader] = {
     "html": Reader((".html", ".htm"), _read_html, sniff=lambda head, suffix: looks_like_html(head),
                    notice="FILE-11"),
     # Word's text export of a report
-    "text": Reader((".txt",), _read_text, sniff=lambda head, suffix: suffix == ".txt" and b"\x00" not in head,
+    "text": Reader((".txt",), _read_text, sniff=lambda head, suffix: suffix == ".txt" and looks_like_text(head),
                    notice="FILE-12"),
     "docx": Reader((".docx",), _read_docx, notice="FILE-13"),
 }
@@ -132,33 +135,37 @@ def _spreadsheet_suffix(suffix: str) -> bool:
 
 
 def load_workbook(path: str | Path) -> WorkbookData:
-    """Read every sheet's values after checking the container, with the reader of the file's kind; raise Unreadable."""
+    """Read every sheet's values after checking the container, with the reader of the file's kind; raise Unreadable.
+    The workbook carries the SHA-256 of the bytes read (an Unreadable too, once they were read)."""
     path = Path(path)
-    src = sniff(path)
-    reader = READERS[src.kind]
-    workbook = reader.read(src)
+    data = read_input(path)
+    try:
+        src = sniff(path, data.data, data.sha256)
+        reader = READERS[src.kind]
+        workbook = reader.read(src)
+    except Unreadable as exc:
+        exc.sha256 = exc.sha256 or data.sha256
+        raise
     if reader.notice:
         workbook.findings.append(catalogue.make(reader.notice, suffix=path.suffix or "（无扩展名）"))
+    workbook.sha256 = data.sha256
     return workbook
 
 
-def sniff(path: Path) -> Source:
+def sniff(path: Path, data: bytes, sha256: str | None = None) -> Source:
     """The file's kind from its content (magic bytes, zip members, first bytes), after the size and zip-bomb
     guards; the suffix only decides among plain files and refuses a workbook with a name it cannot have."""
-    _, head, blob = read_head(path)
     suffix = path.suffix.lower()
-    if head.startswith(OLE_MAGIC):
-        check_ole(path)
-        return Source(path, "xls")
-    if not head.startswith(ZIP_MAGIC):
-        return Source(path, _plain_kind(path, suffix))
-    zf, members = open_zip(blob)
-    return Source(path, _zip_kind(zf, members, suffix), zf, members)
+    if data.startswith(OLE_MAGIC):
+        check_ole(data)
+        return Source(path, "xls", data, sha256)
+    if not data.startswith(ZIP_MAGIC):
+        return Source(path, _plain_kind(data[:SNIFF_BYTES], suffix), data, sha256)
+    zf, members = open_zip(io.BytesIO(data))
+    return Source(path, _zip_kind(zf, members, suffix), data, sha256, zf, members)
 
 
-def _plain_kind(path: Path, suffix: str) -> str:
-    with path.open("rb") as fh:
-        start = fh.read(SNIFF_BYTES)
+def _plain_kind(start: bytes, suffix: str) -> str:
     kind = next((k for k, r in READERS.items() if r.sniff is not None and r.sniff(start, suffix)), None)
     if kind is not None:
         return kind

@@ -44,6 +44,7 @@ class WorkbookData:
     sheets: list[SheetData]
     findings: list[Finding] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
+    sha256: str | None = None   # of the file's bytes as they were read (None: not read from a file)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 from addin import catalogue
-from addin.reading.guard import (MAX_COLS_READ, MAX_ROWS_READ, MAX_SHEET_PART_BYTES, NS_PREFIX as _NS, Unreadable,
-                                 check_shared_strings, part_key, parts_by_key, read_part, sheet_parts)
+from addin.reading.guard import (MAX_COLS_READ, MAX_ROWS_READ, MAX_SHEET_PART_BYTES, MAX_TEXT_CELLS, NS_PREFIX as _NS,
+                                 Unreadable, check_shared_strings, part_key, parts_by_key, read_part, sheet_parts)
 
 _FORMULA_RE = re.compile(rb"<" + _NS + rb"f(?:\s[^>]*)?>(.*?)</" + _NS + rb"f\s*>|<" + _NS + rb"f\s[^>]*/>", re.S)
 _VALUE_RE = re.compile(rb"<" + _NS + rb"v>[^<]+</" + _NS + rb"v\s*>|<" + _NS + rb"is>", re.S)
@@ -69,9 +69,15 @@ def scan_sheets(zf: zipfile.ZipFile):
 def _scan_sheet_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, trimmed: dict) -> dict:
     """One sheet part: its uncached formulas; records in `trimmed` when it must be cut down."""
     if info.file_size > MAX_SHEET_PART_BYTES:
-        trimmed[name] = [0, 0]   # the span is measured while cutting it down
-        return {}
+        # a large sheet whose every row and cell says where it is, all inside the read box, is read as it
+        # is (20,000 x 50 numbers is a sheet, not an attack); else it is cut down, its span measured then
+        measured = _explicit_span(zf, info, name)
+        if measured is None or measured[0] > MAX_ROWS_READ or measured[1] > MAX_COLS_READ:
+            trimmed[name] = [0, 0]
+            return {}
+        return _formulas_without_result(read_part(zf, info))
     data = read_part(zf, info)
+    _check_text_cells(name, len(_TEXT_CELL_RE.findall(data)))
     if not _fits(data):
         span = [0, 0]
         cut = _trim_xml(iter([data]), span)
@@ -85,6 +91,52 @@ def _scan_sheet_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, trim
             trimmed[name] = span
             data = cut
     return _formulas_without_result(data)
+
+
+_CELL_START_RE = re.compile(rb"<" + _NS + rb"c[\s>/]")
+_CELL_REF_RE = re.compile(rb"<" + _NS + rb"""c\s[^>]*?\br\s*=\s*["']\s*([A-Za-z]+)([0-9]+)\s*["']""")
+_ROW_START_RE_ANY = re.compile(rb"<" + _NS + rb"row[\s>/]")
+_ROW_REF_RE = re.compile(rb"<" + _NS + rb"""row\s[^>]*?\br\s*=\s*["']\s*([0-9]+)\s*["']""")
+_TEXT_CELL_RE = re.compile(rb"<" + _NS + rb"""c\s[^>]*?\bt\s*=\s*["']\s*(?:s|inlineStr|str)\s*["']""")
+
+
+def _explicit_span(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[int, int] | None:
+    """(last row, last column) of a sheet part in which every row and cell element carries its reference
+    (then calamine places nothing implicitly and the span is exact), read in chunks by regular expressions;
+    None when some element has no reference. Refused as soon as it has too many text cells."""
+    rows = cols = texts = 0
+    carry = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            buf = carry + chunk
+            # whole start tags only: the rest waits for the next chunk
+            cut = buf.rfind(b"<")
+            if cut < 0 or not chunk:
+                cut = len(buf)
+            part, carry = buf[:cut], buf[cut:]
+            cells = _CELL_REF_RE.findall(part)
+            row_refs = _ROW_REF_RE.findall(part)
+            if len(cells) != len(_CELL_START_RE.findall(part)) or len(row_refs) != len(_ROW_START_RE_ANY.findall(part)):
+                return None
+            # distinct references only (a few thousand): the per-cell work stays in C
+            digits = {r for _, r in cells} | set(row_refs)
+            if digits:
+                rows = max(rows, max(map(_row_number, digits)))
+            letters = {c.upper() for c in {c for c, _ in cells}}
+            if letters:
+                cols = max(cols, max(map(_col_number, letters)))
+            texts += len(_TEXT_CELL_RE.findall(part))
+            _check_text_cells(name, texts)
+            if not chunk:
+                return rows, cols
+
+
+def _check_text_cells(name: str, count: int) -> None:
+    """Text cells are normalised and indexed one by one to find the labels: a sheet of millions is refused."""
+    if count > MAX_TEXT_CELLS:
+        raise Unreadable(catalogue.make("FILE-05", reason=f"工作表“{name}”有 {count:,} 个文字单元格，超过上限 "
+                                                          f"{MAX_TEXT_CELLS:,} 个（一份报告只有数百个）"))
 
 
 def _fits(data: bytes) -> bool:

@@ -20,6 +20,7 @@ from addin.reporters.content import (FINDING_HEADER, HEADER_FILL, LINK_COLOUR, N
                                      SEVERITY_FILL, STATE_SHEET, Mark, ResultsSheet, link_location, marks_for,
                                      results_sheet)
 from addin.result import UNREADABLE, FileResult
+from addin.safe_text import MAX_CELL_TEXT, for_cell
 from addin.writing.atomic import atomic_write
 
 COPY_TAG = "校验"                   # <name>.校验.xlsx
@@ -35,6 +36,7 @@ class AnnotateError(Exception):
 # What an openpyxl copy would lose
 
 # Zip parts openpyxl does not carry over faithfully (or at all), with a Chinese description.
+MAX_COPY_SHEET_BYTES = 4 * 1024 * 1024   # sheet XML a marked-up copy is made of (a report has ~200 KB)
 _LOSSY_PREFIXES = [
     ("xl/media/", "图片"),
     ("xl/charts/", "图表"),
@@ -70,6 +72,11 @@ def lossy_content(path: str | os.PathLike) -> list[str]:
         if any(n.startswith("xl/drawings/") and n.endswith(".xml") and "/_rels/" not in n for n in names):
             if not {"图片", "图表"} & set(found):
                 found.append("图形或文本框")
+        sheet_bytes = sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+        if sheet_bytes > MAX_COPY_SHEET_BYTES:
+            # openpyxl holds every cell as an object: a copy of a million cells takes minutes and GBs
+            found.append(f"大型工作表（共 {sheet_bytes // 1048576} MB，超过 {MAX_COPY_SHEET_BYTES // 1048576} MB，复制标注会超出时限）")
+            return found
         for n in names:
             if n.startswith("xl/worksheets/") and n.endswith(".xml"):
                 # x14 extensions: extended data validation, conditional formats, sparklines.
@@ -232,6 +239,8 @@ def _select_only(wb, ws) -> None:
 
 
 def _text_cell(ws, row: int, col: int, value):
+    if isinstance(value, str):
+        value = for_cell(value)[:MAX_CELL_TEXT]   # texts quoted from the input may hold control characters
     cell = ws.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"   # a message starting with "=" stays text
@@ -288,6 +297,7 @@ def _display_len(text: str) -> int:
 def _comment(text: str):
     from openpyxl.comments import Comment
 
+    text = for_cell(text)
     width_chars = 48
     lines = sum(max(1, math.ceil(_display_len(line) / width_chars)) for line in text.split("\n"))
     return Comment(text, NOTE_AUTHOR, height=min(40 + 16 * lines, 600), width=320)

@@ -10,22 +10,25 @@ from addin.findings import SEVERITY_ZH
 from addin.reporters import closing
 from addin.reporters.base import Reporter, RunEnd
 from addin.result import FAILED, PASSED, STATUS_ZH, TIMED_OUT, UNREADABLE, FileResult
+from addin.safe_text import for_terminal
 
 GROUP_INFOS_OVER = 3   # more infos of one code than this are shown as one summary line
 
 
 def _location(f) -> str:
     if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    return f.sheet or "（工作簿）"
+        return for_terminal(f"{f.sheet}!{f.cell}")
+    return for_terminal(f.sheet) if f.sheet else "（工作簿）"
 
 
 def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None:
     c = result.counts
-    out.write(f"文件：{result.path}\n")
+    # names and texts from the input are shown with control characters escaped: a newline in a file
+    # name would forge a line, an escape sequence in a unit name would drive the terminal
+    out.write(f"文件：{for_terminal(result.path)}\n")
     if result.status != UNREADABLE:
         fmt = f"{result.format_version}版" if result.format_version else "未识别"
-        out.write(f"  单位：{result.unit or '（未填写）'}　年度：{result.report_year or '（未填写）'}　格式：{fmt}\n")
+        out.write(f"  单位：{for_terminal(result.unit) if result.unit else '（未填写）'}　年度：{result.report_year or '（未填写）'}　格式：{fmt}\n")
     out.write(f"  结果：{STATUS_ZH[result.status]}（错误 {c['error']} 项，警告 {c['warning']} 项，提示 {c['info']} 项）\n")
     by_code = defaultdict(list)
     for f in result.findings:
@@ -35,7 +38,7 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
     for f in result.findings:
         if f.code in grouped and f.severity == "info" and not verbose:
             continue
-        out.write(f"  [{SEVERITY_ZH[f.severity]}] {_location(f)}  {f.code}  {f.message}\n")
+        out.write(f"  [{SEVERITY_ZH[f.severity]}] {_location(f)}  {f.code}  {for_terminal(f.message)}\n")
     for code in sorted(grouped):
         items = by_code[code]
         places = "、".join(_location(f) for f in items[:5])
@@ -79,7 +82,7 @@ class ConsoleReporter(Reporter):
             return
         write_result(result, self.out, verbose=s.verbose)
         if result.annotated_note:
-            self.out.write(f"  {result.annotated_note}\n\n")
+            self.out.write(f"  {for_terminal(result.annotated_note)}\n\n")
 
     def finish(self, end: RunEnd) -> None:
         if not self.settings.quiet:

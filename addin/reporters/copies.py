@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from addin import catalogue
 from addin.findings import Finding
-from addin.reporters.annotate import UNREADABLE_NOTE, AnnotateError, annotate
+from addin.reporters.annotate import UNREADABLE_NOTE, AnnotateError, annotate, copy_path, results_path
 from addin.result import UNREADABLE, FileResult
 
 
@@ -25,7 +26,9 @@ class BatchCopies:
     stems: tuple[tuple[str, str], ...] = ()   # input path -> stem, only where the plain stem clashes
 
     @classmethod
-    def plan(cls, files: list[str], out_dir: str | None) -> "BatchCopies":
+    def plan(cls, files: list[str], out_dir: str | None, reserved: tuple[str, ...] = ()) -> "BatchCopies":
+        """Every output name of the run planned before anything is written: no copy (nor results workbook)
+        lands on an input, on a `reserved` path (the run's other outputs) or on another input's copy."""
         root = None
         if out_dir and files:
             try:
@@ -33,20 +36,18 @@ class BatchCopies:
             except ValueError:   # inputs on different drives: one flat folder, names made unique below
                 root = None
         plain = cls(out_dir, root)
-        taken: dict[tuple[str, str], list[str]] = {}
-        for f in files:
-            key = (os.path.normcase(os.path.abspath(plain.folder(f))), Path(f).stem.casefold())
-            taken.setdefault(key, []).append(f)
+        taken = {path_key(f) for f in list(files) + list(reserved)}
+        count = Counter((path_key(plain.folder(f)), Path(f).stem.casefold()) for f in files)
         stems: dict[str, str] = {}
-        used: set[tuple[str, str]] = set()
-        for (folder, _), group in taken.items():
-            if len(group) < 2:
-                continue
-            for f in group:
-                stem, n = Path(f).name, 2
-                while (folder, stem.casefold()) in used:   # same names from different drives
-                    stem, n = f"{Path(f).name}（{n}）", n + 1
-                used.add((folder, stem.casefold()))
+        for f in files:
+            folder = plain.folder(f)
+            # stems shared in one folder (报告.xlsx, 报告.xls) keep their extension
+            base = Path(f).stem if count[(path_key(folder), Path(f).stem.casefold())] < 2 else Path(f).name
+            stem, n = base, 2
+            while taken & _outputs(folder, stem):
+                stem, n = f"{base}（{n}）", n + 1
+            taken |= _outputs(folder, stem)
+            if stem != Path(f).stem:
                 stems[f] = stem
         return cls(out_dir, root, tuple(sorted(stems.items())))
 
@@ -77,3 +78,13 @@ class BatchCopies:
             result.findings = sorted([*result.findings, catalogue.make("OUT-01", reason=reason)],
                                      key=Finding.sort_key)
         return result
+
+
+def path_key(path: str) -> str:
+    """One spelling per file: links resolved, case folded (Windows and macOS file systems ignore case)."""
+    return os.path.normcase(os.path.realpath(path)).casefold()
+
+
+def _outputs(folder: str, stem: str) -> set[str]:
+    """The keys of both files a copy step may write for `stem` in `folder`."""
+    return {path_key(str(where(os.path.join(folder, stem), folder, stem))) for where in (copy_path, results_path)}

@@ -15,6 +15,7 @@ from addin.validation.context import Context, is_number
 from addin.validation.pointers import escape
 
 N_GRAM = 8   # characters: long enough that shared n-grams mean shared sentences, not shared words
+MAX_COMPARED = 100_000   # characters of each text compared (a few MB of n-grams at most)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def _sum_is(ctx: Context, pointers: list[str], stated) -> bool:
     return all(is_number(v) for v in parts) and sum(parts) == stated
 
 
-_SUB_ITEM_RE = re.compile(r"(?m)^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
+# spaces before the number, never line breaks: `^\s*` would rescan every following blank line at each line start
+_SUB_ITEM_RE = re.compile(r"(?m)^[^\S\n]*[（(][一二三四五六七八九十]{1,3}[）)]")
 
 
 def _repeated_subject(ctx: Context, rule: dict, s: Section) -> list[Finding]:
@@ -222,8 +224,10 @@ TEXT_CHECKS: dict[str, Callable[[Context, dict, Section], list[Finding]]] = {
 
 
 def text_overlap(text: str, previous: str) -> float:
-    """Share of this text's character n-grams (whitespace removed) that also occur in the other text."""
-    a, b = "".join(text.split()), "".join(previous.split())
+    """Share of this text's character n-grams (whitespace removed) that also occur in the other text,
+    over the first MAX_COMPARED characters of each."""
+    # a narrative runs to a few thousand characters: comparing more (a 16 MB paste) only costs memory
+    a, b = "".join(text.split())[:MAX_COMPARED], "".join(previous.split())[:MAX_COMPARED]
     grams = {a[i:i + N_GRAM] for i in range(max(len(a) - N_GRAM + 1, 0))}
     if not grams:
         return 0.0

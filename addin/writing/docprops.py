@@ -7,6 +7,7 @@ import zipfile
 from defusedxml.ElementTree import fromstring
 
 MAX_PART_BYTES = 1_000_000   # a properties part is a few KB; refuse to inflate a bomb
+PROP_VALIDATED_AT = "gkreport.validated_at"   # written by `gkreport submit`, read by the collection
 
 
 def read_custom_properties(path: str | os.PathLike) -> dict[str, str]:
@@ -18,10 +19,15 @@ def read_custom_properties(path: str | os.PathLike) -> dict[str, str]:
             return {}
         if info.file_size > MAX_PART_BYTES:
             return {}
-        root = fromstring(z.read(info))
-    out = {}
-    for prop in root:
-        name = prop.get("name")
-        if name and len(prop):
-            out[name] = prop[0].text or ""
-    return out
+        return parse_custom_properties(z.read(info))
+
+
+def parse_custom_properties(xml: bytes | None) -> dict[str, str]:
+    """name -> text of a docProps/custom.xml part; {} when it is missing or not XML."""
+    if not xml:
+        return {}
+    try:
+        root = fromstring(xml)
+    except Exception:   # a damaged part has no properties to give
+        return {}
+    return {p.get("name"): (p[0].text or "") for p in root if p.get("name") and len(p)}

@@ -1,58 +1,19 @@
 """The clean submission file (报送文件): the validated data written fresh from the layout, with a digest."""
 from __future__ import annotations
 
-import copy
 import datetime
-import hashlib
 import os
-import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
-from addin import jsonio
-from addin._version import __version__
-from addin.formats import FormatDef, available_formats
-from addin.values import flat_values
 from addin.pipeline import Options, check_file
-from addin.result import UNREADABLE, FileResult
+from addin.result import FileResult
 from addin.writing.atomic import atomic_write, write_bytes_atomic
-from addin.writing.docprops import read_custom_properties  # noqa: F401  (part of this module's API)
-from addin.writing.template import PROP_FORMAT_VERSION, PROP_REPORT_YEAR, build_workbook, report_title, save_workbook
+from addin.writing.package_check import PackageCheck, check_package
+# the names callers of the writer use (submit, verify, the add-in, tests)
+from addin.writing.submission_build import (SubmissionError, canonical_bytes, canonical_document,  # noqa: F401
+                                            digest, package_bytes)
 
-PROP_UNIT = "gkreport.unit"
-PROP_VERSION = "gkreport.version"
-PROP_VALIDATED_AT = "gkreport.validated_at"
-PROP_SHA256 = "gkreport.sha256"
-
-
-class SubmissionError(Exception):
-    """The submission file cannot be made (errors remain, the output would overwrite the input...)."""
-
-
-def canonical_document(document: dict) -> dict:
-    """The document as it will read back from the submission file: money without trailing zeros
-    (12.3400 is written, and re-read, as 12.34)."""
-    def norm(node):
-        if isinstance(node, dict):
-            return {k: norm(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [norm(v) for v in node]
-        if isinstance(node, Decimal):
-            n = node.normalize()
-            # normalize() turns 100 into 1E+2; keep the plain exponent-free form.
-            return n.quantize(Decimal(1)) if n == n.to_integral_value() else n
-        return node
-    return norm(copy.deepcopy(document))
-
-
-def canonical_bytes(document: dict) -> bytes:
-    return jsonio.dumps(document, canonical=True).encode("utf-8")
-
-
-def digest(document: dict) -> str:
-    """SHA-256 of the canonical JSON text of the data document."""
-    return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
 @dataclass
@@ -64,51 +25,32 @@ class Submission:
     json_path: Path | None = None
 
 
-def build_submission(result: FileResult, validated_at: datetime.datetime, schema_dir: str | None = None):
-    """(openpyxl workbook, canonical document, digest) for a result that has no errors."""
-    from openpyxl.packaging.custom import StringProperty
-
-    if result.counts["error"] or result.document is None or result.format_version is None:
-        raise SubmissionError("校验未通过（仍有错误），不能生成报送文件。")
-    fmt = available_formats(schema_dir)[result.format_version]
-    document = canonical_document(result.document)
-    # the cover's year and unit as the reader took them (the same values the document's cover holds)
-    year, unit = result.report_year, result.unit
-    texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None}
-    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts)
-    props = wb.properties
-    props.title = report_title(fmt, year, unit)
-    props.creator = props.lastModifiedBy = "gkreport"
-    stamp = validated_at.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    props.created = props.modified = stamp
-    sha = digest(document)
-    # build_workbook already records format version and year; replace rather than duplicate.
-    keep = [p for p in wb.custom_doc_props.props if p.name not in (PROP_FORMAT_VERSION, PROP_REPORT_YEAR)]
-    wb.custom_doc_props.props = keep
-    for name, value in [(PROP_UNIT, unit), (PROP_REPORT_YEAR, str(year)), (PROP_FORMAT_VERSION, fmt.version),
-                        (PROP_VERSION, __version__), (PROP_VALIDATED_AT, validated_at.isoformat(timespec="seconds")),
-                        (PROP_SHA256, sha)]:
-        wb.custom_doc_props.append(StringProperty(name=name, value=value))
-    return wb, document, sha
-
-
 def write_submission(result: FileResult, out: str | os.PathLike, json_out: str | os.PathLike | None = None,
                      schema_dir: str | None = None) -> Submission:
     """Write the submission workbook (and optionally the canonical JSON) atomically; the workbook
-    is re-read before it is put in place and must give back exactly the validated document."""
-
+    is checked before it is put in place: it must read back as exactly the validated document and
+    pass the package check that `verify` makes."""
     out = Path(out)
     for target in filter(None, [out, json_out]):
-        if Path(target).resolve() == Path(result.path).resolve():
+        if same_file(target, result.path):
             raise SubmissionError(f"输出文件不能与输入文件相同（{target}）。")
-    now = datetime.datetime.now(datetime.timezone.utc).astimezone()
-    wb, document, sha = build_submission(result, now, schema_dir)
+    if json_out and same_file(out, json_out):
+        raise SubmissionError(f"报送文件与数据文件不能是同一个文件（{out}）。")
+    # whole seconds: the time is recorded as text, and verify rebuilds the file from that text
+    now = datetime.datetime.now(datetime.timezone.utc).astimezone().replace(microsecond=0)
+    if result.counts["error"] or result.document is None or result.format_version is None:
+        raise SubmissionError("校验未通过（仍有错误），不能生成报送文件。")
+    document = canonical_document(result.document)
+    sha = digest(document)
+    data = package_bytes(document, result.format_version, now, schema_dir)
 
     def write(tmp: Path) -> None:
-        save_workbook(wb, tmp)
+        tmp.write_bytes(data)
         again = check_file(tmp, Options(schema_dir=schema_dir))
         if again.counts["error"] or again.document is None or digest(again.document) != sha:
             raise SubmissionError("内部错误：报送文件重新读取后与校验数据不一致，未写入。")
+        if not check_package(tmp, schema_dir).ok:
+            raise SubmissionError("内部错误：报送文件未通过逐部件核对，未写入。")
 
     atomic_write(out, write, suffix=".xlsx")
     json_path = None
@@ -117,28 +59,16 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
     return Submission(out, document, sha, now.isoformat(timespec="seconds"), json_path)
 
 
-@dataclass
-class Verification:
-    status: str                 # same|modified|no_digest|unreadable
-    recorded: str | None = None
-    actual: str | None = None
-    result: FileResult | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "same"
-
-
-def verify(path: str | os.PathLike, schema_dir: str | None = None) -> Verification:
-    """Re-read a submission file with the normal engine and compare its data with the recorded digest."""
-    result = check_file(path, Options(schema_dir=schema_dir))
-    if result.status == UNREADABLE:
-        return Verification("unreadable", result=result)
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """The two paths name one file (links and case-insensitive file systems included), existing or not."""
     try:
-        recorded = read_custom_properties(path).get(PROP_SHA256)
-    except (zipfile.BadZipFile, OSError, SyntaxError, ValueError):
-        recorded = None
-    if not recorded:
-        return Verification("no_digest", result=result)
-    actual = digest(canonical_document(result.document)) if result.document is not None else None
-    return Verification("same" if actual == recorded.strip().lower() else "modified", recorded, actual, result)
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def verify(path: str | os.PathLike, schema_dir: str | None = None) -> PackageCheck:
+    """The submission compared part by part with the one gkreport writes for the data embedded in it."""
+    return check_package(path, schema_dir)

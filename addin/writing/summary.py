@@ -9,21 +9,20 @@ from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
 from addin.formats import FormatDef, available_formats, escape
 from addin.result import PASSED, STATUS_ZH
+from addin.safe_text import MAX_CELL_TEXT, for_cell
 from addin.values import flat_values
 from addin.writing.atomic import atomic_write
 
 # openpyxl is imported where a workbook is built, so that a check run without --summary does not load it.
-MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
 
 
 def _cell(ws, value, bold: bool = False):
     """A cell whose text from a report is always text: never a formula, whatever it starts with."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+        text = for_cell(value)[:MAX_CELL_TEXT]
         c = WriteOnlyCell(ws, value=text)
         c.data_type = "s"   # openpyxl would store "=HYPERLINK(...)" as a formula
     else:

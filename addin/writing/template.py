@@ -20,6 +20,7 @@ from openpyxl.writer.excel import ExcelWriter
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
 from addin.reading.model import a1
+from addin.safe_text import for_cell
 from addin.writing.atomic import atomic_write
 
 PROP_FORMAT_VERSION = "gkreport.format_version"
@@ -328,6 +329,7 @@ def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
 
     Does not check that `fmt` applies to `year` (use resolve_format for that), so that tests can
     build deliberately mismatched workbooks."""
+    unit = for_cell(unit) if unit else unit   # the title and properties hold it too
     p = plan(fmt, year, unit)
     values, texts = values or {}, texts or {}
     unknown = [k for k in values if k not in p.inputs or not isinstance(k, str)]
@@ -435,14 +437,14 @@ def _put(cell, value) -> None:
     if isinstance(value, (int, float, Decimal)):
         cell.value = value
     elif isinstance(value, str):
-        cell.value = value
+        cell.value = for_cell(value)
         # Raw text stays text even if it looks like a formula ("=1+1").
         cell.data_type = "s"
     else:
         raise TemplateError(f"{cell.coordinate}：不支持的值类型 {type(value).__name__}。")
 
 
-class _FixedTimeZip(ZipFile):
+class FixedTimeZip(ZipFile):
     """A zip whose members carry a fixed date, so that the same workbook gives the same bytes."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
@@ -460,7 +462,7 @@ class _FixedTimeZip(ZipFile):
 
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
     """Save keeping the fixed timestamps (openpyxl's own save stamps the current time)."""
-    with _FixedTimeZip(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with FixedTimeZip(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
 
 
