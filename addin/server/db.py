@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, create_engine,
                         event, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -74,7 +74,7 @@ class Check(Base):
 class Submission(Base):
     """A submitted version of a unit's report (the file of a check without errors)."""
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("unit_id", "version"),)
+    __table_args__ = (UniqueConstraint("unit_id", "version"), Index("ix_submissions_check_id", "check_id", unique=True))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -125,6 +125,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     with engine.begin() as conn:
         command.upgrade(alembic_config(engine, conn), revision)
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def previous_revisions() -> list[str]:
+    """Every revision before the head, oldest first (the databases an upgrade must handle)."""
+    from alembic.script import ScriptDirectory
+
+    revs = [r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions()]
+    return revs[::-1][:-1]
 
 
 def current_revision(engine: Engine) -> str | None:

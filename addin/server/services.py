@@ -156,7 +156,7 @@ class Service:
                     s.commit()
                     return sub
                 except IntegrityError:
-                    s.rollback()   # another request took this version number: count again
+                    s.rollback()   # another request took this version number or this check: look again
         raise RuntimeError("submission could not get a version number")
 
     def unit_by_token(self, token: str) -> Unit | None:
