@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +116,43 @@ def zip_parts(path: Path, skip=("docProps/core.xml",)) -> dict[str, bytes]:
 
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist() if n not in skip}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(settings, port: int | None = None):
+    """`gkreport serve` in its own process group; returns (process, setup token, port)."""
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "addin", "serve", "--data", str(settings.data_dir), "--port", str(port), "--checkers", "2"]
+    if settings.db_url:
+        cmd += ["--db", settings.db_url]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    token = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        m = re.search(r"/setup/(\S+)", line)
+        if m:
+            token = m.group(1)
+            break
+    threading.Thread(target=proc.stderr.read, daemon=True).start()
+    return proc, token, port
+
+
+def stop_server(proc) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

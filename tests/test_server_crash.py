@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,34 +12,7 @@ import pytest
 
 pytest.importorskip("httpx")
 
-from tests.server_support import PASSWORD, ROOT, Client, db_urls, report, settings_for  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(settings, port: int):
-    """`gkreport serve` in its own process group; returns (process, setup token)."""
-    cmd = [sys.executable, "-m", "addin", "serve", "--data", str(settings.data_dir), "--port", str(port), "--checkers", "2"]
-    if settings.db_url:
-        cmd += ["--db", settings.db_url]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    token = None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        m = re.search(r"/setup/(\S+)", line)
-        if m:
-            token = m.group(1)
-            break
-    threading.Thread(target=proc.stderr.read, daemon=True).start()
-    return proc, token
+from tests.server_support import PASSWORD, Client, db_urls, report, settings_for, start_server  # noqa: E402
 
 
 def form_token(http, url: str) -> str:
@@ -57,8 +27,7 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path, kind):
     from addin.server.db import Check, Submission
 
     settings = settings_for(tmp_path, kind)
-    port = free_port()
-    proc, setup = start_server(settings, port)
+    proc, setup, port = start_server(settings)
     assert setup, "the first start prints the setup link"
     base = f"http://127.0.0.1:{port}"
     files = [report(tmp_path / f"r{i}.xlsx", unit=f"单位{i % 3}", seed=i, broken=i % 4 == 3) for i in range(12)]
