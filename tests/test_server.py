@@ -297,3 +297,62 @@ def test_cors_only_for_configured_origins(tmp_path):
     with Client(settings_for(tmp_path / "2")) as c:
         r = c.post("/api/v1/check", files={"file": ("a.xlsx", b"x")}, headers={"Origin": "https://addin.example.gov.cn"})
         assert r.headers.get("access-control-allow-origin") is None
+
+
+def test_every_route_answers_through_the_test_client(desk, tmp_path):
+    """Each route of the app is called once with valid arguments; a route added without a line here fails."""
+    cid = desk.collection(2020, "甲\n乙")
+    token = desk.unit_links(cid)["甲"]
+    good = desk.upload(f"/u/{token}/check", report(tmp_path / "甲.xlsx", unit="甲"), page=f"/u/{token}")
+    unit_check = good.headers["location"].rsplit("/", 1)[1]
+    desk.post(f"/u/{token}/submit", data={"csrf": desk.csrf(), "check": unit_check})
+    clerk_check = desk.upload("/check", CLEAN_2020).headers["location"].rsplit("/", 1)[1]
+    uid = re.search(r'/collections/\d+/units/(\d+)">甲', desk.get(f"/collections/{cid}").text).group(1)
+    with desk.app.state.service.Session() as s:
+        from addin.server.db import Setting
+
+        s.merge(Setting(key="setup_token", value="x"))   # the setup page needs a pending token (none after setup)
+        s.commit()
+    expected = {
+        ("GET", "/"): ("/", 200), ("POST", "/check"): None, ("GET", "/check/{check_id}"): (f"/check/{clerk_check}", 200),
+        ("GET", "/check/{check_id}/marked"): (f"/check/{clerk_check}/marked", 200),
+        ("GET", "/check/{check_id}/submission"): (f"/check/{clerk_check}/submission", 200),
+        ("GET", "/template"): ("/template?year=2024", 200),
+        ("GET", "/u/{token}"): (f"/u/{token}", 200), ("POST", "/u/{token}/check"): None,
+        ("GET", "/u/{token}/check/{check_id}"): (f"/u/{token}/check/{unit_check}", 200),
+        ("GET", "/u/{token}/check/{check_id}/marked"): (f"/u/{token}/check/{unit_check}/marked", 200),
+        ("GET", "/u/{token}/check/{check_id}/submission"): (f"/u/{token}/check/{unit_check}/submission", 200),
+        ("POST", "/u/{token}/submit"): None, ("GET", "/u/{token}/receipt/{version}"): (f"/u/{token}/receipt/1", 200),
+        ("GET", "/setup/{token}"): ("/setup/anything", 404), ("POST", "/setup/{token}"): None,
+        ("GET", "/login"): ("/login", 200), ("POST", "/login"): None, ("POST", "/logout"): None,
+        ("GET", "/collections"): ("/collections", 200), ("POST", "/collections"): None,
+        ("POST", "/collections/{cid}/units"): None, ("GET", "/collections/{cid}"): (f"/collections/{cid}", 200),
+        ("GET", "/collections/{cid}/units/{uid}"): (f"/collections/{cid}/units/{uid}", 200),
+        ("GET", "/collections/{cid}/checks/{check_id}/file"): (f"/collections/{cid}/checks/{unit_check}/file", 200),
+        ("GET", "/collections/{cid}/checks/{check_id}/marked"): (f"/collections/{cid}/checks/{unit_check}/marked", 200),
+        ("GET", "/collections/{cid}/yoy"): (f"/collections/{cid}/yoy", 404),
+        ("GET", "/collections/{cid}/summary.xlsx"): (f"/collections/{cid}/summary.xlsx", 200),
+        ("GET", "/collections/{cid}/totals.xlsx"): (f"/collections/{cid}/totals.xlsx", 200),
+        ("GET", "/collections/{cid}/submissions.zip"): (f"/collections/{cid}/submissions.zip", 200),
+        ("GET", "/collections/{cid}/results.jsonl"): (f"/collections/{cid}/results.jsonl", 200),
+        ("GET", "/api/v1/docs"): ("/api/v1/docs", 200), ("GET", "/api/v1/openapi.json"): ("/api/v1/openapi.json", 200),
+        ("POST", "/api/v1/check"): None, ("POST", "/api/v1/check-grid"): None,
+        ("GET", "/api/v1/collections/{cid}/statuses"): (f"/api/v1/collections/{cid}/statuses", 200),
+        ("POST", "/api/v1/units/{token}/submissions"): None,
+    }
+    def flat(items):
+        for r in items:
+            inner = getattr(r, "original_router", None)   # FastAPI keeps included routers as one entry
+            yield from flat(inner.routes) if inner is not None else [r]
+    routes = {(m, r.path) for r in flat(desk.app.routes) if getattr(r, "methods", None) for m in r.methods if m != "HEAD"}
+    assert routes == set(expected), routes ^ set(expected)
+    for (method, _), call in expected.items():
+        if call is None:   # the POST routes have tests of their own above
+            continue
+        url, status = call
+        r = desk.get(url)
+        assert r.status_code == status, (url, r.status_code)
+        if url.endswith(("marked", "submission", ".xlsx", "template?year=2024")):
+            assert r.content[:2] == b"PK", url
+    assert desk.post("/logout", data={"csrf": desk.csrf()}).headers["location"] == "/login"
+    assert desk.get("/collections").status_code == 303
