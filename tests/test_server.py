@@ -356,3 +356,15 @@ def test_every_route_answers_through_the_test_client(desk, tmp_path):
             assert r.content[:2] == b"PK", url
     assert desk.post("/logout", data={"csrf": desk.csrf()}).headers["location"] == "/login"
     assert desk.get("/collections").status_code == 303
+
+
+def test_an_unexpected_error_gives_a_polite_page_not_a_traceback(desk, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    def broken(*a, **k):
+        raise RuntimeError("bug")
+    monkeypatch.setattr(desk.app.state.service, "rows", broken)
+    http = TestClient(desk.app, raise_server_exceptions=False, cookies=desk.http.cookies)
+    r = http.get("/collections/1")
+    assert r.status_code == 500 and "您的文件没有丢失" in r.text and "Traceback" not in r.text
+    assert "您的文件没有丢失" in http.get("/api/v1/collections/1/statuses").json()["detail"]

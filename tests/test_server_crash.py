@@ -2,6 +2,7 @@
 (no orphan file, no row without its file, versions without gaps) and every answered receipt is there."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -73,7 +74,8 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path, kind):
             proc.wait()
     assert len(answered) >= 8
 
-    with Client(settings) as c:   # the restart: migrations, orphan sweep
+    # the restart: migrations, orphan sweep (no grace: this is the only instance on the data folder)
+    with Client(dataclasses.replace(settings, sweep_grace=0)) as c:
         svc = c.app.state.service
         with svc.Session() as s:
             checks = {ch.id: ch for ch in s.scalars(select(Check))}

@@ -92,7 +92,7 @@ def create_app(settings: Settings, *, announce=None):
     with Session() as s:
         secret = security.secret_key(s)
         referenced = set(s.scalars(db.select(db.Check.file_key)))
-    swept = store.sweep(referenced)
+    swept = store.sweep(referenced, settings.orphan_grace)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

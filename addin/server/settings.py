@@ -20,11 +20,19 @@ class Settings:
     base_url: str = ""                   # what links printed for people start with (setup link)
     secure_cookies: bool = False         # True behind HTTPS
     login_limit: int = 5                 # failed logins per address and 15 minutes
+    sweep_grace: float | None = None     # seconds; None: 0 on SQLite (one service per data folder), else
+                                         # longer than an upload's check, since other instances may be storing
     extra: dict = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{(self.data_dir / 'gkreport.sqlite3').resolve()}"
+
+    @property
+    def orphan_grace(self) -> float:
+        if self.sweep_grace is not None:
+            return self.sweep_grace
+        return 0.0 if self.database_url.startswith("sqlite") else self.check_timeout + 60
 
     @property
     def checker_count(self) -> int:

@@ -83,17 +83,29 @@ class FileStore:
         d.mkdir()
         return d
 
-    def sweep(self, referenced: Iterable[str]) -> list[str]:
-        """Remove temp files and stored files no row refers to (left by a crash between rename and commit)."""
+    def sweep(self, referenced: Iterable[str], grace: float = 0.0) -> list[str]:
+        """Remove temp files and stored files no row refers to (left by a crash between rename and commit).
+        `grace` seconds: younger entries are kept, as they may be another running instance's uploads."""
+        import time
+
+        cutoff = time.time() - grace
         for p in self.tmp.iterdir():
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            if _mtime(p) <= cutoff:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         keep = set(referenced)
         removed = []
         for p in self.files.glob("*/*"):
-            if p.name not in keep:
+            if p.name not in keep and _mtime(p) <= cutoff:
                 p.unlink(missing_ok=True)
                 removed.append(p.name)
         return removed
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _container_suffix(path: str) -> str:

@@ -89,6 +89,17 @@ def install_errors(app) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "您要找的页面不存在或链接已失效。"
         return message(request, titles.get(exc.status_code, "出错了"), detail, exc.status_code)
 
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception):
+        # a bug must not show a traceback to the clerk; the server log has it
+        import logging
+
+        logging.getLogger("gkreport.server").exception("unhandled error on %s", request.url.path)
+        text = "服务器处理时出错，您的文件没有丢失。请稍后重试；如果仍然出错，请联系收集单位。"
+        if request.url.path.startswith("/api/") or wants_json(request):
+            return JSONResponse({"detail": text}, status_code=500)
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>出错了</title><p>{text}</p>", status_code=500)
+
 
 # -- presentation of one result --------------------------------------------------------------------
 
