@@ -23,7 +23,7 @@ def pg_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-def db_urls(tmp_path_factory=None) -> list:
+def db_urls() -> list:
     """The databases the storage tests run on: SQLite always, PostgreSQL when GKREPORT_TEST_PG_URL is set."""
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not pg_url(), reason=f"{PG_ENV} not set"))]
 
