@@ -367,3 +367,12 @@ def test_an_unexpected_error_gives_a_polite_page_not_a_traceback(desk, monkeypat
     r = http.get("/collections/1")
     assert r.status_code == 500 and "您的文件没有丢失" in r.text and "Traceback" not in r.text
     assert "您的文件没有丢失" in http.get("/api/v1/collections/1/statuses").json()["detail"]
+
+
+def test_a_text_report_is_checked_and_drawn_but_has_no_marked_copy(client):
+    r = client.upload("/check", ROOT / "examples" / "seed-2020.txt")
+    page = client.get(r.headers["location"]).text
+    assert "校验未通过：有 7 处错误" in page and "marked sev-error" in page
+    assert "下载标注副本" not in page
+    marked = client.get(r.headers["location"] + "/marked")
+    assert marked.status_code == 409 and "只有能读取的 Excel 工作簿" in marked.text

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from addin import jsonio
 from addin.reporters.annotate import show
-from addin.result import PASSED
+from addin.result import FAILED, PASSED
 from addin.server.db import Check, Collection, Submission, Unit, utcnow
 from addin.server.security import new_token
 from addin.server.store import safe_suffix
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 MAX_NAME = 200
+MARKABLE = (".xlsx", ".xlsm", ".xls", ".ods")   # what the marked-copy writer takes (others: results only)
 
 
 def local(t: dt.datetime | None) -> str:
@@ -109,6 +110,11 @@ class Service:
             shutil.rmtree(out, ignore_errors=True)
             return None
         return Path(result.annotated), Path(result.annotated).name
+
+    @staticmethod
+    def markable(check: Check) -> bool:
+        """Whether a marked copy can be made: a workbook that was read (not a web page, text or Word file)."""
+        return check.status in (PASSED, FAILED) and check.file_key[64:] in MARKABLE
 
     def submission_file(self, check: Check) -> tuple[Path, str] | None:
         """The clean submission workbook (gkreport submit) of a check without errors."""

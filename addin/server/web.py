@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException
 
 from addin import jsonio
 from addin.findings import SEVERITY_ZH
-from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE
+from addin.result import FAILED, PASSED, TIMED_OUT
 from addin.server import collect, paper, security
 from addin.server.db import Collection, Setting, Submission, Unit, User, utcnow
-from addin.server.services import Refused, content_disposition, local
+from addin.server.services import Refused, Service, content_disposition, local
 from addin.server.store import TooLarge
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +29,7 @@ def _templates():
     from fastapi.templating import Jinja2Templates
 
     t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals.update(SEVERITY_ZH=SEVERITY_ZH, local=local, STATUSES=collect.STATUSES)
+    t.env.globals.update(SEVERITY_ZH=SEVERITY_ZH, local=local, STATUSES=collect.STATUSES, markable=Service.markable)
     t.env.filters["local"] = local
     return t
 
@@ -128,7 +128,7 @@ def grouped(result: dict) -> list[tuple[str, list[dict]]]:
 def result_context(check) -> dict:
     result = jsonio.loads(check.result_json)
     return dict(check=check, result=result, verdict=verdict(result), groups=grouped(result),
-                sheets=paper.sheets(result), passed=check.status == PASSED, unreadable=check.status in (UNREADABLE, TIMED_OUT))
+                sheets=paper.sheets(result), passed=check.status == PASSED, markable=Service.markable(check))
 
 
 def download(path: Path, name: str, media_type: str = XLSX) -> FileResponse:
@@ -201,9 +201,10 @@ def check_submission(request: Request, check_id: str):
 
 
 def _marked(request: Request, c):
-    got = service(request).marked_copy(c)
+    got = service(request).marked_copy(c) if Service.markable(c) else None
     if got is None:
-        return message(request, "无法生成标注副本", "该文件无法读取，因此没有标注副本。请查看页面上的说明。", 409)
+        return message(request, "无法生成标注副本", "只有能读取的 Excel 工作簿（.xlsx、.xlsm、.xls、.ods）才能生成标注副本；"
+                       "网页、纯文本和 Word 形式的报告请按页面上的问题清单修改。", 409)
     return download(*got)
 
 
