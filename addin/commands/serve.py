@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from addin.server.settings import Settings
 
 
 def add_parser(sub) -> None:
@@ -23,13 +26,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
     try:
         import uvicorn
 
         from addin.server.app import create_app
-        from addin.server.settings import Settings
     except ImportError as exc:
         print(f"缺少网页服务所需的依赖（{exc.name}）。请先安装：pip install \"gkreport[server]\"", file=sys.stderr)
         return 2

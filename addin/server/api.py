@@ -8,8 +8,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from addin import jsonio
-from addin.reporters.annotate import SEVERITY_FILL, marks_for
-from addin.server.store import TooLarge
+from addin.pipeline import Options
+from addin.reading.model import SheetData, WorkbookData
+from addin.reporters.content import SEVERITY_FILL, marks_for
+from addin.server.services import Refused, local
+from addin.server.store import TooLarge, too_large_message
 
 router = APIRouter(prefix="/api/v1", tags=["gkreport"])
 MAX_GRID_CELLS = 2_000_000
@@ -31,8 +34,6 @@ async def _upload(request: Request, file: UploadFile, unit_id: int | None):
     try:
         return await run_in_threadpool(svc.check_upload, file.file, file.filename, unit_id)
     except TooLarge:
-        from addin.server.app import too_large_message
-
         raise HTTPException(413, too_large_message(svc.settings.max_upload))
 
 
@@ -52,9 +53,6 @@ async def check_file(request: Request, file: UploadFile = File(...)):
              description="WPS JS 加载项、Office.js 加载项或 xlwings Lite 把各工作表的值作为二维数组发来；"
                          "返回问题清单和应做的标注（单元格、填充颜色、批注）。")
 async def check_grid(request: Request, body: GridRequest):
-    from addin.pipeline import Options
-    from addin.reading.model import SheetData, WorkbookData
-
     if sum(len(r) for rows in body.sheets.values() for r in rows) > MAX_GRID_CELLS:
         raise HTTPException(413, "单元格太多：一次最多校验 2,000,000 个单元格。")
     workbook = WorkbookData([SheetData(name, [list(r) for r in rows]) for name, rows in body.sheets.items()])
@@ -74,8 +72,6 @@ def statuses(request: Request, cid: int):
     if got is None:
         raise HTTPException(404, "没有这个收集。")
     c, rows, _subs = got
-    from addin.server.services import local
-
     return {"collection": {"id": c.id, "year": c.year, "title": c.title},
             "units": [{"name": r.unit.name, "parent": r.unit.parent, "category": r.unit.category,
                        "contact": r.unit.contact, "status": r.status, "at": local(r.at) or None,
@@ -93,8 +89,6 @@ async def submit(request: Request, token: str, file: UploadFile = File(...)):
     out = _result(check)
     if check.status != "passed":
         raise HTTPException(422, {"message": "校验未通过，未保存。请改正错误后重新报送。", **out})
-    from addin.server.services import Refused, local
-
     try:
         sub = await run_in_threadpool(svc.submit, unit, check.id)
     except Refused as exc:

@@ -5,7 +5,17 @@ import contextlib
 import sys
 from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.staticfiles import StaticFiles
+
+from addin.server import api, db, security, web
+from addin.server.checker import CheckerPool
+from addin.server.services import Service
 from addin.server.settings import Settings
+from addin.server.store import FileStore, too_large_message
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,13 +63,7 @@ class _TooLarge(Exception):
     pass
 
 
-def too_large_message(limit: int) -> str:
-    return f"文件太大：上传的文件不能超过 {limit // (1024 * 1024)} MB。请检查是否选错了文件。"
-
-
 async def _too_large(scope, send, limit: int):
-    from starlette.responses import JSONResponse, PlainTextResponse
-
     wants_json = scope["path"].startswith("/api/") or any(
         k == b"accept" and b"application/json" in v for k, v in scope.get("headers") or [])
     message = too_large_message(limit)
@@ -74,16 +78,6 @@ async def _no_receive():
 
 def create_app(settings: Settings, *, announce=None):
     """The service for `settings`; `announce(lines)` receives the start-up lines (default: stderr)."""
-    from fastapi import FastAPI
-    from fastapi.middleware.cors import CORSMiddleware
-    from starlette.middleware.sessions import SessionMiddleware
-    from starlette.staticfiles import StaticFiles
-
-    from addin.server import api, db, security, web
-    from addin.server.checker import CheckerPool
-    from addin.server.services import Service
-    from addin.server.store import FileStore
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine)

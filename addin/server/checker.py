@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin import batch
+import addin
+from addin import batch, catalogue
+from addin.formats import available_formats
+from addin.pipeline import Options, check_data, check_file
 from addin.reading.model import WorkbookData
+from addin.reporters.copies import BatchCopies
+from addin.result import TIMED_OUT, UNREADABLE, FileResult
+from addin.writing.submission import SubmissionError, write_submission
+from addin.writing.template import write_template
 
 GRID_PATH = "（单元格数据）"
 
@@ -23,8 +32,6 @@ class SubmissionFile:
     out: str
 
     def __call__(self, path: str, result):
-        from addin.writing.submission import SubmissionError, write_submission
-
         if result.ok:
             try:
                 write_submission(result, self.out)
@@ -36,8 +43,6 @@ class SubmissionFile:
 
 def marked_copy_step(out_dir: str, path: str, stem: str):
     """The batch's own marked-copy step (the same function `check --annotate` uses), for one file."""
-    from addin.reporters.annotate import BatchCopies
-
     return BatchCopies(out_dir, None, ((path, stem),))
 
 
@@ -45,12 +50,6 @@ def warm_up() -> None:
     """Check a blank template of every format version here, once: the lazily built parts of the engine
     (compiled schemas and rules, caches) are then inherited by every forked worker instead of being
     built again in each one (about 150 ms a check)."""
-    import tempfile
-
-    from addin.formats import available_formats
-    from addin.pipeline import check_file
-    from addin.writing.template import write_template
-
     with tempfile.TemporaryDirectory() as d:
         for fmt in available_formats().values():
             year = next(y for y in range(2019, 2101) if fmt.covers_year(y))
@@ -84,12 +83,6 @@ def _file(path: str, options, timeout: float, then):
 
 def _grid(workbook: WorkbookData, options, timeout: float):
     """Cells sent by an add-in: no file reader is involved, only the engine, cut off after the time limit."""
-    import signal
-
-    from addin import catalogue
-    from addin.pipeline import check_data
-    from addin.result import TIMED_OUT, UNREADABLE, FileResult
-
     def alarm(signum, frame):
         raise TimeoutError
 
@@ -109,8 +102,6 @@ def _grid(workbook: WorkbookData, options, timeout: float):
 
 class _Checker:
     def __init__(self):
-        import addin
-
         env = dict(os.environ)
         root = str(Path(addin.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -136,8 +127,6 @@ class CheckerPool:
     """Blocking `check(path)` for request threads; at most `size` checks run at once."""
 
     def __init__(self, size: int, timeout: float, options=None):
-        from addin.pipeline import Options
-
         self.size = size
         self.timeout = timeout
         self.options = options or Options()
@@ -155,8 +144,6 @@ class CheckerPool:
 
     def check(self, what, then=None, options=None):
         """Check a file (path) or cells (WorkbookData) in a checker process; always a FileResult."""
-        from addin.result import UNREADABLE
-
         what = what if isinstance(what, WorkbookData) else str(what)
         path = GRID_PATH if isinstance(what, WorkbookData) else what
         c = self.idle.get()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from addin.findings import SEVERITY_RANK
+from addin.findings import SEVERITY_RANK, Finding
 from addin.formats import FormatDef, available_formats, unescape
-from addin.reporters.annotate import SEVERITY_FILL, note_line, show
+from addin.reporters.content import SEVERITY_FILL, note_line, show
+from addin.writing.template import plan
 
 TEXT_PREVIEW = 600   # characters of a narrative section shown in the drawing (the whole text is in the note)
 
@@ -46,8 +47,6 @@ def _plan_key(pointer: str):
 def sheets(result: dict, formats: dict[str, FormatDef] | None = None) -> list[PaperSheet]:
     """Drawings for a stored result (FileResult.as_dict plus "document" and "origins"); [] when the
     format was not recognised."""
-    from addin.writing.template import plan
-
     formats = formats or available_formats()
     fmt = formats.get(result.get("format_version") or "")
     if fmt is None:
@@ -97,7 +96,5 @@ def sheets(result: dict, formats: dict[str, FormatDef] | None = None) -> list[Pa
 
 
 def _note(f: dict) -> str:
-    from addin.findings import Finding
-
     return note_line(Finding(code=f["code"], severity=f["severity"], message=f["message"],
                              expected=f.get("expected"), actual=f.get("actual")))

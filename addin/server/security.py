@@ -8,7 +8,7 @@ import secrets
 
 from sqlalchemy import delete, func, select
 
-from addin.server.db import LoginAttempt, Setting, utcnow
+from addin.server.db import LoginAttempt, Setting, User, utcnow
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 
@@ -57,8 +57,6 @@ def secret_key(session) -> str:
 
 def setup_link_token(session) -> str | None:
     """On the first start (no account yet): a new one-time token; its digest is stored, never the token."""
-    from addin.server.db import User
-
     if session.scalar(select(func.count()).select_from(User)):
         return None
     token = new_token()

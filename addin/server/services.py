@@ -13,11 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from addin import jsonio
-from addin.reporters.annotate import show
-from addin.result import FAILED, PASSED
+from addin.reporters.content import show
+from addin.result import FAILED, PASSED, FileResult
+from addin.server.checker import SubmissionFile, marked_copy_step
+from addin.server.collect import unit_rows
 from addin.server.db import Check, Collection, Submission, Unit, utcnow
 from addin.server.security import new_token
 from addin.server.store import safe_suffix
+from addin.validation.cross_year import unit_key
+from addin.writing.submission import canonical_document, digest
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 MAX_NAME = 200
@@ -57,9 +61,7 @@ def result_record(result) -> dict:
 
 def result_from_record(d: dict):
     """A FileResult back from a stored record (for the summary workbook and the cross-year view)."""
-    from addin.batch_cli import result_from_dict
-
-    return result_from_dict(d)
+    return FileResult.from_dict(d)
 
 
 class Refused(Exception):
@@ -100,8 +102,6 @@ class Service:
 
     def marked_copy(self, check: Check) -> tuple[Path, str] | None:
         """The marked copy exactly as `check --annotate` writes it, into a scratch folder; (path, download name)."""
-        from addin.server.checker import marked_copy_step
-
         src = self.store.path(check.file_key)
         stem = Path(check.original_name).stem or "报告"
         out = self.store.scratch()
@@ -118,8 +118,6 @@ class Service:
 
     def submission_file(self, check: Check) -> tuple[Path, str] | None:
         """The clean submission workbook (gkreport submit) of a check without errors."""
-        from addin.server.checker import SubmissionFile
-
         if check.status != PASSED:
             return None
         out = self.store.scratch()
@@ -136,8 +134,6 @@ class Service:
     def submit(self, unit: Unit, check_id: str) -> Submission:
         """Record a unit's check without errors as its next version; the same check twice gives the same
         version. Concurrent submissions of one unit get consecutive versions (the unique key decides)."""
-        from addin.writing.submission import canonical_document, digest
-
         check = self.get_check(check_id, unit.id)
         if check is None:
             raise Refused("没有找到这次上传。请重新上传并校验。")
@@ -190,8 +186,6 @@ class Service:
             return n
 
     def _add_units(self, s, c: Collection, roster) -> int:
-        from addin.validation.cross_year import unit_key
-
         have = set(s.scalars(select(Unit.key).where(Unit.collection_id == c.id)))
         start = s.scalar(select(func.count()).select_from(Unit).where(Unit.collection_id == c.id)) or 0
         added = 0
@@ -231,8 +225,6 @@ class Service:
         return c, units, checks, subs
 
     def rows(self, collection_id: int):
-        from addin.server.collect import unit_rows
-
         state = self.collection_state(collection_id)
         if state is None:
             return None

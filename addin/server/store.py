@@ -6,6 +6,8 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -18,6 +20,10 @@ CHUNK = 1 << 20
 
 class TooLarge(Exception):
     """The upload is larger than the configured limit."""
+
+
+def too_large_message(limit: int) -> str:
+    return f"文件太大：上传的文件不能超过 {limit // (1024 * 1024)} MB。请检查是否选错了文件。"
 
 
 def safe_suffix(filename: str | None) -> str:
@@ -86,8 +92,6 @@ class FileStore:
     def sweep(self, referenced: Iterable[str], grace: float = 0.0) -> list[str]:
         """Remove temp files and stored files no row refers to (left by a crash between rename and commit).
         `grace` seconds: younger entries are kept, as they may be another running instance's uploads."""
-        import time
-
         cutoff = time.time() - grace
         for p in self.tmp.iterdir():
             if _mtime(p) <= cutoff:
@@ -118,8 +122,6 @@ def _container_suffix(path: str) -> str:
 
 
 def _mkstemp(folder: Path) -> tuple[int, str]:
-    import tempfile
-
     return tempfile.mkstemp(prefix="up-", suffix=".part", dir=folder)
 
 

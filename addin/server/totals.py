@@ -5,15 +5,14 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
+from addin.formats import available_formats
 from addin.result import PASSED
+from addin.values import flat_values
+from addin.writing.template import build_workbook, resolve_format, save_workbook
 
 
 def totals_workbook(collection, results) -> bytes | None:
     """Sums of every data cell over the passed reports of the collection's year, in the year's template."""
-    from addin.formats import available_formats
-    from addin.validation.cross_year import flat_values
-    from addin.writing.template import build_workbook, resolve_format, save_workbook
-
     fmt = resolve_format(collection.year)
     formats = available_formats()
     reports = [r for r in results if r.status == PASSED and r.document and r.format_version == fmt.version]

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
+import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.templating import Jinja2Templates
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
@@ -16,8 +20,12 @@ from addin.findings import SEVERITY_ZH
 from addin.result import FAILED, PASSED, TIMED_OUT
 from addin.server import collect, paper, security
 from addin.server.db import Collection, Setting, Submission, Unit, User, utcnow
-from addin.server.services import Refused, Service, content_disposition, local
-from addin.server.store import TooLarge
+from addin.server.services import Refused, Service, content_disposition, local, result_from_record
+from addin.server.store import TooLarge, too_large_message
+from addin.server.totals import totals_workbook
+from addin.validation.cross_year import findings as xy_findings
+from addin.writing.summary import build_summary
+from addin.writing.template import TemplateError, write_template
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).resolve().parent
@@ -26,8 +34,6 @@ YEARS = range(2019, dt.date.today().year + 2)
 
 
 def _templates():
-    from fastapi.templating import Jinja2Templates
-
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.globals.update(SEVERITY_ZH=SEVERITY_ZH, local=local, STATUSES=collect.STATUSES, markable=Service.markable)
     t.env.filters["local"] = local
@@ -132,8 +138,6 @@ def result_context(check) -> dict:
 
 
 def download(path: Path, name: str, media_type: str = XLSX) -> FileResponse:
-    import shutil
-
     return FileResponse(path, media_type=media_type, headers={"Content-Disposition": content_disposition(name)},
                         background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True))
 
@@ -151,8 +155,6 @@ async def _upload(request: Request, unit_id: int | None):
     try:
         return await run_in_threadpool(svc.check_upload, upload.file, upload.filename, unit_id)
     except TooLarge:
-        from addin.server.app import too_large_message
-
         raise HTTPException(413, too_large_message(svc.settings.max_upload))
 
 
@@ -217,10 +219,6 @@ def _submission(request: Request, c):
 
 @router.get("/template")
 def template(request: Request, year: int):
-    import tempfile
-
-    from addin.writing.template import TemplateError, write_template
-
     folder = Path(tempfile.mkdtemp(dir=service(request).store.tmp))
     name = f"{year}年政府信息公开工作年度报告（空白模板）.xlsx"
     try:
@@ -497,8 +495,6 @@ def collector_marked(request: Request, cid: int, check_id: str):
 
 @router.get("/collections/{cid}/yoy", response_class=HTMLResponse)
 def year_over_year(request: Request, cid: int):
-    from addin.validation.cross_year import findings as xy_findings
-
     c, rows, subs = _need_rows(request, cid)
     svc = service(request)
     prev = svc.previous_collection(c)
@@ -511,8 +507,6 @@ def year_over_year(request: Request, cid: int):
         p = by_key.get(r.unit.key)
         found = []
         if p is not None and r.status == collect.SUBMITTED and p.status == collect.SUBMITTED:
-            from addin.server.services import result_from_record
-
             found = [f.as_dict() for f in xy_findings(result_from_record(r.latest), result_from_record(p.latest))]
         items.append(dict(row=r, prev=p, findings=found))
     return page(request, "yoy.html", collection=c, previous=prev, items=items)
@@ -526,10 +520,6 @@ def _name(c: Collection, what: str, suffix: str) -> str:
 
 @router.get("/collections/{cid}/summary.xlsx")
 def summary_download(request: Request, cid: int):
-    import io
-
-    from addin.writing.summary import build_summary
-
     c, rows, subs = _need_rows(request, cid)
     buffer = io.BytesIO()
     build_summary(service(request).current_results(subs)).save(buffer)
@@ -538,8 +528,6 @@ def summary_download(request: Request, cid: int):
 
 @router.get("/collections/{cid}/totals.xlsx")
 def totals_download(request: Request, cid: int):
-    from addin.server.totals import totals_workbook
-
     c, rows, subs = _need_rows(request, cid)
     data = totals_workbook(c, service(request).current_results(subs))
     if data is None:
