@@ -2,6 +2,7 @@
 collector flow of the issue's acceptance; the screenshots in docs/ are taken here."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,11 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-extensions", "--no-first-run", "--disable-sync"]
 DOCS = ROOT / "docs"
+SHOTS_ENV = "GKREPORT_SCREENSHOTS"   # set to 1 to renew the screenshots in docs/ (else they go to a temp folder)
+
+
+def shots(tmp_path: Path) -> Path:
+    return DOCS if os.environ.get(SHOTS_ENV) else tmp_path
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
 
 
@@ -66,10 +72,9 @@ def test_clerk_sees_marked_tables_and_downloads_the_cli_marked_copy(browser, ser
     assert blank.count() == 1
     assert blank.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 199, 206)"
     assert page.locator("table.paper td.marked.sev-error").count() >= 5
-    DOCS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(DOCS / "server-check.png"))
+    page.screenshot(path=str(shots(tmp_path) / "server-check.png"))
     with page.expect_download() as got:
         page.locator("[data-download=marked]").click()
     download = got.value
@@ -125,14 +130,14 @@ def test_collector_collects_five_units_two_submit(browser, server, tmp_path):
     other.locator("[data-submit]").click()
     other.wait_for_url(re.compile(r".*/receipt/1$"))
     other.goto(by_name["乙街道办事处"])
-    other.screenshot(path=str(DOCS / "server-unit.png"))
+    other.screenshot(path=str(shots(tmp_path) / "server-unit.png"))
 
     desk.reload()
     statuses = {desk.locator("tr[data-unit]").nth(i).get_attribute("data-unit"):
                 desk.locator("tr[data-unit]").nth(i).get_attribute("data-status") for i in range(5)}
     assert statuses == {"甲街道办事处": "已报送", "乙街道办事处": "已报送", "丙局": "未报送", "丁局": "未报送", "戊局": "未报送"}
     assert "丙局\t未报送" in desk.locator("[data-remind]").input_value()
-    desk.screenshot(path=str(DOCS / "server-dashboard.png"))
+    desk.screenshot(path=str(shots(tmp_path) / "server-dashboard.png"))
     with desk.expect_download() as got:
         desk.get_by_role("link", name="下载汇总工作簿").click()
     mine = tmp_path / "web-summary.xlsx"
