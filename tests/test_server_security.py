@@ -122,3 +122,28 @@ def test_sessions_are_signed(desk):
     forged = _fresh(desk)
     forged.http.cookies.set("gkreport_session", cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB"))
     assert forged.get("/collections").status_code == 303
+
+
+def test_a_large_upload_under_the_limit_is_answered(tmp_path):
+    import os
+
+    with Client(settings_for(tmp_path, max_upload=12 * 1024 * 1024)) as c:
+        big = tmp_path / "大文件.xlsx"
+        big.write_bytes(b"PK\x03\x04" + os.urandom(10 * 1024 * 1024))
+        r = c.upload("/check", big, accept="application/json")
+        assert r.status_code == 200
+        page = c.get(r.json()["url"]).text
+        assert "无法读取该文件" in page
+
+
+def test_serve_command_help_is_chinese_and_lists_its_options():
+    import subprocess
+    import sys
+
+    from tests.server_support import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "addin", "serve", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0
+    for option in ("--host", "--port", "--data", "--db", "--max-upload-mb", "--cors-origin"):
+        assert option in out.stdout
+    assert "数据目录" in out.stdout
