@@ -11,9 +11,8 @@ import json
 import os
 import platform
 import re
-import signal
-import subprocess
 import sys
+import shutil
 import tempfile
 import threading
 import time
@@ -62,14 +61,6 @@ def in_process_times(files: list[tuple[Path, str]], rounds: int = 5) -> list[flo
     return times
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _csrf(http, url: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', http.get(url).text).group(1)
 
@@ -77,23 +68,15 @@ def _csrf(http, url: str) -> str:
 def run(clients: int = 20, uploads: int = 400, db: str | None = None, checkers: int = 0) -> dict:
     import httpx
 
+    from addin.server.settings import Settings
+    from tests.server_support import start_server, stop_server
+
     work = Path(tempfile.mkdtemp(prefix="gkreport-load-"))
     files = make_files(work / "files")
-    port = _free_port()
-    cmd = [sys.executable, "-m", "addin", "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(work / "data")]
-    cmd += ["--db", db] if db else []
-    cmd += ["--checkers", str(checkers)] if checkers else []
-    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+    proc, setup, port = start_server(Settings(data_dir=work / "data", db_url=db), checkers=checkers)
     try:
-        setup = None
-        while setup is None:
-            line = proc.stderr.readline()
-            if not line:
-                raise RuntimeError("the server did not start")
-            m = re.search(r"/setup/(\S+)", line)
-            setup = m.group(1) if m else None
-        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        if not setup:
+            raise RuntimeError("the server did not start")
         base = f"http://127.0.0.1:{port}"
         desk = httpx.Client(base_url=base, timeout=120)
         desk.post(f"/setup/{setup}", data={"csrf": _csrf(desk, f"/setup/{setup}"), "username": "load",
@@ -176,14 +159,7 @@ def run(clients: int = 20, uploads: int = 400, db: str | None = None, checkers: 
         result["overhead_ratio_p50"] = round(result["round_trip_ms"]["p50"] / result["in_process_check_ms"]["p50"], 1)
         return result
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        import shutil
-
+        stop_server(proc)
         shutil.rmtree(work, ignore_errors=True)
 
 

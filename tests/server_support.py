@@ -124,10 +124,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings, port: int | None = None):
+def start_server(settings, port: int | None = None, checkers: int = 2):
     """`gkreport serve` in its own process group; returns (process, setup token, port)."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "addin", "serve", "--data", str(settings.data_dir), "--port", str(port), "--checkers", "2"]
+    cmd = [sys.executable, "-m", "addin", "serve", "--host", "127.0.0.1", "--data", str(settings.data_dir),
+           "--port", str(port), "--checkers", str(checkers)]
     if settings.db_url:
         cmd += ["--db", settings.db_url]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,

@@ -469,28 +469,27 @@ def unit_detail(request: Request, cid: int, uid: int):
                 link=str(request.base_url).rstrip("/") + f"/u/{row.unit.token}")
 
 
-@router.get("/collections/{cid}/checks/{check_id}/file")
-def collector_file(request: Request, cid: int, check_id: str):
+def _collection_check(request: Request, cid: int, check_id: str):
+    """A check uploaded through the link of a unit of this collection (the collector's view)."""
     collector(request)
     svc = service(request)
     c = svc.get_check(check_id, any_unit=True)
     state = svc.collection_state(cid)
     if c is None or state is None or c.unit_id not in {u.id for u in state[1]}:
         raise HTTPException(404)
-    path = svc.store.path(c.file_key)
-    return FileResponse(path, media_type="application/octet-stream",
+    return c
+
+
+@router.get("/collections/{cid}/checks/{check_id}/file")
+def collector_file(request: Request, cid: int, check_id: str):
+    c = _collection_check(request, cid, check_id)
+    return FileResponse(service(request).store.path(c.file_key), media_type="application/octet-stream",
                         headers={"Content-Disposition": content_disposition(c.original_name)})
 
 
 @router.get("/collections/{cid}/checks/{check_id}/marked")
 def collector_marked(request: Request, cid: int, check_id: str):
-    collector(request)
-    svc = service(request)
-    c = svc.get_check(check_id, any_unit=True)
-    state = svc.collection_state(cid)
-    if c is None or state is None or c.unit_id not in {u.id for u in state[1]}:
-        raise HTTPException(404)
-    return _marked(request, c)
+    return _marked(request, _collection_check(request, cid, check_id))
 
 
 @router.get("/collections/{cid}/yoy", response_class=HTMLResponse)
