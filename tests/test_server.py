@@ -376,3 +376,11 @@ def test_a_text_report_is_checked_and_drawn_but_has_no_marked_copy(client):
     assert "下载标注副本" not in page
     marked = client.get(r.headers["location"] + "/marked")
     assert marked.status_code == 409 and "只有能读取的 Excel 工作簿" in marked.text
+
+
+def test_a_wps_et_file_is_checked_as_the_workbook_it_contains(client, tmp_path):
+    et = tmp_path / "报告.et"
+    et.write_bytes(CLEAN_2020.read_bytes())   # WPS's .et is an .xlsx (or .xls) container under another name
+    r = client.upload("/check", et)
+    page = client.get(r.headers["location"]).text
+    assert "校验通过" in page and "报告.et" in page

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-# The suffixes a reader accepts; anything else is stored as ".bin" (the reader then says it is unsupported).
-KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".html", ".htm", ".txt", ".docx")
+from addin.reading.load import READERS
+
+# The suffixes of the reader table, and WPS's .et (stored under the suffix of its container, see below);
+# anything else is stored as ".bin" (the reader then says it is unsupported).
+WPS_SUFFIX = ".et"
+KNOWN_SUFFIXES = tuple(sorted({s for r in READERS.values() for s in r.suffixes} | {WPS_SUFFIX}))
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1 << 20
 
@@ -73,7 +77,7 @@ class FileStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            stored = Stored(h.hexdigest(), _container_suffix(tmp_name) if suffix == ".et" else suffix, size)
+            stored = Stored(h.hexdigest(), _container_suffix(tmp_name) if suffix == WPS_SUFFIX else suffix, size)
             target = self.path(stored.key)
             target.parent.mkdir(exist_ok=True)
             os.replace(tmp_name, target)
@@ -118,7 +122,7 @@ def _container_suffix(path: str) -> str:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return ".xls"
-    return ".xlsx" if head.startswith(b"PK") else ".et"
+    return ".xlsx" if head.startswith(b"PK") else WPS_SUFFIX
 
 
 def _mkstemp(folder: Path) -> tuple[int, str]:
