@@ -25,6 +25,7 @@ SHOTS_ENV = "GKREPORT_SCREENSHOTS"   # set to 1 to renew the screenshots in docs
 
 def shots(tmp_path: Path) -> Path:
     return DOCS if os.environ.get(SHOTS_ENV) else tmp_path
+ROSTER = "甲街道办事处,区政府,街道,张三\n乙街道办事处,区政府,街道,李四\n丙局\n丁局\n戊局"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
 
 
@@ -90,6 +91,8 @@ def test_clerk_sees_marked_tables_and_downloads_the_cli_marked_copy(browser, ser
 def test_collector_collects_five_units_two_submit(browser, server, tmp_path):
     from openpyxl import load_workbook
 
+    from addin.writing.collection_book import TOTALS_PREFIX
+
     base, setup = server
     desk = new_page(browser)
     desk.goto(f"{base}/setup/{setup}")
@@ -103,7 +106,7 @@ def test_collector_collects_five_units_two_submit(browser, server, tmp_path):
     desk.get_by_role("button", name="登录").click()
     desk.wait_for_url(base + "/collections")
     desk.select_option("select[name=year]", "2020")
-    desk.fill("textarea[name=roster]", "甲街道办事处,区政府,街道,张三\n乙街道办事处,区政府,街道,李四\n丙局\n丁局\n戊局")
+    desk.fill("textarea[name=roster]", ROSTER)
     desk.get_by_role("button", name="创建收集").click()
     desk.wait_for_url(re.compile(r".*/collections/\d+$"))
     links = {desk.locator(f"tr[data-unit='{n}'] input.copy").input_value(): n for n in ("甲街道办事处", "乙街道办事处")}
@@ -143,8 +146,14 @@ def test_collector_collects_five_units_two_submit(browser, server, tmp_path):
     mine = tmp_path / "web-summary.xlsx"
     got.value.save_as(mine)
     cli = tmp_path / "cli-summary.xlsx"
-    subprocess.run([sys.executable, "-m", "addin", "check", str(files["甲"][1]), str(files["乙"][0]), "--summary", str(cli)],
-                   cwd=ROOT, capture_output=True)
-    rows = [list(r) for r in load_workbook(mine)["合计"].iter_rows(values_only=True)]
-    assert rows == [list(r) for r in load_workbook(cli)["合计"].iter_rows(values_only=True)]
-    assert "2 份通过校验的报告合计" in str(rows[0][0])
+    roster_file = tmp_path / "名单.txt"
+    roster_file.write_text(ROSTER, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "addin", "check", str(files["甲"][1]), str(files["乙"][0]), "--roster",
+                    str(roster_file), "--year", "2020", "--summary", str(cli)], cwd=ROOT, capture_output=True)
+    mine_book, cli_book = load_workbook(mine), load_workbook(cli)
+    totals = [n for n in cli_book.sheetnames if n.startswith(TOTALS_PREFIX)]
+    assert len(totals) == 3
+    for name in totals:
+        rows = [list(r) for r in mine_book[name].iter_rows(values_only=True)]
+        assert rows == [list(r) for r in cli_book[name].iter_rows(values_only=True)]
+    assert "纳入合计的单位（2 个）" in [list(r) for r in mine_book[totals[0]].iter_rows(values_only=True)][0]

@@ -1,44 +1,43 @@
-"""A collection's state from its rows: unit statuses, feedback and reminder texts, the roster.
-
-Stand-in until the collection model (addin/collection.py) is on main: `unit_rows` is the one function
-the dashboard calls, and it will call collection.build instead."""
+"""A collection's state through the collection model (addin/collection.py): statuses, feedback and reminder
+texts, totals; the service adds only what its links know and a folder does not (已报送, the unit of a file)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
-from addin.validation.cross_year import unit_key
+from addin import collection as model
+from addin.result import FileResult
 
 NOT_RECEIVED, FAILED, PASSED, SUBMITTED = "未报送", "未通过", "已通过", "已报送"
 STATUSES = (NOT_RECEIVED, FAILED, PASSED, SUBMITTED)
-ROSTER_COLUMNS = ("name", "parent", "category", "contact")
-MAX_FEEDBACK_ITEMS = 20
+TOTALS_BASIS = "balanced"   # the command line's default (check --summary)
+
+RosterUnit = model.RosterUnit
+RosterError = model.RosterError
+parse_roster_text = model.parse_roster_text
+year_on_year = model.year_on_year
 
 
-@dataclass(frozen=True)
-class RosterUnit:
-    name: str
-    parent: str = ""
-    category: str = ""
-    contact: str = ""
+def roster_of(units) -> list[RosterUnit]:
+    return [RosterUnit(u.name, u.parent or None, u.category or None, u.contact or None) for u in units]
 
 
-def parse_roster_text(text: str) -> list[RosterUnit]:
-    """One unit a line: 名称[, 上级单位[, 类别[, 联系人]]] separated by tabs or commas (as pasted from a
-    spreadsheet); a header line starting with 单位 is skipped; a unit named twice is kept once."""
-    out, seen = [], set()
-    for line in text.splitlines():
-        parts = [p.strip() for p in re.split(r"\t|,|，", line)]
-        if not parts or not parts[0] or parts[0] in ("单位", "单位名称", "名称"):
-            continue
-        key = unit_key(parts[0])
-        if key in seen:
-            continue
-        seen.add(key)
-        parts += [""] * (4 - len(parts))
-        out.append(RosterUnit(*parts[:4]))
-    return out
+def _received(unit, record: dict, at: dt.datetime, name: str) -> model.Received:
+    """A stored check as a file the collection received from `unit`: its unit is the link's, not the name
+    typed in the file (which may differ from the roster), and its name carries the unit for unreadable files."""
+    result = dataclasses.replace(FileResult.from_dict(record), unit=unit.name, path=name)
+    return model.Received(name, result, at.replace(tzinfo=dt.timezone.utc), model.REPORT)
+
+
+def submissions_view(collection, units, submissions_by_unit) -> model.CollectionView:
+    """The collection of the current submitted versions (what the totals and the summary workbook are of)."""
+    received = []
+    for u in units:
+        if submissions_by_unit.get(u.id):
+            s = submissions_by_unit[u.id][-1]
+            received.append(_received(u, s.result, s.submitted_at, f"{u.name}-第{s.version}版{s.file_key[64:]}"))
+    return model.build(collection.year, roster_of(units), received, TOTALS_BASIS)
 
 
 @dataclass
@@ -55,31 +54,38 @@ class UnitRow:
 
 
 def unit_rows(units, checks_by_unit: dict, submissions_by_unit: dict, year: int, local) -> list[UnitRow]:
-    """Status of each unit: 已报送 once a version was submitted; else from its latest check through its link
-    (未通过 with errors, 已通过 without); 未报送 when nothing came in. `local` formats a time for people."""
+    """Status of each unit: 已报送 once a version was submitted; else the collection model's status of what came
+    in through its link (passed: 已通过, failed/unreadable/timeout: 未通过, missing: 未报送)."""
+    received, records = [], {}
+    for u in units:
+        for c in checks_by_unit.get(u.id, []):
+            name = f"{u.name}-{c.id}{c.file_key[64:]}"
+            received.append(_received(u, c.result, c.created_at, name))
+            records[name] = c
+    view = model.build(year, roster_of(units), received, TOTALS_BASIS)
+    by_unit = {v.unit: v for v in view.units}
     rows = []
     for u in units:
+        v = by_unit.get(u.name)
         subs = submissions_by_unit.get(u.id, [])
-        checks = checks_by_unit.get(u.id, [])
         if subs:
-            s = subs[-1]
-            row = UnitRow(u, SUBMITTED, s.submitted_at, len(subs), s.result)
-        elif checks:
-            c = checks[-1]
-            row = UnitRow(u, FAILED if c.status != "passed" else PASSED, c.created_at, 0, c.result)
+            row = UnitRow(u, SUBMITTED, subs[-1].submitted_at, len(subs), subs[-1].result)
+        elif v is not None and v.current is not None:
+            c = records[v.current.path]
+            row = UnitRow(u, PASSED if v.status == model.PASSED else FAILED, c.created_at, 0, c.result)
         else:
             row = UnitRow(u, NOT_RECEIVED)
         if row.latest:
             counts = row.latest.get("counts", {})
             row.errors, row.warnings = counts.get("error", 0), counts.get("warning", 0)
             row.findings = row.latest.get("findings", [])
-        row.feedback = feedback(row, year, local)
+        row.feedback = _feedback(row, view.feedback.get(u.name), year, local)
         rows.append(row)
     return rows
 
 
-def feedback(row: UnitRow, year: int, local) -> str:
-    """The text to send the unit, ready to copy."""
+def _feedback(row: UnitRow, model_text: str | None, year: int, local) -> str:
+    """The text to send the unit, ready to copy: the model's 退回意见 for a report to correct, else ours."""
     name = row.unit.name
     if row.status == SUBMITTED:
         return (f"{name}：已收到贵单位报送的{year}年政府信息公开工作年度报告（第 {row.versions} 版，"
@@ -90,11 +96,4 @@ def feedback(row: UnitRow, year: int, local) -> str:
     if row.status == PASSED:
         return (f"{name}：贵单位{local(row.at)}上传的报告已校验通过，但尚未点击“提交”。"
                 f"请打开报送链接重新上传并提交。谢谢！")
-    errors = [f for f in row.findings if f.get("severity") == "error"]
-    lines = [f"{name}：贵单位{local(row.at)}上传的报告校验未通过，有 {len(errors)} 处错误，请改正后重新报送："]
-    for i, f in enumerate(errors[:MAX_FEEDBACK_ITEMS], 1):
-        where = f"{f['sheet']}!{f['cell']} " if f.get("sheet") and f.get("cell") else ""
-        lines.append(f"{i}. {where}{f['message']}")
-    if len(errors) > MAX_FEEDBACK_ITEMS:
-        lines.append(f"……另有 {len(errors) - MAX_FEEDBACK_ITEMS} 处，详见标注副本。")
-    return "\n".join(lines)
+    return f"{name}：{model_text}" if model_text else f"{name}：贵单位上传的报告校验未通过，请改正后重新报送。"

@@ -195,8 +195,8 @@ class Service:
                 continue
             have.add(key)
             s.add(Unit(collection_id=c.id, position=start + added, name=ru.name[:MAX_NAME], key=key,
-                       parent=ru.parent[:MAX_NAME], category=ru.category[:100], contact=ru.contact[:MAX_NAME],
-                       token=new_token()))
+                       parent=(ru.parent or "")[:MAX_NAME], category=(ru.category or "")[:100],
+                       contact=(ru.contact or "")[:MAX_NAME], token=new_token()))
             added += 1
         return added
 

@@ -22,9 +22,8 @@ from addin.server import collect, paper, security
 from addin.server.db import Collection, Setting, Submission, Unit, User, utcnow
 from addin.server.services import Refused, Service, content_disposition, local, result_from_record
 from addin.server.store import TooLarge, too_large_message
-from addin.server.totals import totals_workbook
 from addin.validation.cross_year import findings as xy_findings
-from addin.writing.summary import build_summary
+from addin.writing.collection_book import build_book, write_totals
 from addin.writing.template import TemplateError, write_template
 
 router = APIRouter(include_in_schema=False)
@@ -403,7 +402,7 @@ async def _roster(form) -> list:
                 break
             except UnicodeDecodeError:
                 continue
-    return collect.parse_roster_text(text)
+    return collect.parse_roster_text(text) if text.strip() else []
 
 
 @router.post("/collections")
@@ -417,7 +416,11 @@ async def create_collection(request: Request):
     if year not in YEARS:
         return message(request, "无法创建", "请选择正确的报告年度。", 400)
     title = str(form.get("title", "")).strip() or f"{year}年度政府信息公开工作年度报告收集"
-    c = await run_in_threadpool(service(request).create_collection, year, title, await _roster(form))
+    try:
+        roster = await _roster(form)
+    except collect.RosterError as exc:
+        return message(request, "单位名单有误", str(exc), 400)
+    c = await run_in_threadpool(service(request).create_collection, year, title, roster)
     return RedirectResponse(f"/collections/{c.id}", status_code=303)
 
 
@@ -427,7 +430,11 @@ async def add_units(request: Request, cid: int):
     form = await read_form(request)
     if _rows(request, cid) is None:
         raise HTTPException(404)
-    await run_in_threadpool(service(request).add_units, cid, await _roster(form))
+    try:
+        roster = await _roster(form)
+    except collect.RosterError as exc:
+        return message(request, "单位名单有误", str(exc), 400)
+    await run_in_threadpool(service(request).add_units, cid, roster)
     return RedirectResponse(f"/collections/{cid}", status_code=303)
 
 
@@ -508,7 +515,8 @@ def year_over_year(request: Request, cid: int):
         if p is not None and r.status == collect.SUBMITTED and p.status == collect.SUBMITTED:
             found = [f.as_dict() for f in xy_findings(result_from_record(r.latest), result_from_record(p.latest))]
         items.append(dict(row=r, prev=p, findings=found))
-    return page(request, "yoy.html", collection=c, previous=prev, items=items)
+    figures = collect.year_on_year(collect.submissions_view(c, [r.unit for r in rows], subs), svc.current_results(prev_subs))
+    return page(request, "yoy.html", collection=c, previous=prev, items=items, figures=figures)
 
 
 # -- downloads ---------------------------------------------------------------------------------------------
@@ -520,18 +528,22 @@ def _name(c: Collection, what: str, suffix: str) -> str:
 @router.get("/collections/{cid}/summary.xlsx")
 def summary_download(request: Request, cid: int):
     c, rows, subs = _need_rows(request, cid)
+    svc = service(request)
+    view = collect.submissions_view(c, [r.unit for r in rows], subs)
+    prev = svc.previous_collection(c)
+    previous = svc.current_results(svc.rows(prev.id)[2]) if prev is not None else None
     buffer = io.BytesIO()
-    build_summary(service(request).current_results(subs)).save(buffer)
+    build_book(view, command=f"gkreport serve：{c.title}", previous=previous).save(buffer)
     return bytes_download(buffer.getvalue(), _name(c, "汇总", ".xlsx"), XLSX)
 
 
 @router.get("/collections/{cid}/totals.xlsx")
 def totals_download(request: Request, cid: int):
     c, rows, subs = _need_rows(request, cid)
-    data = totals_workbook(c, service(request).current_results(subs))
-    if data is None:
-        return message(request, "无法合计", "还没有通过校验的报送，无法合计。", 409)
-    return bytes_download(data, _name(c, "合计", ".xlsx"), XLSX)
+    view = collect.submissions_view(c, [r.unit for r in rows], subs)
+    target = service(request).store.scratch() / "totals.xlsx"
+    write_totals(target, view)
+    return download(target, _name(c, "合计", ".xlsx"))
 
 
 @router.get("/collections/{cid}/submissions.zip")
