@@ -11,7 +11,7 @@ from addin._version import __version__
 from addin.commands import EXIT_USAGE, CommandError
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
-COMMANDS = ("check", "template", "submit", "verify", "addin")
+COMMANDS = ("check", "template", "submit", "verify", "addin", "serve")
 
 
 class _Formatter(argparse.HelpFormatter):
