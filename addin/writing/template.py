@@ -168,7 +168,7 @@ def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]
     return widths
 
 
-def _heading_number(text: str) -> int:
+def heading_number(text: str) -> int:
     """1 for "一、总体情况", 2 for "二、…": the place of a heading in the printed report."""
     head = text.split("、", 1)[0]
     return sum(NUMERALS.index(ch) + 1 for ch in head if ch in NUMERALS) if "、" in text else len(NUMERALS) + 1
@@ -214,7 +214,7 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None,
         sp = by_sheet.get(name)
         if sp is None:
             sp = by_sheet[name] = SheetPlan(name, "text", 1, column_widths=[TEXT_WIDTH])
-            placed.append((_heading_number(s["heading"]), sp))
+            placed.append((heading_number(s["heading"]), sp))
         row = sp.height + 2 if sp.height else 1
         labels.append(LabelCell(sp.name, row, 1, 1, sp.width, s["heading"], "section_heading"))
         sp.row_heights[row] = 24
@@ -230,7 +230,7 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None,
     # below them a box for the short text real reports put under a table.
     for table in layout["tables"]:
         sp = SheetPlan(table["sheet"], "table", table["width"])
-        placed.append((_heading_number(table["heading"]), sp))
+        placed.append((heading_number(table["heading"]), sp))
         labels.append(LabelCell(sp.name, 1, 1, 1, table["width"], table["heading"], "heading"))
         sp.row_heights[1] = 28
         first = 3
