@@ -282,3 +282,32 @@ def main() -> None:
     book = xw.books.active
     target = default_submission_path(book)
     validate(book, submission_dir=target.parent if target else None)
+
+
+def clear_button() -> None:
+    """The 清除标记 ribbon button: remove gkreport's marks from the active workbook."""
+    book = xw.books.active
+    n = clear_marks(book)
+    _tell(book, f"已清除 {n} 个单元格的校验标记。" if n else "当前工作簿没有校验标记。")
+
+
+def submit_button() -> None:
+    """The 生成报送文件 ribbon button: the submission file of the active workbook, or why there is none."""
+    from addin.writing.submission import SubmissionError
+
+    book = xw.books.active
+    try:
+        path = export_submission(book)
+    except NotClean as exc:
+        _tell(book, f"{exc}\n请先点击“校验”，按“校验结果”工作表修改后再生成报送文件。")
+    except (ValueError, OSError, SubmissionError) as exc:
+        _tell(book, f"未能生成报送文件：{getattr(exc, 'strerror', None) or exc}")
+    else:
+        _tell(book, f"已生成报送文件：{path}")
+
+
+def _tell(book, text: str) -> None:
+    try:
+        book.app.alert(text, title="政务公开年报")
+    except Exception:   # no message box where there is no desktop Excel (remote engine, tests)
+        pass

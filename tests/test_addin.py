@@ -292,20 +292,27 @@ def built(tmp_path_factory):
 
 
 def test_xlam_ribbon_and_vba(built):
-    with zipfile.ZipFile(built) as z:
-        assert z.testzip() is None
-        ui = ET.fromstring(z.read("customUI/customUI.xml"))
-        vba = z.read("xl/vbaProject.bin")
-        types = z.read("[Content_Types].xml").decode()
-    with zipfile.ZipFile(xlam.source_addin()) as z:
-        assert vba == z.read("xl/vbaProject.bin")
     ns = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
-    tab = ui.find(".//ui:tab", ns)
-    group = tab.find("ui:group", ns)
-    button = group.find("ui:button", ns)
-    assert (tab.get("label"), group.get("label"), button.get("label")) == ("政务公开年报", "年报校验", "校验")
-    assert button.get("size") == "large" and button.get("onAction") == "RibbonMyAddin.RunMain"
-    assert "addin.macroEnabled" in types
+    buttons = {}
+    for button in xlam.BUTTONS:
+        with zipfile.ZipFile(built.with_name(button.file_name)) as z:
+            assert z.testzip() is None
+            ui = ET.fromstring(z.read("customUI/customUI.xml"))
+            vba = z.read("xl/vbaProject.bin")
+            types = z.read("[Content_Types].xml").decode()
+        with zipfile.ZipFile(xlam.source_addin()) as z:
+            assert vba == z.read("xl/vbaProject.bin")
+        # every add-in file puts its button into the one shared tab and group (qualified ids)
+        tab = ui.find(".//ui:tab", ns)
+        group = tab.find("ui:group", ns)
+        assert (tab.get("idQ"), group.get("idQ")) == ("g:gkreportTab", "g:gkreportGroup")
+        assert (tab.get("label"), group.get("label")) == ("政务公开年报", "年报校验")
+        (b,) = group.findall("ui:button", ns)
+        assert b.get("onAction") == "RibbonMyAddin.RunMain"
+        buttons[b.get("label")] = (b.get("size"), button.file_name)
+        assert "addin.macroEnabled" in types
+    assert buttons == {"校验": ("large", "addin.xlam"), "清除标记": ("normal", "addin.button_clear.xlam"),
+                       "生成报送文件": ("normal", "addin.button_submit.xlam")}
 
     from oletools.olevba import VBA_Parser
 
@@ -314,11 +321,42 @@ def test_xlam_ribbon_and_vba(built):
     parser.close()
     ribbon = next(code for name, code in modules.items() if name.startswith("RibbonMyAddin"))
     assert "Sub RunMain(control As IRibbonControl)" in ribbon
-    # the module imported is the add-in's file name without extension: addin.xlam -> addin.main()
+    # the module imported is the add-in's file name without extension: addin.xlam -> addin.main(),
+    # addin.button_clear.xlam -> addin.button_clear.main()
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in ribbon
-    assert "Left(ThisWorkbook.Name" in ribbon
+    assert "Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, \".\"" in ribbon
     main_code = next(code for name, code in modules.items() if name.startswith("xlwings"))
     assert 'PROJECT_NAME As String = "myaddin"' in main_code
+    # the VBA is the pinned xlwings version's: the Python and VBA sides of xlwings must match
+    import importlib.metadata
+    import re as _re
+
+    vba_version = _re.search(r"'Version: (\S+)", main_code).group(1)
+    pinned = _re.search(r'"xlwings==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")).group(1)
+    assert vba_version == pinned == importlib.metadata.version("xlwings")
+
+
+def test_button_modules_run_the_excel_functions():
+    import importlib
+
+    for button in xlam.BUTTONS:
+        module = importlib.import_module(button.module)
+        assert callable(module.main)
+    assert excel.clear_button and excel.submit_button
+
+
+def test_xlam_properties_and_permissions(built):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for button in xlam.BUTTONS:
+        path = built.with_name(button.file_name)
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask   # 0644 under the usual umask, not mkstemp's 0600
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode()
+            workbook = z.read("xl/workbook.xml").decode()
+        assert "<dc:creator>gkreport</dc:creator>" in core and "Felix" not in core
+        assert button.label in core
+        assert "absPath" not in workbook and "felix" not in workbook.lower()
 
 
 def test_xlam_config_sheet_and_libreoffice(built, tmp_path):
@@ -329,7 +367,8 @@ def test_xlam_config_sheet_and_libreoffice(built, tmp_path):
 
 
 def test_xlam_without_config_keeps_the_sheet_inactive(tmp_path):
-    path = xlam.build(tmp_path, {})
+    path = xlam.build(tmp_path, {})[0]
+    assert path.name == "addin.xlam"
     with zipfile.ZipFile(path) as z:
         assert f'name="{xlam.CONF_SHEET_OFF}"' in z.read("xl/workbook.xml").decode()
 
