@@ -16,7 +16,7 @@ from addin.writing.submission import write_submission
 STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
 MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
 # The template's input-cell fill: the standard look restored where the original fill cannot be read
-STANDARD_FILL = "#FFF2CC"
+STANDARD_FILL = "#E2EFDA"   # template.INPUT_COLOUR (not imported: it would load openpyxl with the add-in)
 SUBMISSION_SUFFIX = "-报送.xlsx"
 _XL_SHEET_VERY_HIDDEN = 2
 

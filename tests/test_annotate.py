@@ -87,7 +87,7 @@ def sheet_marks(path: Path) -> dict:
 @pytest.fixture
 def multi(tmp_path) -> Path:
     return make_book(tmp_path / "multi.xlsx", multi_error_values(),
-                     notes={("封面与正文", "A1"): "用户自己的批注", (cell_of("/T2/A1/规章/本年新制作数量")): "请王科长核实"})
+                     notes={("封面", "A1"): "用户自己的批注", (cell_of("/T2/A1/规章/本年新制作数量")): "请王科长核实"})
 
 
 def test_cli_copy_leaves_input_unchanged_and_lists_each_finding_once_with_link(multi, tmp_path):
@@ -147,7 +147,7 @@ def test_reannotating_replaces_marks_and_keeps_user_notes(multi, tmp_path):
     assert wb.sheetnames.count(content.RESULTS_SHEET) == 1 and wb.sheetnames[0] == content.RESULTS_SHEET
     assert wb[content.STATE_SHEET].sheet_state == "veryHidden"
     # A user's note on an unmarked cell is untouched; on a marked cell it comes first, ours once.
-    assert (wb["封面与正文"]["A1"].comment.text, wb["封面与正文"]["A1"].comment.author) == ("用户自己的批注", "张三")
+    assert (wb["封面"]["A1"].comment.text, wb["封面"]["A1"].comment.author) == ("用户自己的批注", "张三")
     sheet, ref = cell_of("/T2/A1/规章/本年新制作数量")
     text = wb[sheet][ref].comment.text
     assert text.startswith("请王科长核实") and text.count("gkreport 校验") == 1
@@ -211,7 +211,7 @@ def test_image_workbook_gets_separate_results_workbook(tmp_path):
 
     (tmp_path / "logo.png").write_bytes(_png())
     wb = build_workbook(FMT, 2020, "测试单位", values=multi_error_values(), texts=TEXTS)
-    wb["封面与正文"].add_image(Image(str(tmp_path / "logo.png")), "F2")
+    wb["封面"].add_image(Image(str(tmp_path / "logo.png")), "F2")
     src = tmp_path / "pic.xlsx"
     wb.save(src)
     assert any(n.startswith("xl/media/") for n in zipfile.ZipFile(src).namelist())

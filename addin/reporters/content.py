@@ -10,7 +10,7 @@ from addin.reporters import markstate
 from addin.result import STATUS_ZH, FileResult
 
 # The one place for presentation constants; the openpyxl copy and the xlwings add-in use the same ones.
-SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFE699", "info": "DDEBF7"}   # red, amber, pale blue
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFD966", "info": "BDD7EE"}   # red, amber, blue: apart from the input fill
 HEADER_FILL = "D9D9D9"
 LINK_COLOUR = "0563C1"
 NOTE_AUTHOR = "gkreport"

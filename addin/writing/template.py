@@ -335,7 +335,7 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # Input cells pale green, computed totals grey: both far from the marks' red, amber and blue.
 INPUT_COLOUR = "E2EFDA"
-TOTAL_COLOUR = "EDEDED"
+TOTAL_COLOUR = "D9D9D9"
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
 TOTAL_FILL = PatternFill("solid", fgColor=TOTAL_COLOUR)
 FONT = "宋体"
@@ -478,6 +478,9 @@ def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
         sheets[sheet].add_data_validation(dv)
 
     wb.active = 0
+    # Excel and LibreOffice recompute every formula on opening: a total edited by a program that does
+    # not calculate (openpyxl, generators) shows its true sum, not a stale cached result
+    wb.calculation.fullCalcOnLoad = True
     wb.gkreport_cached = cached   # written into the formula cells by save_workbook
     props = wb.properties
     props.title = p.title
