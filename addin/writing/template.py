@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import datetime
-import math
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ from openpyxl.writer.excel import ExcelWriter
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
 from addin.reading.model import a1
+from addin.textfit import MAX_ROW_HEIGHT, TEXT_WIDTH, display_len, paragraph_height, text_height  # noqa: F401
 from addin.totals import add_up, sum_formula, totals
 from addin.writing.atomic import atomic_write
 
@@ -31,10 +30,7 @@ PROP_REPORT_YEAR = "gkreport.report_year"
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 COVER_WIDTH = 4          # grid columns of the cover sheet: label column + value spanning the rest
-TEXT_WIDTH = 78          # character units of the one column of a narrative sheet: A4 portrait at 100%
-                         # in LibreOffice too (which does not scale a sheet of one tall column to fit)
 PARAGRAPH_ROWS = 10      # paragraph rows of a blank section (a longer text gets one row per paragraph)
-MAX_ROW_HEIGHT = 409     # points: the most Excel allows a row
 NOTE_ROW_HEIGHT = 40     # points: the box under a table for its short text
 NUMERALS = "一二三四五六七八九十"
 YEAR_RANGE = (2019, 2100)
@@ -138,29 +134,13 @@ def _range(row: int, col: int, rowspan: int, colspan: int) -> str:
     return f"{first}:{a1(row + rowspan - 2, col + colspan - 2)}"
 
 
-def _display_len(text: str) -> int:
-    """Width in Excel character units: CJK and full-width characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _text_height(text: str, width_chars: float, line_pt: float = 15.0, pad: float = 6.0) -> float:
-    lines = max(1, math.ceil(_display_len(text) / max(width_chars - 1, 1)))
-    return lines * line_pt + pad
-
-
-def paragraph_height(text: str) -> float:
-    """Points a paragraph row needs to show `text` whole (Excel's narrower characters; capped at what
-    a row can hold)."""
-    return min(_text_height(text, TEXT_WIDTH * 0.9), MAX_ROW_HEIGHT)
-
-
 def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]]) -> list[float]:
     """Label columns fit their single-cell labels (capped, they wrap); group-only label columns are
     narrow; data columns fit their leaf header."""
     width, label_width = table["width"], table["label_width"]
     widths = []
     for col in range(width):
-        single = [_display_len(t) for _r, c, rs, cs, t in grid_labels if c == col and cs == 1 and rs == 1]
+        single = [display_len(t) for _r, c, rs, cs, t in grid_labels if c == col and cs == 1 and rs == 1]
         if col < label_width:
             widths.append(min(max(single) + 2, 44) if single else 12)
         else:
@@ -266,7 +246,7 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None,
             need = 20.0
             for gr, c, rs, csp, text in grid_labels:
                 if gr == r and rs == 1:
-                    need = max(need, _text_height(text, sum(sp.column_widths[c:c + csp])))
+                    need = max(need, text_height(text, sum(sp.column_widths[c:c + csp])))
             sp.row_heights[first + r] = need
         note_row = first + grid + 1
         inputs[("note", table["id"])] = InputCell(sp.name, note_row, 1, table["width"], "note", table["id"], "text")
