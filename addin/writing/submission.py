@@ -24,6 +24,8 @@ PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
 PROP_VALIDATED_AT = "gkreport.validated_at"
 PROP_SHA256 = "gkreport.sha256"
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))   # time stamps are in Beijing time (+08:00)
+_NOT_IN_FILE_NAMES = str.maketrans({ch: "_" for ch in '\\/:*?"<>|'})
 
 
 class SubmissionError(Exception):
@@ -53,6 +55,11 @@ def canonical_bytes(document: dict) -> bytes:
 def digest(document: dict) -> str:
     """SHA-256 of the canonical JSON text of the data document."""
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
+
+
+def default_name(fmt: FormatDef, unit: str | None, year: int | None) -> str:
+    """`<单位名称><年度>年政府信息公开工作年度报告.xlsx`, safe as a file name on Windows too."""
+    return (report_title(fmt, year, unit) + ".xlsx").translate(_NOT_IN_FILE_NAMES).strip()
 
 
 @dataclass
@@ -101,7 +108,7 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
     for target in filter(None, [out, json_out]):
         if Path(target).resolve() == Path(result.path).resolve():
             raise SubmissionError(f"输出文件不能与输入文件相同（{target}）。")
-    now = datetime.datetime.now(datetime.timezone.utc).astimezone()
+    now = datetime.datetime.now(BEIJING)
     wb, document, sha = build_submission(result, now, schema_dir)
 
     def write(tmp: Path) -> None:

@@ -1,0 +1,44 @@
+"""Operating-system and library errors said in Chinese (what the user reads instead of "No such file or directory")."""
+from __future__ import annotations
+
+import errno
+import zipfile
+
+# errno -> what happened, in the user's words
+_ERRNO = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有访问权限（文件可能正被 Excel/WPS 打开，或没有读写这个位置的权限）",
+    errno.EPERM: "操作不被允许（没有权限）",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中的某一级不是文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "位置只读，不能写入",
+    errno.EEXIST: "文件已存在",
+    errno.ENAMETOOLONG: "文件名或路径太长",
+    errno.EMFILE: "同时打开的文件太多",
+    errno.EBUSY: "文件正被其他程序使用",
+    errno.EINVAL: "文件名或路径无效",
+    errno.EXDEV: "不能跨磁盘移动文件",
+}
+# library exception class -> what it means for the file
+_CLASSES = (
+    (zipfile.BadZipFile, "文件不是有效的 Excel 工作簿（zip 结构损坏或不是 .xlsx 文件）"),
+    (zipfile.LargeZipFile, "文件过大，无法处理"),
+    (UnicodeError, "文件中的文字编码无法识别"),
+    (MemoryError, "内存不足"),
+    (KeyError, "文件缺少必需的部分"),
+)
+_WINERROR = {32: "文件正被其他程序使用（请先在 Excel/WPS 中关闭它）", 33: "文件的一部分被其他程序锁定"}
+
+
+def describe(exc: BaseException) -> str:
+    """A Chinese sentence for an exception from the operating system or a file library."""
+    if isinstance(exc, OSError):
+        text = _WINERROR.get(getattr(exc, "winerror", None)) or _ERRNO.get(exc.errno or -1)
+        if text is None:
+            text = "系统错误" + (f"（错误号 {exc.errno}）" if exc.errno else "")
+        return text
+    for cls, text in _CLASSES:
+        if isinstance(exc, cls):
+            return text
+    return f"处理文件时出错（{exc.__class__.__name__}）"

@@ -1,0 +1,114 @@
+"""A clerk's year end, through the command line: blank template, filled by a program, checked, submitted, published."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.formats import available_formats
+from addin.pipeline import check_file
+from addin.writing.submission import PROP_VALIDATED_AT, read_custom_properties
+from addin.writing.template import plan
+from tests.factory import consistent_values
+from tests.helpers import base_texts
+from tests.long_text import long_overview
+from tests.office import convert, needs_office
+
+ROOT = Path(__file__).resolve().parent.parent
+UNIT = "某某市某某区某某街道办事处"
+YEAR = 2026
+STANDARD_NAME = f"{UNIT}{YEAR}年政府信息公开工作年度报告"
+
+
+def gk(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "addin", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, **kwargs)
+
+
+def words(text: str) -> str:
+    return "".join(re.findall(r"\w", text))
+
+
+def pdf_words(pdf: Path) -> str:
+    return words(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                check=True).stdout)
+
+
+def fill_like_a_program(template: Path, target: Path, texts: dict) -> Path:
+    """Type the numbers (not the totals: they are formulas) and one paragraph per row into the blank
+    template with openpyxl, which saves the formulas without results, as many generators do."""
+    fmt = available_formats()["2021"]
+    p = plan(fmt, YEAR, UNIT)
+    wb = openpyxl.load_workbook(template)
+    for pointer, value in consistent_values(fmt).items():
+        if pointer not in p.totals:
+            sheet, ref = p.address(pointer)
+            wb[sheet][ref].value = value
+    for key, text in texts.items():
+        for i, line in enumerate(text.split("\n")):
+            sheet, ref = p.address(("text", key) if i == 0 else ("text", key, i))
+            wb[sheet][ref].value = line
+    wb.save(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def texts():
+    texts = base_texts("2021", YEAR)
+    texts["一"] = long_overview(YEAR) + "\n" + texts["一"]
+    assert len(texts["一"]) >= 4000 and texts["一"].count("\n") < 10   # fits the template's paragraph rows
+    return texts
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, texts):
+    tmp = tmp_path_factory.mktemp("clerk")
+    made = gk("template", "--year", YEAR, "--unit", UNIT, "-o", tmp / "模板.xlsx")
+    assert made.returncode == 0, made.stderr
+    return fill_like_a_program(tmp / "模板.xlsx", tmp / "填报.xlsx", texts)
+
+
+def test_filled_template_checks_clean_and_reads_the_text_back_exactly(filled, texts):
+    run = gk("check", "--json", filled)
+    result = json.loads(run.stdout)["results"][0]
+    assert [f for f in result["findings"] if f["severity"] == "error"] == []
+    assert run.returncode == 0
+    assert check_file(filled).document["text"] == {k: texts[k] for k in ("一", "五", "六")}
+
+
+@needs_office
+def test_long_overview_survives_submit_and_docx_and_prints_whole(filled, texts, tmp_path):
+    out = tmp_path / "报送"
+    out.mkdir()
+    run = gk("submit", filled, "-o", out, "--docx", out / "报告.docx", "--json", out / "data.json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    submission = out / f"{STANDARD_NAME}.xlsx"
+    assert submission.is_file()
+    data = json.loads((out / "data.json").read_text(encoding="utf-8"))
+    assert data["text"] == {k: texts[k] for k in ("一", "五", "六")}     # not cut
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", read_custom_properties(submission)[PROP_VALIDATED_AT])
+    for printed in (submission, out / "报告.docx"):
+        flat = pdf_words(convert(printed, "pdf", tmp_path / printed.suffix[1:]))
+        for paragraph in texts["一"].split("\n"):
+            assert words(paragraph) in flat, (printed.name, paragraph[:20])
+        assert sum(len(words(p)) for p in texts["一"].split("\n")) >= 3600
+
+
+def test_submit_without_output_uses_the_standard_name_beside_the_input(filled, tmp_path):
+    src = tmp_path / filled.name
+    src.write_bytes(filled.read_bytes())
+    run = gk("submit", src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / f"{STANDARD_NAME}.xlsx").is_file()
+
+
+@pytest.mark.parametrize("option, name", [("-o", "报送.xls"), ("--json", "数据.txt"), ("--docx", "报告.doc")])
+def test_submit_refuses_a_name_whose_extension_does_not_match(filled, tmp_path, option, name):
+    run = gk("submit", filled, option, tmp_path / name, *(["-o", tmp_path] if option != "-o" else []))
+    assert run.returncode == 2 and "必须以" in run.stderr
+    assert list(tmp_path.iterdir()) == []
