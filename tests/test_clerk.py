@@ -112,3 +112,28 @@ def test_submit_refuses_a_name_whose_extension_does_not_match(filled, tmp_path, 
     run = gk("submit", filled, option, tmp_path / name, *(["-o", tmp_path] if option != "-o" else []))
     assert run.returncode == 2 and "必须以" in run.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_office
+def test_uncached_totals_are_worked_out_as_libreoffice_computes_them(filled, tmp_path):
+    """openpyxl saved the template's SUM formulas without results: the checker works them out from the
+    cells they add, and gets what LibreOffice's recalculation stores."""
+    import python_calamine
+
+    from addin.reading.load import load_workbook
+
+    fmt = available_formats()["2021"]
+    p = plan(fmt, YEAR, UNIT)
+    uncached = {s.name: s.uncached_formulas for s in load_workbook(filled).sheets}
+    assert sum(len(f) for f in uncached.values()) == len(p.totals) == 34
+    ours = check_file(filled)
+    recalculated = python_calamine.CalamineWorkbook.from_path(str(convert(filled, "xlsx", tmp_path)))
+    for pointer in p.totals:
+        sheet, ref = p.address(pointer)
+        row, col = openpyxl.utils.cell.coordinate_to_tuple(ref)
+        theirs = recalculated.get_sheet_by_name(sheet).to_python()[row - 1][col - 1]
+        node = ours.document
+        for token in pointer.split("/")[1:]:
+            node = node[token]
+        assert node == theirs, pointer
+    assert not [f for f in ours.findings if f.code == "FML-01"]

@@ -8,6 +8,7 @@ from typing import Any
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading import outline
+from addin.reading import formulas
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -237,7 +238,7 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: st
     pointer = cell_def.pointer
     where = cell_def.where
     if formula is not None:
-        ex.findings.append(catalogue.make("FML-01", pointer=pointer, sheet=sheet.name, cell=ref, where=where, formula="=" + formula))
+        ex.pending_formulas[pointer] = (sheet.name, ref, formula, where)   # worked out or FML-01 once all is read
         ex.values[pointer] = None
         return
     parsed = parse_value(raw, cell_def.type, cell_def.unit)
@@ -296,6 +297,8 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     structure.judge_narrative(index, fmt, ex)
     _read_tables(index, fmt, ex, lenient)
     structure.rows_of_other_versions(ex, fmt, formats)
+    if ex.pending_formulas:
+        formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex
