@@ -137,3 +137,29 @@ def test_uncached_totals_are_worked_out_as_libreoffice_computes_them(filled, tmp
             node = node[token]
         assert node == theirs, pointer
     assert not [f for f in ours.findings if f.code == "FML-01"]
+
+
+def test_a_text_cell_too_long_to_show_whole_gets_an_info(tmp_path, texts):
+    """One cell holding the whole 4,000 characters cannot be shown or printed whole (a row is at most
+    409 points): WB-03 at that cell. The same text as paragraph rows, or in a Word text export, has none."""
+    from addin.writing.template import build_workbook, save_workbook
+
+    fmt = available_formats()["2021"]
+    values = {k: v for k, v in consistent_values(fmt).items()}
+    path = tmp_path / "one-cell.xlsx"
+    wb = build_workbook(fmt, YEAR, UNIT, values, texts)
+    p = plan(fmt, YEAR, UNIT, texts)
+    sheet, first = p.address(("text", "一"))
+    wb[sheet][first].value = texts["一"].replace("\n", "")
+    for i in range(1, texts["一"].count("\n") + 1):
+        wb[sheet][p.address(("text", "一", i))[1]].value = None
+    save_workbook(wb, path)
+    found = [(f.sheet, f.cell, f.severity) for f in check_file(path).findings if f.code == "WB-03"]
+    assert found == [(sheet, first, "info")]
+    rows = tmp_path / "rows.xlsx"
+    save_workbook(build_workbook(fmt, YEAR, UNIT, values, texts), rows)
+    assert not [f for f in check_file(rows).findings if f.code == "WB-03"]
+    text = tmp_path / "report.txt"
+    text.write_text("\n".join([f"{UNIT}{YEAR}年政府信息公开工作年度报告", "一、总体情况", texts["一"].replace("\n", "")]),
+                    encoding="utf-8")
+    assert not [f for f in check_file(text).findings if f.code == "WB-03"]

@@ -15,6 +15,7 @@ from addin.reading.locate import Located, locate_block
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import norm_label, parse_value, show_raw
 from addin.reading.plans import block_plans, reading_plan
+from addin.textfit import fits_in_a_row
 from addin.reading.variants import variant_of
 from addin.validation import structure
 
@@ -138,6 +139,8 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     for section in fmt.layout["cover"]["sections"]:
         value = None
         pointer = "/text/" + escape(section["key"])
+        long_cells: list | None = [] if ex.in_cells else None
+        below = partial(_section_text, stops=stops, heading_rows=heading_rows, too_long=long_cells)
         h = ex.outline.by_key.get(section["key"])
         if h is not None:
             sheet = index.sheets[h.sheet]
@@ -151,6 +154,7 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 ex.origins[pointer] = Origin(sheet.name, a1(h.row, h.col), sheet.value(h.row, h.col))
                 value = h.raw + ("\n" + text if text else "")
             texts[section["key"]] = value
+            _too_long(ex, index, section, long_cells)
             continue
         for heading in [section["heading"], *section["variants"]]:
             hits = index.find(heading)
@@ -169,11 +173,20 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 text = below(index.texts(sheet), r + 1, s)
                 value = str(sheet.value(r, c)).strip() + ("\n" + text if text else "")
         texts[section["key"]] = value
+        _too_long(ex, index, section, long_cells)
     return texts
 
 
+def _too_long(ex: Extraction, index: LabelIndex, section: dict, cells: list | None) -> None:
+    """WB-03 for each text cell of the section too long to show or print whole."""
+    for s, r, c in dict.fromkeys(cells or ()):
+        sheet = index.sheets[s]
+        ex.findings.append(catalogue.make("WB-03", sheet=sheet.name, cell=a1(r, c), heading=section["heading"],
+                                          length=len(str(sheet.value(r, c)))))
+
+
 def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset[str],
-                  heading_rows: frozenset) -> str | None:
+                  heading_rows: frozenset, too_long: list | None = None) -> str | None:
     """The text cells from first_row down to the next top-level heading, a table's label, or the web
     page's own lines after the article (share bar, footer); the signature and date closing the report
     are not part of its last section."""
@@ -191,6 +204,8 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
             if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
                 break
         parts.extend(row[j] for j in filled)
+        if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
+            too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
     if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
         parts.pop()
         if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
@@ -293,6 +308,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     fmt = ex.fmt
     if fmt is None:
         return ex
+    ex.in_cells = not workbook.paragraphs
     texts = read_texts(index, fmt, ex)
     structure.judge_narrative(index, fmt, ex)
     _read_tables(index, fmt, ex, lenient)

@@ -247,4 +247,4 @@ def read_html(data: bytes, name: str = "网页") -> WorkbookData:
             break   # nothing more can be placed: stop parsing
     page.close()
     rows = [[v if v not in ("",) else None for v in row] for row in page.rows]
-    return WorkbookData([SheetData(name, rows)])
+    return WorkbookData([SheetData(name, rows)], paragraphs=True)

@@ -44,6 +44,9 @@ class WorkbookData:
     sheets: list[SheetData]
     findings: list[Finding] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
+    # a document read as a grid (web page, Word, text): its "cells" are paragraphs, not spreadsheet cells
+    # that a row height limits
+    paragraphs: bool = False
 
 
 @lru_cache(maxsize=1 << 16)
