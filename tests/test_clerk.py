@@ -163,3 +163,81 @@ def test_a_text_cell_too_long_to_show_whole_gets_an_info(tmp_path, texts):
     text.write_text("\n".join([f"{UNIT}{YEAR}年政府信息公开工作年度报告", "一、总体情况", texts["一"].replace("\n", "")]),
                     encoding="utf-8")
     assert not [f for f in check_file(text).findings if f.code == "WB-03"]
+
+
+# --- a Chinese Windows console, and other things a user hit ------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "cp1252"])
+def test_every_output_survives_a_narrow_console_encoding(filled, tmp_path, encoding):
+    """Output redirected on Chinese Windows is GBK (cp1252 on a Western one): no traceback, the exit code
+    of the check, every output file written, JSON still JSON."""
+    import os
+
+    seed = ROOT / "examples" / "seed-2020.xlsx"
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    one = gk("check", seed, env=env)
+    assert one.returncode == 1 and "Traceback" not in one.stderr and one.stdout.strip()
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    for name, src in (("甲.xlsx", seed), ("乙.xlsx", filled)):
+        (folder / name).write_bytes(src.read_bytes())
+    batch = gk("check", folder, "--summary", tmp_path / "汇总.xlsx", "--workers", "1", env=env)
+    assert batch.returncode == 1 and "Traceback" not in batch.stderr
+    assert openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"].max_row == 3
+    as_json = gk("check", "--json", seed, filled, env=env)
+    assert as_json.returncode == 1 and "Traceback" not in as_json.stderr
+    results = json.loads(as_json.stdout)["results"]
+    assert [r["status"] for r in results] == ["failed", "passed"]
+    assert results[0]["unit"] == "鹤岗市南山区大陆街道办事处"   # escaped where the console cannot show it
+    for run in (one, batch, as_json):
+        assert "›" not in run.stdout
+
+
+def test_messages_need_no_characters_outside_gbk():
+    from addin import catalogue
+    from addin.pipeline import check_file as check
+
+    seed = check(ROOT / "examples" / "seed-2020.xlsx")
+    for f in seed.findings:
+        f.message.encode("gbk")
+    for entry in catalogue.CATALOGUE.values():
+        for template in entry.templates.values():
+            template.encode("gbk")
+
+
+def test_operating_system_errors_are_said_in_chinese(tmp_path):
+    run = gk("check", tmp_path / "不存在.xlsx")
+    assert run.returncode == 1 and "不存在" in run.stdout and "No such file" not in run.stdout
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    run = gk("check", broken, "--annotate")
+    assert "BadZipFile" not in run.stdout + run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("option", ["--previous", "--previous-dir"])
+def test_a_missing_previous_report_is_a_usage_error(filled, tmp_path, option):
+    run = gk("check", filled, option, tmp_path / "不存在")
+    assert run.returncode == 2 and "不存在" in run.stderr
+
+
+def test_an_unknown_option_prints_the_commands_usage(filled):
+    run = gk("check", filled, "-o", "x")
+    assert run.returncode == 2
+    assert "gkreport check" in run.stderr and "-o" in run.stderr
+
+
+def test_workers_one_is_described_the_same_in_help_and_readme():
+    help_text = gk("check", "--help").stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "docs" / "clerk.md").read_text(encoding="utf-8")
+    assert "本进程内" not in help_text
+    assert "单独的进程" in help_text and "单独的进程" in readme
+
+
+def test_a_cover_year_against_the_title_points_at_the_year_cell(tmp_path):
+    from tests.helpers import build_case
+
+    case = {"format_version": "2021", "year": 2025, "edits": [{"op": "set", "sheet": "封面", "cell": "B4", "value": 2024}]}
+    result = check_file(build_case(case, tmp_path / "year.xlsx"))
+    cells = {(f.sheet, f.cell) for f in result.findings if f.severity == "error"}
+    assert cells == {("封面", "B4")}
