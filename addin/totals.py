@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from addin.formats import FormatDef
 from addin.reading.model import a1
+from addin.validation.rules import compiled_rules
 
 
+@cache
 def totals(fmt: FormatDef) -> dict[str, tuple[str, ...]]:
     """total pointer -> the pointers it adds up, in order: every binding of a linear rule "X == a + b + ..."
     that marks X (T3's 总计 column and （七）总计 row, 表四's 总计 cells). A cell that two rules total
@@ -15,7 +18,7 @@ def totals(fmt: FormatDef) -> dict[str, tuple[str, ...]]:
     for rule in fmt.rules:
         if rule["kind"] != "linear" or rule["op"] != "==":
             continue
-        for inst in fmt.compiled_rules[id(rule)]:
+        for inst in compiled_rules(fmt)[id(rule)]:
             if (len(inst.lhs) == 1 and inst.lhs[0] == (inst.mark, 1) and len(inst.rhs) > 1
                     and all(sign == 1 for _p, sign in inst.rhs)):
                 out.setdefault(inst.mark, tuple(p for p, _s in inst.rhs))
