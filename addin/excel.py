@@ -11,7 +11,7 @@ from addin.reading.model import SheetData, WorkbookData, parse_a1
 from addin.reporters import markstate
 from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet
 from addin.result import FileResult
-from addin.writing.submission import write_submission
+from addin.writing.submission import SubmissionError, write_submission
 
 STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
 MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
@@ -293,8 +293,6 @@ def clear_button() -> None:
 
 def submit_button() -> None:
     """The 生成报送文件 ribbon button: the submission file of the active workbook, or why there is none."""
-    from addin.writing.submission import SubmissionError
-
     book = xw.books.active
     try:
         path = export_submission(book)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from addin.formats import FormatDef
+from addin.values import flat_values
 from addin.writing.atomic import atomic_write
 from addin.writing.template import FIXED_TIME, Plan, format_line, heading_number, paragraphs, plan, report_title
 
@@ -25,12 +26,10 @@ def build_docx(fmt: FormatDef, document: dict, notes: dict | None = None,
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    from addin.writing.submission import document_values
-
     cover, texts, notes = document.get("cover") or {}, document.get("text") or {}, notes or {}
     unit, year = cover.get("单位名称"), cover.get("报告年度")
     p = plan(fmt, year, unit, texts)
-    values = document_values(fmt, document)
+    values = flat_values(fmt, document)
 
     doc = Document()
     section = doc.sections[0]
