@@ -22,7 +22,7 @@ _ERRNO = {
 }
 # library exception class -> what it means for the file
 _CLASSES = (
-    (zipfile.BadZipFile, "文件不是有效的 Excel 工作簿（zip 结构损坏或不是 .xlsx 文件）"),
+    (zipfile.BadZipFile, "不是 zip 格式的 .xlsx 工作簿，或 zip 结构已损坏"),
     (zipfile.LargeZipFile, "文件过大，无法处理"),
     (UnicodeError, "文件中的文字编码无法识别"),
     (MemoryError, "内存不足"),

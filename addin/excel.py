@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xlwings as xw
 
+from addin.errtext import describe
 from addin.pipeline import Options, check_data
 from addin.reading.model import SheetData, WorkbookData, parse_a1
 from addin.reporters import markstate
@@ -299,7 +300,7 @@ def submit_button() -> None:
     except NotClean as exc:
         _tell(book, f"{exc}\n请先点击“校验”，按“校验结果”工作表修改后再生成报送文件。")
     except (ValueError, OSError, SubmissionError) as exc:
-        _tell(book, f"未能生成报送文件：{getattr(exc, 'strerror', None) or exc}")
+        _tell(book, f"未能生成报送文件：{describe(exc) if isinstance(exc, OSError) else exc}")
     else:
         _tell(book, f"已生成报送文件：{path}")
 

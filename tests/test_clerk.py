@@ -176,16 +176,17 @@ def test_every_output_survives_a_narrow_console_encoding(filled, tmp_path, encod
 
     seed = ROOT / "examples" / "seed-2020.xlsx"
     env = {**os.environ, "PYTHONIOENCODING": encoding}
-    one = gk("check", seed, env=env)
+    env = dict(env=env, encoding=encoding)   # read the output back in the console's encoding
+    one = gk("check", seed, **env)
     assert one.returncode == 1 and "Traceback" not in one.stderr and one.stdout.strip()
     folder = tmp_path / "报告"
     folder.mkdir()
     for name, src in (("甲.xlsx", seed), ("乙.xlsx", filled)):
         (folder / name).write_bytes(src.read_bytes())
-    batch = gk("check", folder, "--summary", tmp_path / "汇总.xlsx", "--workers", "1", env=env)
+    batch = gk("check", folder, "--summary", tmp_path / "汇总.xlsx", "--workers", "1", **env)
     assert batch.returncode == 1 and "Traceback" not in batch.stderr
     assert openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"].max_row == 3
-    as_json = gk("check", "--json", seed, filled, env=env)
+    as_json = gk("check", "--json", seed, filled, **env)
     assert as_json.returncode == 1 and "Traceback" not in as_json.stderr
     results = json.loads(as_json.stdout)["results"]
     assert [r["status"] for r in results] == ["failed", "passed"]

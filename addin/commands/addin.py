@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from addin.commands import CommandError
+from addin.errtext import describe
 from addin.xlam import BuildError, build, config_file_text, default_config, startup_folder, user_config_file
 
 
@@ -51,7 +52,7 @@ def run_build(args) -> int:
     except BuildError as exc:
         raise CommandError(f"无法生成加载项：{exc}") from exc
     except OSError as exc:
-        raise CommandError(f"无法写入 {args.output_dir}：{exc.strerror or exc}") from exc
+        raise CommandError(f"无法写入 {args.output_dir}：{describe(exc)}") from exc
     print("已生成 Excel 加载项：" + "、".join(str(p) for p in paths))
     if config:
         print("已写入配置：" + "；".join(f"{k}={v}" for k, v in config.items()))
@@ -83,7 +84,7 @@ def run_install(args) -> int:
     except BuildError as exc:
         raise CommandError(f"无法生成加载项：{exc}") from exc
     except OSError as exc:
-        raise CommandError(f"安装失败：{exc.strerror or exc}（{getattr(exc, 'filename', '')}）。"
+        raise CommandError(f"安装失败：{describe(exc)}（{getattr(exc, 'filename', '')}）。"
                            "如 Excel 正在运行，请先关闭后重试。") from exc
     print("已安装加载项：" + "、".join(str(p) for p in installed))
     if text:

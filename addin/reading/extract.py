@@ -75,6 +75,12 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
             cover[fdef["key"]] = year
             ex.year = year
+            if year is not None and title_year is not None and year != title_year:
+                # the year cell is what disagrees with the title (and the text written for the title's
+                # year): point there, and judge the text against the title's year, not the cell's
+                ex.findings.append(catalogue.make("COV-05", pointer=pointer, sheet=sheet, cell=cell, year=year,
+                                                  title_year=title_year, actual=year, expected=title_year))
+                ex.year = title_year
         else:
             text = " ".join(str(raw).split()) if raw is not None else (title_unit if title_unit else None)
             if not text:

@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 from addin import catalogue
+from addin.errtext import describe
 from addin.reading.xls_extent import NotChecked, widest_sheet
 
 # Limits that keep a hostile file from exhausting the machine (documented in README).
@@ -50,7 +51,7 @@ def read_head(path: Path) -> tuple[int, bytes, io.BytesIO | None]:
             # read(n) allocates n bytes up front: ask for the size the file has, not for the limit
             blob = io.BytesIO(head + fh.read(size)) if head.startswith(ZIP_MAGIC) and size <= MAX_FILE_BYTES else None
     except OSError as exc:
-        raise Unreadable(catalogue.make("FILE-01", reason=exc.strerror or str(exc))) from exc
+        raise Unreadable(catalogue.make("FILE-01", reason=describe(exc))) from exc
     if size == 0:
         raise Unreadable(catalogue.make("FILE-04", reason="文件为空（0 字节）"))
     if size > MAX_FILE_BYTES:
@@ -74,7 +75,7 @@ def open_zip(blob: io.BytesIO) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipIn
         zf = zipfile.ZipFile(blob)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise Unreadable(catalogue.make("FILE-04", reason=f"压缩包结构损坏（{catalogue.shorten(str(exc), 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", reason=describe(exc))) from exc
     members = {i.filename: i for i in infos}
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED_BYTES:

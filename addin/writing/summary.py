@@ -7,7 +7,7 @@ from pathlib import Path
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
-from addin.formats import FormatDef, available_formats, escape
+from addin.formats import FormatDef, available_formats, column_label, escape
 from addin.result import PASSED, STATUS_ZH
 from addin.values import flat_values
 from addin.writing.atomic import atomic_write
@@ -126,7 +126,7 @@ def _totals(ws, results, formats) -> None:
             for block in table["blocks"]:
                 caption = "".join(c["text"] for c in block.get("caption", [])) or block["anchor"]
                 _row(ws, [f"{table['name']}　{caption}"], bold=True)
-                _row(ws, ["项目"] + ["›".join(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
+                _row(ws, ["项目"] + [column_label(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
                 for row in block["rows"]:
                     cells = [_cell(ws, row["label"] or table["name"])]
                     covered = 0
