@@ -202,9 +202,25 @@ def make(code: str, variant: str = "default", *, entries: Mapping[str, Entry] | 
     chosen message template."""
     entry = entries[code] if entries is not None else ENGINE.get(code) or CATALOGUE[code]
     template = entry.templates.get(variant) or next(iter(entry.templates.values()))
-    message = template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected), actual=_fmt(actual)))
+    message = tidy_quotes(template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected),
+                                                       actual=_fmt(actual))))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
                    sheet=sheet, cell=cell, expected=expected, actual=actual)
+
+
+def tidy_quotes(text: str) -> str:
+    """Quotes inside quotes as Chinese writes them: 表三“3.危及‘三安全一稳定’”行, not “…“…””."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "“":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def shorten(text: str, limit: int = 160) -> str:

@@ -10,7 +10,7 @@ from addin.errtext import describe
 from addin.pipeline import Options, check_data
 from addin.reading.model import SheetData, WorkbookData, parse_a1
 from addin.reporters import markstate
-from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet
+from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet, status_sentence
 from addin.result import FileResult
 from addin.writing.submission import SubmissionError, write_submission
 
@@ -192,40 +192,23 @@ def _link_formula(sheet: str, cell: str, text) -> str:
     return f'=HYPERLINK("{target}","{label}")'
 
 
-def status_line(result: FileResult, submission: Path | None) -> str:
-    counts = result.counts
-    if result.status == "unreadable" or result.format_version is None:
-        return "未能识别为政府信息公开工作年度报告：" + (result.findings[0].message if result.findings else "")
-    if counts["error"]:
-        first = next(f for f in result.findings if f.severity == "error")
-        where = f"{first.sheet}!{first.cell}" if first.sheet and first.cell else "下表第一行"
-        return f"发现 {counts['error']} 个错误、{counts['warning']} 个警告，请从 {where} 开始修改（点击“单元格”列可跳转）。"
-    text = f"校验通过：没有错误（{counts['warning']} 个警告、{counts['info']} 个提示）。"
-    if submission is not None:
-        text += f"已生成报送文件：{submission.name}"
-    return text
-
-
 def write_results(book, result: FileResult, submission: Path | None = None) -> None:
-    """The 校验结果 sheet: one value block (status, blank row, then the results rows with links)."""
-    content = results_sheet(result)
+    """The 校验结果 sheet, first in the workbook, with the content the marked-up copy has (one value block;
+    cell references as links)."""
+    content = results_sheet(result, submission=submission.name if submission else None)
     rows = content.rows
     width = max((len(r) for r in rows), default=1)
-    block = [[status_line(result, submission)] + [""] * (width - 1), [""] * width]
-    body = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
+    block = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
     for (r, c), (sheet_name, cell) in sorted(content.links.items()):
-        body[r][c] = _link_formula(sheet_name, cell or "A1", rows[r][c])
-    block += body
+        block[r][c] = _link_formula(sheet_name, cell or "A1", rows[r][c])
     sheet = _sheet(book, RESULTS_SHEET)
     if sheet is None:
-        # after the last sheet the clerk can see: adding after a very hidden sheet is not reliable everywhere
-        after = [s for s in book.sheets if s.name != STATE_SHEET][-1]
-        sheet = book.sheets.add(RESULTS_SHEET, after=after)
+        sheet = book.sheets.add(RESULTS_SHEET, before=book.sheets[0])
     else:
         sheet.clear()
     sheet.range("A1").value = block
-    sheet.range("A1").font.bold = True
-    sheet.range((3, 1), (3, width)).font.bold = True
+    for r in sorted(content.bold_rows):
+        sheet.range((r + 1, 1), (r + 1, width)).font.bold = True
     sheet.autofit("c")
     sheet.activate()
 
@@ -271,7 +254,7 @@ def export_submission(book, path: str | os.PathLike | None = None, options: Opti
     """Write the clean submission file of `book`; raises NotClean when the book still has errors."""
     result = check_book(book, options)
     if result.format_version is None or result.counts["error"]:
-        raise NotClean(status_line(result, None))
+        raise NotClean(status_sentence(result))
     target = Path(path) if path is not None else default_submission_path(book)
     if target is None:
         raise ValueError("工作簿尚未保存到本机文件夹，请先保存，或指定报送文件的保存位置。")

@@ -19,7 +19,7 @@ import addin  # noqa: E402
 from addin import excel, xlam  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
 from addin.pipeline import check_file  # noqa: E402
-from addin.reporters import content  # noqa: E402
+from addin.reporters import annotate, content  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.helpers import base_texts  # noqa: E402
 from tests.office_js import Client  # noqa: E402
@@ -380,3 +380,20 @@ def test_install_without_excel_explains_in_chinese(tmp_path):
     assert proc.returncode == 1
     assert "Excel" in proc.stderr and "启动文件夹" in proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_results_sheet_is_first_and_the_same_as_in_the_marked_copy(seed_path, tmp_path):
+    """One content, one place: the add-in's 校验结果 is the first sheet and holds what the copy's holds."""
+    client = Client(seed_path)
+    book = client.book()
+    result = addin.validate(book)
+    client.apply(book.json()["actions"])
+    assert client.payload["sheets"][0]["name"] == content.RESULTS_SHEET
+    expected = content.results_sheet(result).rows
+    block = client.payload["sheets"][0]["values"]
+    assert block[0][0].startswith("发现 ") and "请从 " in block[0][0]
+    assert [str(r[1]) if len(r) > 1 else "" for r in expected[:expected.index([])]] == \
+        [str(row[1]) for row in block[:expected.index([])]]
+    copy = annotate.annotate(check_file(seed_path), seed_path, tmp_path)
+    wb = load_workbook(copy.path)
+    assert wb.sheetnames[0] == content.RESULTS_SHEET and wb.worksheets[0]["A1"].value == block[0][0]

@@ -9,7 +9,8 @@ from pathlib import Path
 from addin.formats import FormatDef
 from addin.values import flat_values
 from addin.writing.atomic import atomic_write
-from addin.writing.template import FIXED_TIME, Plan, format_line, heading_number, paragraphs, plan, report_title
+from addin.printorder import heading_number
+from addin.writing.template import FIXED_TIME, Plan, format_line, paragraphs, plan, report_title
 
 TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "宋体", "黑体", "仿宋", "宋体"
 TITLE_PT, HEADING_PT, BODY_PT = 18, 16, 14
@@ -71,12 +72,6 @@ def write_docx(path: str | os.PathLike, fmt: FormatDef, document: dict, notes: d
     """Write the published form of the report at `path` (atomically)."""
     doc = build_docx(fmt, document, notes, created)
     return atomic_write(path, lambda tmp: doc.save(str(tmp)), suffix=".docx")
-
-
-def _number(heading: str) -> int:
-    from addin.writing.template import _heading_number
-
-    return _heading_number(heading)
 
 
 def _run(paragraph, text: str, font: str, size: float, bold: bool = False):

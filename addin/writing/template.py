@@ -18,6 +18,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from addin.formats import FormatDef, available_formats, escape, format_for_year
 from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
+from addin.printorder import heading_number
 from addin.reading.model import a1
 from addin.textfit import MAX_ROW_HEIGHT, TEXT_WIDTH, display_len, paragraph_height, text_height  # noqa: F401
 from addin.totals import add_up, sum_formula, totals
@@ -32,7 +33,6 @@ FIXED_TIME = datetime.datetime(2000, 1, 1)
 COVER_WIDTH = 4          # grid columns of the cover sheet: label column + value spanning the rest
 PARAGRAPH_ROWS = 10      # paragraph rows of a blank section (a longer text gets one row per paragraph)
 NOTE_ROW_HEIGHT = 40     # points: the box under a table for its short text
-NUMERALS = "一二三四五六七八九十"
 YEAR_RANGE = (2019, 2100)
 SIGNED_LIMIT = 999_999_999  # Excel "whole number" needs bounds; any realistic count fits
 
@@ -146,12 +146,6 @@ def _column_widths(table: dict, grid_labels: list[tuple[int, int, int, int, str]
         else:
             widths.append(max(10, min(max(single, default=8) + 2, 16)))
     return widths
-
-
-def heading_number(text: str) -> int:
-    """1 for "一、总体情况", 2 for "二、…": the place of a heading in the printed report."""
-    head = text.split("、", 1)[0]
-    return sum(NUMERALS.index(ch) + 1 for ch in head if ch in NUMERALS) if "、" in text else len(NUMERALS) + 1
 
 
 def paragraphs(text: str | None) -> list[str]:
