@@ -323,9 +323,9 @@ def test_results_sheet_says_what_held_and_what_was_not_checked():
     sheet = content.results_sheet(check_file(seed))
     named, label = {}, None
     for r in sheet.rows[:sheet.header_row]:
-        if len(r) > 2 and r[1] in CATALOGUE:
-            label = r[0] or label
-            named.setdefault(label, []).append((r[1], r[2]))
+        label = r[0] if r and r[0] else label
+        if len(r) > 4 and r[1] in CATALOGUE:
+            named.setdefault(label, []).append((r[1], r[4]))
     # the rules by code and by name, one per row
     assert [c for c, _ in named["核对无误"]] == ["T3-01", "T3-02", "T3-03", "T4-01", "T4-02", "T4-03"]
     assert [c for c, _ in named["未能核对"]] == ["T2-04", "T2-05", "T2-06"]

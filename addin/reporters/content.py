@@ -132,9 +132,12 @@ def ordered(result: FileResult) -> list[Finding]:
 
 
 def _rule_rows(label: str, codes: list[str], why: str) -> list[list]:
-    """One row per rule, by its name: [label (first row only), code, name, why (first row only)]."""
-    return [[label if i == 0 else "", code, CATALOGUE[code].title if code in CATALOGUE else "", why if i == 0 else ""]
-            for i, code in enumerate(codes)]
+    """A heading row saying what the rules below are, then one row per rule: its code, and its name in the
+    wide message column."""
+    if not codes:
+        return []
+    return [[label, "", "", "", why]] + [["", code, "", "", CATALOGUE[code].title if code in CATALOGUE else ""]
+                                         for code in codes]
 
 
 LEGEND = (("error", "红色：错误，必须修改后才能报送"), ("warning", "橙黄色：警告，请核实"),
@@ -154,11 +157,11 @@ def results_sheet(result: FileResult, notice: str | None = None, submission: str
         ["结论", STATUS_ZH[result.status]],
     ]
     bold = {0, 3}
-    rows += _rule_rows("核对无误", result.rules_held, "已核对，未发现这些问题")
+    rows += _rule_rows("核对无误", result.rules_held, "以下勾稽关系已核对，没有发现问题：")
     rows += _rule_rows("未能核对", result.not_evaluated_rules(waiting_for_previous=False),
-                       "相关单元格不是数字，请先改正数值问题")
+                       "以下勾稽关系因相关单元格不是数字而未能核对，请先改正数值问题：")
     rows += _rule_rows("未核对", result.not_evaluated_rules(waiting_for_previous=True),
-                       "跨年度核对，需要上一年度的报告")
+                       "以下跨年度核对需要上一年度的报告，本次未核对：")
     if notice:
         rows.append(["说明", notice])
     rows.append([])
