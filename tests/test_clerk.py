@@ -242,3 +242,27 @@ def test_a_cover_year_against_the_title_points_at_the_year_cell(tmp_path):
     result = check_file(build_case(case, tmp_path / "year.xlsx"))
     cells = {(f.sheet, f.cell) for f in result.findings if f.severity == "error"}
     assert cells == {("封面", "B4")}
+
+
+def test_optional_cover_fields_reach_the_summary_and_the_submission(filled, tmp_path):
+    fmt = available_formats()["2021"]
+    p = plan(fmt, YEAR, UNIT)
+    wb = openpyxl.load_workbook(filled)
+    given = {"填报人": "张三", "联系电话": "0451-12345678", "审核人": "李四"}
+    for key, value in given.items():
+        sheet, ref = p.address(("cover", key))
+        wb[sheet][ref].value = value
+    report = tmp_path / "报告" / "填报.xlsx"
+    report.parent.mkdir()
+    wb.save(report)
+    assert check_file(report).contacts == given
+    run = gk("check", report.parent, "--summary", tmp_path / "汇总.xlsx")
+    assert run.returncode == 0, run.stdout + run.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]]))
+    assert {k: row[k] for k in given} == given and not row["报送日期"]
+    run = gk("submit", report, "-o", tmp_path / "报送.xlsx")
+    assert run.returncode == 0, run.stdout + run.stderr
+    props = read_custom_properties(tmp_path / "报送.xlsx")
+    assert {k: props["gkreport.contact." + k] for k in given} == given

@@ -1,6 +1,7 @@
 """Extraction: detect the format version, read cover, texts and every table value with where it came from."""
 from __future__ import annotations
 
+import datetime
 import re
 from functools import partial
 from typing import Any
@@ -88,6 +89,11 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 text = None
             cover[fdef["key"]] = text
             ex.unit = text
+    for fdef in fmt.layout["cover"].get("optional_fields", []):
+        # never required and not part of the data document: kept for the summary and the submission
+        raw = _field_value(index, fdef["label"])[0]
+        if raw is not None and str(raw).strip():
+            ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
     return cover
 
 

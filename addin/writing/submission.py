@@ -24,6 +24,7 @@ PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
 PROP_VALIDATED_AT = "gkreport.validated_at"
 PROP_SHA256 = "gkreport.sha256"
+PROP_CONTACT = "gkreport.contact."   # + the cover's optional field (填报人, 联系电话…), when filled in
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))   # time stamps are in Beijing time (+08:00)
 _NOT_IN_FILE_NAMES = str.maketrans({ch: "_" for ch in '\\/:*?"<>|'})
 
@@ -94,7 +95,7 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     wb.custom_doc_props.props = keep
     for name, value in [(PROP_UNIT, unit), (PROP_REPORT_YEAR, str(year)), (PROP_FORMAT_VERSION, fmt.version),
                         (PROP_VERSION, __version__), (PROP_VALIDATED_AT, validated_at.isoformat(timespec="seconds")),
-                        (PROP_SHA256, sha)]:
+                        (PROP_SHA256, sha), *((PROP_CONTACT + k, v) for k, v in result.contacts.items())]:
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
     return wb, document, sha
 

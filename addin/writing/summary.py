@@ -55,12 +55,23 @@ def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: 
     return wb
 
 
+def _contact_fields() -> list[tuple[str, str]]:
+    """(key, label) of the cover's optional fields of every format (填报人, 联系电话…), in layout order."""
+    fields = {}
+    for fmt in available_formats().values():
+        for f in fmt.layout["cover"].get("optional_fields", []):
+            fields.setdefault(f["key"], f["label"])
+    return list(fields.items())
+
+
 def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["I"].width = 60
     head = ["单位", "年度", "格式版本", "状态", "错误数", "警告数", "提示数", "路径"]
     if previous_mode:
         head.append("上年报告")
+    contacts = _contact_fields()
+    head += [label for _key, label in contacts]
     _row(ws, head, bold=True)
     for r in results:
         c = r.counts
@@ -68,6 +79,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
                c["error"], c["warning"], c["info"], r.path]
         if previous_mode:
             row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
+        row += [r.contacts.get(key, "") for key, _label in contacts]
         _row(ws, row)
 
 
