@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime
 import os
-from decimal import Decimal
 from pathlib import Path
 
 from addin.formats import FormatDef
+from addin.printorder import heading_number
+from addin.reporters.content import show
 from addin.values import flat_values
 from addin.writing.atomic import atomic_write
-from addin.printorder import heading_number
 from addin.writing.template import FIXED_TIME, Plan, format_line, paragraphs, plan, report_title
 
 TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "宋体", "黑体", "仿宋", "宋体"
@@ -110,7 +110,7 @@ def _table(doc, p: Plan, table: dict, values: dict) -> None:
             cell.width = Cm(w * scale)
     cells = [(lab.row, lab.col, lab.rowspan, lab.colspan, lab.text, lab.role == "header")
              for lab in p.labels if lab.sheet == sp.name and first <= lab.row <= last]
-    cells += [(ic.row, ic.col, 1, ic.colspan, _shown(values.get(key)), None)
+    cells += [(ic.row, ic.col, 1, ic.colspan, show(values.get(key)), None)
               for key, ic in p.inputs.items() if ic.kind == "data" and ic.sheet == sp.name]
     for row, col, rowspan, colspan, text, centred in cells:
         top = grid.cell(row - first, col - 1)
@@ -119,11 +119,3 @@ def _table(doc, p: Plan, table: dict, values: dict) -> None:
         para = top.paragraphs[0]
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred is not False else WD_ALIGN_PARAGRAPH.LEFT
         _run(para, text, TABLE_FONT, size)
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
