@@ -58,6 +58,9 @@ _ENTRIES = [
     _e("COV-02", "error", "封面", "报告年度缺失或无效",
        missing="未找到报告年度：请在“报告年度”右侧的单元格中填写四位年份（如 2025）。",
        invalid="报告年度“{raw}”不是有效的四位年份。"),
+    _e("COV-05", "error", "封面", "报告年度与标题年度不一致",
+       default="封面填写的报告年度是 {year} 年，而报告标题写的是 {title_year} 年。请核实并改正报告年度（或标题）；"
+               "正文和表格按标题的 {title_year} 年核对。"),
     _e("STR-02", "warning", "正文", "标题不是法定名称",
        default="标题“{raw}”不是法定名称，应为“{expected}”（《条例》称“政府信息公开工作年度报告”）。"),
     _e("STR-03", "error", "正文", "一级标题缺失或编号不规范",
@@ -100,6 +103,9 @@ _ENTRIES = [
        default="{table}位于隐藏的工作表“{sheet}”中。请取消隐藏，确认其内容是本单位的正式报告。"),
     _e("WB-02", "warning", "结构", "表格重复出现",
        default="{table}在工作簿中出现了不止一次（另见工作表“{other}”），只校验第一处。"),
+    _e("WB-03", "info", "正文", "正文单元格文字过长，无法完整显示和打印",
+       default="“{heading}”下的这个单元格有 {length} 个字，超过一行所能显示的长度（Excel 的行高最多 409 磅），"
+               "屏幕上和打印时都会被截去一部分。请每段写一行（在下方插入行），过长的段落分成几段。"),
     _e("FML-01", "error", "公式", "公式没有计算结果",
        default="{where}是公式“{formula}”，但文件中没有保存计算结果。请在 Excel/WPS 中打开、重新计算并保存，或改为填写数值。"),
     _e("FML-02", "error", "公式", "公式计算出错",
@@ -196,9 +202,25 @@ def make(code: str, variant: str = "default", *, entries: Mapping[str, Entry] | 
     chosen message template."""
     entry = entries[code] if entries is not None else ENGINE.get(code) or CATALOGUE[code]
     template = entry.templates.get(variant) or next(iter(entry.templates.values()))
-    message = template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected), actual=_fmt(actual)))
+    message = tidy_quotes(template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected),
+                                                       actual=_fmt(actual))))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
                    sheet=sheet, cell=cell, expected=expected, actual=actual)
+
+
+def tidy_quotes(text: str) -> str:
+    """Quotes inside quotes as Chinese writes them: 表三“3.危及‘三安全一稳定’”行, not “…“…””."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "“":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def shorten(text: str, limit: int = 160) -> str:

@@ -237,7 +237,7 @@ def slim(result: FileResult, all_findings: bool = False) -> FileResult:
     keep = list(result.findings) if all_findings else [f for f in result.findings if f.code in ("XY-10", "OUT-01")]
     return FileResult(path=result.path, status=result.status, format_version=result.format_version,
                       report_year=result.report_year, unit=result.unit, findings=keep, content_hash=result.content_hash,
-                      annotated=result.annotated)
+                      annotated=result.annotated, contacts=result.contacts)
 
 
 def _recorded(jsonl: str, files: list[str]) -> dict[str, FileResult]:

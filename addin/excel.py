@@ -6,17 +6,18 @@ from pathlib import Path
 
 import xlwings as xw
 
+from addin.os_messages import describe
 from addin.pipeline import Options, check_data
 from addin.reading.model import SheetData, WorkbookData, parse_a1
 from addin.reporters import markstate
-from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet
+from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet, status_sentence
 from addin.result import FileResult
-from addin.writing.submission import write_submission
+from addin.writing.submission import SubmissionError, write_submission
 
 STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
 MAX_COLOR_CELLS = 10_000          # Range.set_colors limit per call
 # The template's input-cell fill: the standard look restored where the original fill cannot be read
-STANDARD_FILL = "#FFF2CC"
+STANDARD_FILL = "#E2EFDA"   # template.INPUT_COLOUR (not imported: it would load openpyxl with the add-in)
 SUBMISSION_SUFFIX = "-报送.xlsx"
 _XL_SHEET_VERY_HIDDEN = 2
 
@@ -191,40 +192,23 @@ def _link_formula(sheet: str, cell: str, text) -> str:
     return f'=HYPERLINK("{target}","{label}")'
 
 
-def status_line(result: FileResult, submission: Path | None) -> str:
-    counts = result.counts
-    if result.status == "unreadable" or result.format_version is None:
-        return "未能识别为政府信息公开工作年度报告：" + (result.findings[0].message if result.findings else "")
-    if counts["error"]:
-        first = next(f for f in result.findings if f.severity == "error")
-        where = f"{first.sheet}!{first.cell}" if first.sheet and first.cell else "下表第一行"
-        return f"发现 {counts['error']} 个错误、{counts['warning']} 个警告，请从 {where} 开始修改（点击“单元格”列可跳转）。"
-    text = f"校验通过：没有错误（{counts['warning']} 个警告、{counts['info']} 个提示）。"
-    if submission is not None:
-        text += f"已生成报送文件：{submission.name}"
-    return text
-
-
 def write_results(book, result: FileResult, submission: Path | None = None) -> None:
-    """The 校验结果 sheet: one value block (status, blank row, then the results rows with links)."""
-    content = results_sheet(result)
+    """The 校验结果 sheet, first in the workbook, with the content the marked-up copy has (one value block;
+    cell references as links)."""
+    content = results_sheet(result, submission=submission.name if submission else None)
     rows = content.rows
     width = max((len(r) for r in rows), default=1)
-    block = [[status_line(result, submission)] + [""] * (width - 1), [""] * width]
-    body = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
+    block = [[_escape(v) if v is not None else "" for v in r] + [""] * (width - len(r)) for r in rows]
     for (r, c), (sheet_name, cell) in sorted(content.links.items()):
-        body[r][c] = _link_formula(sheet_name, cell or "A1", rows[r][c])
-    block += body
+        block[r][c] = _link_formula(sheet_name, cell or "A1", rows[r][c])
     sheet = _sheet(book, RESULTS_SHEET)
     if sheet is None:
-        # after the last sheet the clerk can see: adding after a very hidden sheet is not reliable everywhere
-        after = [s for s in book.sheets if s.name != STATE_SHEET][-1]
-        sheet = book.sheets.add(RESULTS_SHEET, after=after)
+        sheet = book.sheets.add(RESULTS_SHEET, before=book.sheets[0])
     else:
         sheet.clear()
     sheet.range("A1").value = block
-    sheet.range("A1").font.bold = True
-    sheet.range((3, 1), (3, width)).font.bold = True
+    for r in sorted(content.bold_rows):
+        sheet.range((r + 1, 1), (r + 1, width)).font.bold = True
     sheet.autofit("c")
     sheet.activate()
 
@@ -270,7 +254,7 @@ def export_submission(book, path: str | os.PathLike | None = None, options: Opti
     """Write the clean submission file of `book`; raises NotClean when the book still has errors."""
     result = check_book(book, options)
     if result.format_version is None or result.counts["error"]:
-        raise NotClean(status_line(result, None))
+        raise NotClean(status_sentence(result))
     target = Path(path) if path is not None else default_submission_path(book)
     if target is None:
         raise ValueError("工作簿尚未保存到本机文件夹，请先保存，或指定报送文件的保存位置。")
@@ -282,3 +266,30 @@ def main() -> None:
     book = xw.books.active
     target = default_submission_path(book)
     validate(book, submission_dir=target.parent if target else None)
+
+
+def clear_button() -> None:
+    """The 清除标记 ribbon button: remove gkreport's marks from the active workbook."""
+    book = xw.books.active
+    n = clear_marks(book)
+    _tell(book, f"已清除 {n} 个单元格的校验标记。" if n else "当前工作簿没有校验标记。")
+
+
+def submit_button() -> None:
+    """The 生成报送文件 ribbon button: the submission file of the active workbook, or why there is none."""
+    book = xw.books.active
+    try:
+        path = export_submission(book)
+    except NotClean as exc:
+        _tell(book, f"{exc}\n请先点击“校验”，按“校验结果”工作表修改后再生成报送文件。")
+    except (ValueError, OSError, SubmissionError) as exc:
+        _tell(book, f"未能生成报送文件：{describe(exc) if isinstance(exc, OSError) else exc}")
+    else:
+        _tell(book, f"已生成报送文件：{path}")
+
+
+def _tell(book, text: str) -> None:
+    try:
+        book.app.alert(text, title="政务公开年报")
+    except Exception:   # no message box where there is no desktop Excel (remote engine, tests)
+        pass

@@ -25,6 +25,12 @@ class FormatError(Exception):
     """A format folder under schema/ is incomplete or breaks its meta-schema."""
 
 
+def column_label(path) -> str:
+    """A column's header path as one label, "申请人情况/法人或其他组织/商业企业" ("/" rather than "›":
+    messages must survive a GBK console)."""
+    return "/".join(path)
+
+
 def schema_root() -> Path:
     """The installed format data (addin/_schema in a wheel) or the source tree's schema/."""
     packaged = Path(__file__).with_name("_schema")
@@ -54,7 +60,7 @@ class DataCell:
         parts = [self.table_name]
         if self.row_label:
             parts.append(f"“{self.row_label}”行")
-        parts.append(f"“{'›'.join(self.column_path)}”列" if len(self.column_path) > 1 else f"“{self.column_path[0]}”列")
+        parts.append(f"“{column_label(self.column_path)}”列")
         return "".join(parts)
 
 

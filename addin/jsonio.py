@@ -17,9 +17,10 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
-def dumps(obj: Any, *, canonical: bool = False, indent: int | None = None) -> str:
-    """canonical=True: sorted keys, no insignificant whitespace (the form that is hashed)."""
-    text = json.dumps(obj, cls=_Encoder, ensure_ascii=False, sort_keys=canonical, indent=None if canonical else indent,
+def dumps(obj: Any, *, canonical: bool = False, indent: int | None = None, ascii_only: bool = False) -> str:
+    """canonical=True: sorted keys, no insignificant whitespace (the form that is hashed); ascii_only=True:
+    every character beyond ASCII as a \\uXXXX escape (for a console that cannot show it)."""
+    text = json.dumps(obj, cls=_Encoder, ensure_ascii=ascii_only, sort_keys=canonical, indent=None if canonical else indent,
                       separators=(",", ":") if canonical else None)
     return _MARK_RE.sub(lambda m: m.group(1), text)
 

@@ -59,7 +59,7 @@ def check_data(workbook: WorkbookData, path: str, options: Options = Options()) 
     held = rules.held(ex.fmt, {f.code for f in findings}, skipped) if ex.fmt is not None and ex.document is not None else []
     return FileResult(path=path, status=status, format_version=ex.fmt.version if ex.fmt else None,
                       report_year=ex.year, unit=ex.unit, findings=findings, not_evaluated=skipped,
-                      rules_held=held, document=ex.document, origins=ex.origins)
+                      rules_held=held, document=ex.document, origins=ex.origins, contacts=ex.contacts)
 
 
 def check_file(path: str | Path, options: Options = Options()) -> FileResult:

@@ -26,6 +26,7 @@ class FileResult:
     content_hash: str | None = None
     annotated: str | None = None      # the marked-up copy (or results workbook) written for this file
     annotated_note: str | None = None  # what the copy step said (Chinese), for the console; not in the JSON
+    contacts: dict[str, str] = field(default_factory=dict)   # the cover's optional fields (填报人, 联系电话…) filled in
 
     @property
     def counts(self) -> dict[str, int]:
@@ -60,6 +61,8 @@ class FileResult:
             out["sha256"] = self.content_hash
         if self.annotated:
             out["annotated"] = self.annotated
+        if self.contacts:
+            out["contacts"] = dict(self.contacts)
         if with_document:
             out["document"] = self.document
         return out
@@ -72,4 +75,5 @@ class FileResult:
                     for f in d.get("findings", [])]
         return cls(path=d["path"], status=d["status"], format_version=d.get("format_version"),
                    report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
-                   rules_held=list(d.get("rules_held", [])), document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"))
+                   rules_held=list(d.get("rules_held", [])), document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"),
+                   contacts=dict(d.get("contacts") or {}))

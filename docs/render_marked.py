@@ -1,7 +1,6 @@
-"""Render docs/marked-cells.png: the seed report marked by the add-in (remote engine), via LibreOffice."""
+"""Render docs/marked-cells.png: a 2021 report marked by the add-in (remote engine), via LibreOffice."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -22,12 +21,27 @@ from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.office_js import Client  # noqa: E402
 
 
-def main(out_png: Path, sheet_index: int = 1) -> None:
-    seed = json.loads((ROOT / "tests/cases/seed_2020/values.json").read_text(encoding="utf-8"))
-    fmt = available_formats()[seed["format_version"]]
+def sample_report(path: Path) -> Path:
+    """A 2021-format street-office report with one error, one warning and one info in 表二, the other
+    tables consistent (their totals left to the template's formulas)."""
+    from addin.totals import totals
+    from tests.factory import consistent_values
+    from tests.helpers import base_texts
+
+    fmt = available_formats()["2021"]
+    values = {k: v for k, v in consistent_values(fmt).items() if k not in totals(fmt)}
+    values["/T2/A1/规章/本年制发件数"] = 1                 # T2-03: a street office cannot make 规章 (warning)
+    values["/T2/A1/规章/现行有效件数"] = 1
+    values["/T2/A1/规章/本年废止件数"] = 0
+    values["/T2/A1/行政规范性文件/本年废止件数"] = None      # VAL-01: left blank (error)
+    values["/T2/A6/行政处罚/本年处理决定数量"] = " 19 "       # VAL-07: padded (info)
+    save_workbook(build_workbook(fmt, 2025, "某某市某某区某某街道办事处", values, base_texts("2021", 2025)), path)
+    return path
+
+
+def main(out_png: Path, sheet_name: str = "表二 主动公开") -> None:
     tmp = Path(tempfile.mkdtemp())
-    src = tmp / "seed.xlsx"
-    save_workbook(build_workbook(fmt, seed["year"], seed["unit"], seed["values"]), src)
+    src = sample_report(tmp / "report.xlsx")
     client = Client(src)
     book = client.book()
     addin.validate(book)
@@ -41,9 +55,8 @@ def main(out_png: Path, sheet_index: int = 1) -> None:
         if sheet in wb.sheetnames:
             wb[sheet][cell].comment = Comment(text, "gkreport")
     # Only the marked table goes into the picture.
-    keep = wb.sheetnames[sheet_index]
     for name in wb.sheetnames:
-        if name != keep:
+        if name != sheet_name:
             del wb[name]
     marked = tmp / "marked.xlsx"
     wb.save(marked)

@@ -19,7 +19,7 @@ import addin  # noqa: E402
 from addin import excel, xlam  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
 from addin.pipeline import check_file  # noqa: E402
-from addin.reporters import content  # noqa: E402
+from addin.reporters import annotate, content  # noqa: E402
 from addin.writing.template import build_workbook, save_workbook  # noqa: E402
 from tests.helpers import base_texts  # noqa: E402
 from tests.office_js import Client  # noqa: E402
@@ -292,20 +292,27 @@ def built(tmp_path_factory):
 
 
 def test_xlam_ribbon_and_vba(built):
-    with zipfile.ZipFile(built) as z:
-        assert z.testzip() is None
-        ui = ET.fromstring(z.read("customUI/customUI.xml"))
-        vba = z.read("xl/vbaProject.bin")
-        types = z.read("[Content_Types].xml").decode()
-    with zipfile.ZipFile(xlam.source_addin()) as z:
-        assert vba == z.read("xl/vbaProject.bin")
     ns = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
-    tab = ui.find(".//ui:tab", ns)
-    group = tab.find("ui:group", ns)
-    button = group.find("ui:button", ns)
-    assert (tab.get("label"), group.get("label"), button.get("label")) == ("政务公开年报", "年报校验", "校验")
-    assert button.get("size") == "large" and button.get("onAction") == "RibbonMyAddin.RunMain"
-    assert "addin.macroEnabled" in types
+    buttons = {}
+    for button in xlam.BUTTONS:
+        with zipfile.ZipFile(built.with_name(button.file_name)) as z:
+            assert z.testzip() is None
+            ui = ET.fromstring(z.read("customUI/customUI.xml"))
+            vba = z.read("xl/vbaProject.bin")
+            types = z.read("[Content_Types].xml").decode()
+        with zipfile.ZipFile(xlam.source_addin()) as z:
+            assert vba == z.read("xl/vbaProject.bin")
+        # every add-in file puts its button into the one shared tab and group (qualified ids)
+        tab = ui.find(".//ui:tab", ns)
+        group = tab.find("ui:group", ns)
+        assert (tab.get("idQ"), group.get("idQ")) == ("g:gkreportTab", "g:gkreportGroup")
+        assert (tab.get("label"), group.get("label")) == ("政务公开年报", "年报校验")
+        (b,) = group.findall("ui:button", ns)
+        assert b.get("onAction") == "RibbonMyAddin.RunMain"
+        buttons[b.get("label")] = (b.get("size"), button.file_name)
+        assert "addin.macroEnabled" in types
+    assert buttons == {"校验": ("large", "addin.xlam"), "清除标记": ("normal", "addin.button_clear.xlam"),
+                       "生成报送文件": ("normal", "addin.button_submit.xlam")}
 
     from oletools.olevba import VBA_Parser
 
@@ -314,11 +321,42 @@ def test_xlam_ribbon_and_vba(built):
     parser.close()
     ribbon = next(code for name, code in modules.items() if name.startswith("RibbonMyAddin"))
     assert "Sub RunMain(control As IRibbonControl)" in ribbon
-    # the module imported is the add-in's file name without extension: addin.xlam -> addin.main()
+    # the module imported is the add-in's file name without extension: addin.xlam -> addin.main(),
+    # addin.button_clear.xlam -> addin.button_clear.main()
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in ribbon
-    assert "Left(ThisWorkbook.Name" in ribbon
+    assert "Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, \".\"" in ribbon
     main_code = next(code for name, code in modules.items() if name.startswith("xlwings"))
     assert 'PROJECT_NAME As String = "myaddin"' in main_code
+    # the VBA is the pinned xlwings version's: the Python and VBA sides of xlwings must match
+    import importlib.metadata
+    import re as _re
+
+    vba_version = _re.search(r"'Version: (\S+)", main_code).group(1)
+    pinned = _re.search(r'"xlwings==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")).group(1)
+    assert vba_version == pinned == importlib.metadata.version("xlwings")
+
+
+def test_button_modules_run_the_excel_functions():
+    import importlib
+
+    for button in xlam.BUTTONS:
+        module = importlib.import_module(button.module)
+        assert callable(module.main)
+    assert excel.clear_button and excel.submit_button
+
+
+def test_xlam_properties_and_permissions(built):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for button in xlam.BUTTONS:
+        path = built.with_name(button.file_name)
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask   # 0644 under the usual umask, not mkstemp's 0600
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode()
+            workbook = z.read("xl/workbook.xml").decode()
+        assert "<dc:creator>gkreport</dc:creator>" in core and "Felix" not in core
+        assert button.label in core
+        assert "absPath" not in workbook and "felix" not in workbook.lower()
 
 
 def test_xlam_config_sheet_and_libreoffice(built, tmp_path):
@@ -329,7 +367,8 @@ def test_xlam_config_sheet_and_libreoffice(built, tmp_path):
 
 
 def test_xlam_without_config_keeps_the_sheet_inactive(tmp_path):
-    path = xlam.build(tmp_path, {})
+    path = xlam.build(tmp_path, {})[0]
+    assert path.name == "addin.xlam"
     with zipfile.ZipFile(path) as z:
         assert f'name="{xlam.CONF_SHEET_OFF}"' in z.read("xl/workbook.xml").decode()
 
@@ -341,3 +380,20 @@ def test_install_without_excel_explains_in_chinese(tmp_path):
     assert proc.returncode == 1
     assert "Excel" in proc.stderr and "启动文件夹" in proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_results_sheet_is_first_and_the_same_as_in_the_marked_copy(seed_path, tmp_path):
+    """One content, one place: the add-in's 校验结果 is the first sheet and holds what the copy's holds."""
+    client = Client(seed_path)
+    book = client.book()
+    result = addin.validate(book)
+    client.apply(book.json()["actions"])
+    assert client.payload["sheets"][0]["name"] == content.RESULTS_SHEET
+    expected = content.results_sheet(result).rows
+    block = client.payload["sheets"][0]["values"]
+    assert block[0][0].startswith("发现 ") and "请从 " in block[0][0]
+    assert [str(r[1]) if len(r) > 1 else "" for r in expected[:expected.index([])]] == \
+        [str(row[1]) for row in block[:expected.index([])]]
+    copy = annotate.annotate(check_file(seed_path), seed_path, tmp_path)
+    wb = load_workbook(copy.path)
+    assert wb.sheetnames[0] == content.RESULTS_SHEET and wb.worksheets[0]["A1"].value == block[0][0]

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from addin.formats import available_formats
+from addin.totals import totals
 from tests.helpers import build_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,10 +98,11 @@ def test_template_command_writes_a_checkable_blank(tmp_path):
     run = gk("template", "--year", "2026", "--unit", "某县人民政府办公室", "-o", out)
     assert run.returncode == 0, run.stderr
     result = json.loads(gk("check", "--json", out).stdout)["results"][0]
-    # a blank template: every data cell is reported empty, and the empty sections 五 and 六
+    # a blank template: every data cell but the totals (SUM formulas, 0) is reported empty, and the
+    # empty sections 五 and 六
     assert (result["format_version"], result["report_year"], result["unit"]) == ("2021", 2026, "某县人民政府办公室")
     assert {f["code"] for f in result["findings"]} == {"VAL-01", "TXT-04", "TXT-05", "TXT-10"}
-    assert result["counts"]["error"] == 200 + 1
+    assert result["counts"]["error"] == 200 - len(totals(available_formats()["2021"])) + 1
 
 
 def test_help_is_chinese():

@@ -30,11 +30,11 @@ def seed_workbook(tmp_path) -> Path:
 # E1, E5 (at the table cell the text contradicts), W1, W3, W5 (a district office writing 县政府),
 # W6 and W7 (two TXT-08: "other matters" and problems written in 一 and again, differently, in 六/五), I1, I2.
 # W4 (TXT-06, the five aspects of 总体情况) is the 2021 notice's requirement: not judged on this 2019-format report.
-TEXT_FINDINGS = {("封面与正文", "A9", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
-                 ("封面与正文", "A1", "STR-02", "warning"), ("封面与正文", "A9", "TXT-02", "warning"),
-                 ("封面与正文", "A9", "TXT-07", "warning"),
-                 ("封面与正文", "A9", "TXT-08", "warning"),
-                 ("封面与正文", "A1", "NORM-04", "info"), ("封面与正文", "A9", "TXT-10", "info")}
+TEXT_FINDINGS = {("一 总体情况", "A2", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
+                 ("封面", "A1", "STR-02", "warning"), ("一 总体情况", "A2", "TXT-02", "warning"),
+                 ("一 总体情况", "A2", "TXT-07", "warning"),
+                 ("一 总体情况", "A2", "TXT-08", "warning"),
+                 ("封面", "A1", "NORM-04", "info"), ("一 总体情况", "A2", "TXT-10", "info")}
 TEXT_FINDING_COUNT = len(TEXT_FINDINGS) + 1   # TXT-08 twice at the same cell (W6, W7)
 
 

@@ -13,6 +13,9 @@ from openpyxl.utils.cell import range_boundaries
 from addin.formats import available_formats
 from addin.writing import template as tpl
 from addin.writing.template import TemplateError, build_workbook, plan, resolve_format, write_template
+from tests.factory import consistent_values
+from tests.helpers import base_texts
+from tests.long_text import long_overview
 from tests.official_labels import MERGES, OFFICIAL
 from tests.office import convert, needs_office, pdf_pages
 
@@ -36,12 +39,19 @@ def generated(tmp_path_factory, formats):
     return out
 
 
+def clean_values(fmt):
+    """A consistent report typed as a clerk types it into the template: totals left to their formulas."""
+    return {k: v for k, v in consistent_values(fmt).items() if k not in plan(fmt).totals}
+
+
 def table_sheet(fmt, table_id):
     return next(t["sheet"] for t in fmt.layout["tables"] if t["id"] == table_id)
 
 
 def texts_in_order(ws):
-    return [v for row in ws.iter_rows(values_only=True) for v in row if v not in (None, "")]
+    """Printed texts (labels), without the total formulas."""
+    return [v for row in ws.iter_rows(values_only=True) for v in row
+            if v not in (None, "") and not (isinstance(v, str) and v.startswith("=SUM("))]
 
 
 def merged(ws):
@@ -89,10 +99,71 @@ def test_cover_sections_and_title(generated):
     ws = wb[fmt.layout["cover"]["sheet"]]
     texts = texts_in_order(ws)
     assert texts[0] == "2026年政府信息公开工作年度报告"
-    for heading in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
-        assert heading in texts
     assert any("格式版本" in str(t) and "国办公开办函〔2021〕30号" in str(t) for t in texts)
     assert 2026 in texts  # 报告年度 pre-filled
+    headings = [t for name in wb.sheetnames for t in texts_in_order(wb[name]) if isinstance(t, str)]
+    for heading in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        assert heading in headings
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+def test_printed_in_the_official_order(generated, version):
+    """Sheets print 封面, 一 (text), 二, 三, 四 (tables), 五, 六 (text): the order of the published report."""
+    path, fmt, p = generated[version]
+    wb = openpyxl.load_workbook(path)
+    headings = {(lab.sheet, lab.ref): lab.text for lab in p.labels if lab.role in ("heading", "section_heading")}
+    printed = [ws[ref].value for ws in wb.worksheets for (sheet, ref) in sorted(headings, key=lambda k: int(k[1][1:]))
+               if sheet == ws.title]
+    assert [h[0] for h in printed] == list("一二三四五六")
+    assert wb.sheetnames[0] == fmt.layout["cover"]["sheet"]
+
+
+def test_optional_cover_fields_are_there_but_never_required(tmp_path, generated):
+    path, fmt, p = generated["2021"]
+    wb = openpyxl.load_workbook(path)
+    labels = [f["label"] for f in fmt.layout["cover"]["optional_fields"]]
+    assert labels == ["填报人", "联系电话", "审核人", "报送日期"]
+    for f in fmt.layout["cover"]["optional_fields"]:
+        sheet, ref = p.address(("cover", f["key"]))
+        assert wb[sheet][ref].protection.locked is False
+        row, col = openpyxl.utils.cell.coordinate_to_tuple(ref)
+        assert wb[sheet].cell(row, col - 1).value == f["label"]
+    # a report that leaves them blank has no finding about them
+    from addin.pipeline import check_file
+
+    filled = tmp_path / "filled.xlsx"
+    tpl.save_workbook(build_workbook(fmt, 2026, "某某市某某局", clean_values(fmt), base_texts("2021", 2026)), filled)
+    result = check_file(filled)
+    assert result.counts["error"] == 0
+    assert not [f for f in result.findings if f.cell in {p.address(("cover", k["key"]))[1]
+                                                          for k in fmt.layout["cover"]["optional_fields"]}
+                and f.sheet == fmt.layout["cover"]["sheet"]]
+
+
+def test_narrative_one_paragraph_per_row(tmp_path, formats):
+    """A long text goes in one unmerged row per paragraph (rows Excel and LibreOffice can fit and print
+    whole) and is read back exactly."""
+    from addin.pipeline import check_file
+
+    fmt = formats["2021"]
+    texts = base_texts("2021", 2026)
+    texts["一"] = long_overview(2026) + "\n" + texts["一"]
+    wb = build_workbook(fmt, 2026, "某某市某某局", clean_values(fmt), texts)
+    path = tmp_path / "long.xlsx"
+    tpl.save_workbook(wb, path)
+    back = openpyxl.load_workbook(path)
+    p = plan(fmt, 2026, texts=texts)
+    lines = texts["一"].split("\n")
+    for i, line in enumerate(lines):
+        sheet, ref = p.address(("text", "一") if i == 0 else ("text", "一", i))
+        cell = back[sheet][ref]
+        assert cell.value == line and cell.alignment.wrap_text
+        assert not any(ref in rng for rng in back[sheet].merged_cells.ranges)
+        row = openpyxl.utils.cell.coordinate_to_tuple(ref)[0]
+        assert tpl.paragraph_height(line) <= back[sheet].row_dimensions[row].height <= tpl.MAX_ROW_HEIGHT
+    result = check_file(path)
+    assert result.document["text"] == {k: texts[k] for k in ("一", "五", "六")}
+    assert result.counts["error"] == 0
 
 
 def test_wide_value_cells_span_like_their_header(generated):
@@ -124,6 +195,8 @@ def test_every_pointer_has_one_unlocked_validated_cell(generated, version):
         assert (sheet, ref) not in refs.values(), dc.pointer
         refs[dc.pointer] = (sheet, ref)
         ws = wb[sheet]
+        if dc.pointer in p.totals:
+            continue   # a locked formula (test_totals_are_locked_sum_formulas)
         assert ws[ref].protection.locked is False
         dvs = [dv for dv in ws.data_validations.dataValidation if covers(dv.sqref, ref)]
         assert len(dvs) == 1, dc.pointer
@@ -138,7 +211,7 @@ def test_every_pointer_has_one_unlocked_validated_cell(generated, version):
         assert dv.error and dv.prompt
     assert len(refs) == len(fmt.cells)
     # No unlocked cell other than the planned input cells.
-    planned = {(c.sheet, c.ref) for c in p.inputs.values()}
+    planned = {(c.sheet, c.ref) for k, c in p.inputs.items() if k not in p.totals}
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -186,8 +259,11 @@ def test_properties_and_page_setup(generated):
         assert props["gkreport.report_year"] == str(YEAR_OF[version])
         assert wb.properties.title == f"{YEAR_OF[version]}年政府信息公开工作年度报告"
         assert wb.properties.created == wb.properties.modified == datetime.datetime(2000, 1, 1)
-        assert wb.sheetnames == [fmt.layout["cover"]["sheet"]] + [t["sheet"] for t in fmt.layout["tables"]]
+        sections = list(dict.fromkeys(s["sheet"] for s in fmt.layout["cover"]["sections"]))
+        assert wb.sheetnames == ([fmt.layout["cover"]["sheet"], sections[0]] + [t["sheet"] for t in fmt.layout["tables"]]
+                                 + sections[1:])
         widths = {fmt.layout["cover"]["sheet"]: 4} | {t["sheet"]: t["width"] for t in fmt.layout["tables"]}
+        widths |= {s: 1 for s in sections}
         for ws in wb.worksheets:
             assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
             assert ws.page_setup.orientation == ("landscape" if widths[ws.title] > 5 else "portrait")
@@ -257,7 +333,7 @@ def test_values_round_trip(tmp_path, formats, version):
     tpl.save_workbook(wb, path)
     back = openpyxl.load_workbook(path)
     p = plan(fmt, YEAR_OF[version])
-    for pointer, value in values.items():
+    for pointer, value in values.items():   # a total given a value holds the value, not its formula
         sheet, ref = p.address(pointer)
         got = back[sheet][ref].value
         if isinstance(value, Decimal):
@@ -268,7 +344,9 @@ def test_values_round_trip(tmp_path, formats, version):
             assert back[sheet][ref].data_type == "s"
     for key, text in texts.items():
         sheet, ref = p.address(("text", key))
-        assert back[sheet][ref].value == text
+        assert back[sheet][ref].value == text.split("\n")[0]
+        sheet, ref = p.address(("text", key, 1))
+        assert back[sheet][ref].value == "第二行"
 
 
 def test_unknown_value_keys_are_refused(formats):
@@ -333,3 +411,82 @@ def test_colliding_layout_is_refused(formats):
     block["rows"][0]["cells"][0]["colspan"] = 2
     with pytest.raises(TemplateError, match="同时属于"):
         plan(fmt)
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+def test_totals_are_locked_sum_formulas(generated, version):
+    """表三's 总计 column and （七）总计 row and 表四's 总计 cells: locked SUM formulas over exactly the
+    cells the format's sum rules total, with their results cached."""
+    path, fmt, p = generated[version]
+    wb = openpyxl.load_workbook(path)
+    t3 = fmt.block("T3")["pointer"]
+    expected = {t3.format(row=r, column="C7") for r in fmt.rows_of("T3")}
+    expected |= {t3.format(row="r_total", column=c) for c in fmt.columns_of("T3")}
+    expected |= {fmt.block("T4")["pointer"].format(row="", column=c) for c in fmt.columns_of("T4")
+                 if c in ("D5", "D10", "D15")}
+    assert set(p.totals) == expected
+    for pointer, parts in p.totals.items():
+        sheet, ref = p.address(pointer)
+        cell = wb[sheet][ref]
+        assert cell.protection.locked is True and cell.fill.fgColor.rgb.endswith(tpl.TOTAL_COLOUR)
+        refs = {p.address(part)[1] for part in parts}
+        formula = cell.value
+        assert formula.startswith("=SUM(") and formula.endswith(")")
+        covered = set()
+        for rng in formula[5:-1].split(","):
+            min_col, min_row, max_col, max_row = range_boundaries(rng)
+            covered |= {openpyxl.utils.get_column_letter(c) + str(r)
+                        for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)}
+        assert covered == refs, pointer
+
+
+@needs_office
+def test_cached_totals_equal_libreoffice_recalculation(tmp_path, formats):
+    """The results written with the formulas are what LibreOffice computes (it recalculates on load)."""
+    import python_calamine
+
+    fmt = formats["2021"]
+    values = clean_values(fmt)
+    values["/T3/r_open/C2"] = "—"   # text in a summed cell counts for nothing, as in SUM
+    src = tmp_path / "filled.xlsx"
+    tpl.save_workbook(build_workbook(fmt, 2026, "某某市某某局", values, base_texts("2021", 2026)), src)
+    again = convert(src, "xlsx", tmp_path / "lo")
+    p = plan(fmt)
+
+    def totals_of(path):
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        out = {}
+        for pointer in p.totals:
+            sheet, ref = p.address(pointer)
+            row, col = openpyxl.utils.cell.coordinate_to_tuple(ref)
+            out[pointer] = book.get_sheet_by_name(sheet).to_python()[row - 1][col - 1]
+        return out
+    ours, theirs = totals_of(src), totals_of(again)
+    assert ours == theirs
+    assert ours["/T3/r_total/C7"] == sum(v for k, v in consistent_values(fmt).items()
+                                         if k.endswith("/C7") and "/r_total/" in k) - consistent_values(fmt)["/T3/r_open/C2"]
+
+
+def test_fills_are_visibly_different():
+    """Input, total and the marks' error, warning and info fills are far apart in CIELAB (ΔE*76 > 20;
+    the old input FFF2CC and warning FFE699 were 21 apart and hard to tell in print)."""
+    import itertools
+    import math
+
+    from addin.reporters.annotate import SEVERITY_FILL
+
+    def lab(hex_rgb):
+        def linear(c):
+            return ((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92
+        r, g, b = (linear(int(hex_rgb[i:i + 2], 16) / 255) for i in (0, 2, 4))
+        xyz = ((r * 0.4124 + g * 0.3576 + b * 0.1805) / 0.95047, r * 0.2126 + g * 0.7152 + b * 0.0722,
+               (r * 0.0193 + g * 0.1192 + b * 0.9505) / 1.08883)
+        f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
+        return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+    fills = {"input": tpl.INPUT_COLOUR, **SEVERITY_FILL}
+    for (a, x), (b, y) in itertools.combinations(fills.items(), 2):
+        assert math.dist(lab(x), lab(y)) > 24, (a, b)
+    assert math.dist(lab(tpl.INPUT_COLOUR), lab(tpl.TOTAL_COLOUR)) > 10

@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out-dir", metavar="DIR", help="标注副本的存放目录（默认与原文件相同）")
     p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
     g = p.add_argument_group("批量校验")
-    g.add_argument("--workers", type=int, metavar="N", help="并行进程数（默认：全部 CPU 核心；1 表示在本进程内依次校验）")
+    g.add_argument("--workers", type=int, metavar="N", help="并行进程数（默认：全部 CPU 核心）；每个文件都在单独的进程中校验，1 表示只用一个这样的进程依次校验")
     g.add_argument("--summary", metavar="汇总.xlsx", help="写出汇总工作簿（汇总、问题清单、规则统计、合计）")
     g.add_argument("--jsonl", metavar="FILE", help="每校验完一个文件即追加一行 JSON 结果")
     g.add_argument("--resume", action="store_true", help="跳过 --jsonl 中已记录且内容未变的文件")
@@ -57,6 +57,11 @@ def settings_from_args(args) -> CheckSettings:
         raise usage_error("--resume 需要同时指定 --jsonl。")
     if args.previous and args.previous_dir:
         raise usage_error("--previous 与 --previous-dir 只能指定一个。")
+    # a missing last-year report must not silently turn the cross-year check off
+    if args.previous and not os.path.isfile(args.previous):
+        raise usage_error(f"--previous 指定的上一年度报告 {args.previous} 不存在（或不是文件）。")
+    if args.previous_dir and not os.path.isdir(args.previous_dir):
+        raise usage_error(f"--previous-dir 指定的文件夹 {args.previous_dir} 不存在（或不是文件夹）。")
     if args.out_dir and not args.annotate:
         raise usage_error("--out-dir 只能与 --annotate 一起使用。")
     if args.workers is not None and args.workers < 1:

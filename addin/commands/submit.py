@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from addin.batch import DEFAULT_TIMEOUT, CallFailed, call_isolated
 from addin.commands import CommandError, usage_error
+from addin.formats import available_formats
+from addin.os_messages import describe
 from addin.pipeline import Options, check_file
 from addin.reporters import console
 from addin.safe_text import for_terminal
-from addin import os_messages
-from addin.writing.submission import SubmissionError, same_file, write_submission
+from addin.writing.docx_report import write_docx
+from addin.writing.submission import SubmissionError, default_name, same_file, write_submission
 
 
 def add_parser(sub) -> None:
@@ -20,18 +24,47 @@ def add_parser(sub) -> None:
                        "可用 gkreport verify 逐部件核对。有错误时拒绝生成（警告允许）。"
                        "退出码：0 已生成，1 有错误或无法写入，2 用法错误。")
     p.add_argument("path", metavar="FILE", help="已填写的报告工作簿")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="报送文件的输出路径")
+    p.add_argument("-o", "--output", metavar="OUT.xlsx",
+                   help="报送文件的输出路径或文件夹（默认：与 FILE 同一文件夹，"
+                        "文件名“<单位名称><年度>年政府信息公开工作年度报告.xlsx”）")
     p.add_argument("--json", metavar="OUT.json", help="同时写出规范化的数据文件（JSON，键排序，UTF-8）")
+    p.add_argument("--docx", metavar="报告.docx",
+                   help="同时写出可公开发布的报告（Word 文档）：标题，一至六部分按官方顺序，三张表格按官方表头")
     p.add_argument("--schema-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
 
 
+# option -> the extension its file must have: a name that says otherwise is refused, not written under it
+_SUFFIXES = (("output", ".xlsx", "报送文件"), ("json", ".json", "数据文件"), ("docx", ".docx", "报告文档"))
+
+
+def _is_folder(value: str) -> bool:
+    return os.path.isdir(value) or value.endswith(("/", os.sep))
+
+
+def _check_names(args) -> None:
+    for option, suffix, what in _SUFFIXES:
+        value = getattr(args, option)
+        if value and not _is_folder(value) and not value.lower().endswith(suffix):
+            shown = "-o" if option == "output" else f"--{option}"
+            raise usage_error(f"{what}（{shown} {value}）必须以 {suffix} 结尾。")
+
+
+def output_path(args, result) -> Path:
+    """-o as given; a folder (or no -o: the input's folder) gets the report's standard file name."""
+    if args.output and not _is_folder(args.output):
+        return Path(args.output)
+    folder = Path(args.output) if args.output else Path(args.path).parent
+    fmt = available_formats(args.schema_dir)[result.format_version]
+    return folder / default_name(fmt, result.unit, result.report_year)
+
+
 def run(args) -> int:
-    if not args.output.lower().endswith(".xlsx"):
-        raise usage_error("报送文件必须保存为 .xlsx（不含宏的工作簿）。")
-    if args.json and same_file(args.output, args.json):
-        raise usage_error("-o 与 --json 不能是同一个文件。")
+    _check_names(args)
+    given = [v for v in (args.output, args.json, args.docx) if v and not _is_folder(v)]
+    if any(same_file(a, b) for i, a in enumerate(given) for b in given[i + 1:]):
+        raise usage_error("-o、--json、--docx 不能是同一个文件。")
     # Always strict: lenient mode turns blanks into warnings, which a submission must not hide.
     # the input is read as in `check`: in a process of its own, under the same time limit
     try:
@@ -42,16 +75,24 @@ def run(args) -> int:
     if not result.ok:
         print(f"未生成报送文件：校验未通过（错误 {result.counts['error']} 项），请改正上述错误后重试。")
         return 1
+    target = output_path(args, result)
     try:
-        sub = write_submission(result, args.output, args.json, schema_dir=args.schema_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sub = write_submission(result, target, args.json, schema_dir=args.schema_dir)
+        docx = None
+        if args.docx:
+            docx = write_docx(args.docx, available_formats(args.schema_dir)[result.format_version], sub.document)
     except SubmissionError as exc:
         raise CommandError(f"未生成报送文件：{exc}") from exc
     except OSError as exc:
-        raise CommandError(f"无法写入报送文件：{os_messages.describe(exc)}（{for_terminal(exc.filename or args.output)}）") from exc
+        raise CommandError(f"无法写入 {for_terminal(str(exc.filename or target))}：{describe(exc)}。") from exc
     if result.counts["warning"]:
         print(f"注意：有 {result.counts['warning']} 项警告（见上），已允许生成，请核实。")
     print(f"已生成报送文件：{sub.path}")
     if sub.json_path:
         print(f"已写出数据文件：{sub.json_path}")
+    if docx:
+        print(f"已写出报告文档：{docx}")
     print(f"数据摘要（SHA-256）：{sub.sha256}")
+    print(f"校验时间：{sub.validated_at}（北京时间）")
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from addin.commands import EXIT_USAGE, CommandError
+from addin.os_messages import describe
 from addin.writing.template import TemplateError, write_template
 
 
@@ -21,6 +22,6 @@ def run(args) -> int:
     except TemplateError as exc:
         raise CommandError(f"无法生成模板：{exc}", EXIT_USAGE) from exc
     except OSError as exc:
-        raise CommandError(f"无法写入 {args.output}：{exc.strerror or exc}") from exc
+        raise CommandError(f"无法写入 {args.output}：{describe(exc)}") from exc
     print(f"已生成 {args.year} 年度报告模板：{path}")
     return 0

@@ -36,7 +36,7 @@ def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
             rows.append([line])
     if cells:
         rows.append(cells)
-    return WorkbookData([SheetData(name, rows)])
+    return WorkbookData([SheetData(name, rows)], paragraphs=True)
 
 
 def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:
@@ -74,7 +74,7 @@ def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:
                 if len(rows) >= MAX_ROWS:
                     break
             rows.append([])
-    return WorkbookData([SheetData(name, rows)])
+    return WorkbookData([SheetData(name, rows)], paragraphs=True)
 
 
 def _text(paragraph) -> str:

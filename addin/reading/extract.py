@@ -1,6 +1,7 @@
 """Extraction: detect the format version, read cover, texts and every table value with where it came from."""
 from __future__ import annotations
 
+import datetime
 import re
 from functools import partial
 from typing import Any
@@ -8,12 +9,14 @@ from typing import Any
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading import outline
+from addin.reading import formulas
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
 from addin.reading.model import SheetData, WorkbookData, a1
 from addin.reading.normalise import norm_label, parse_value, show_raw
 from addin.reading.plans import block_plans, reading_plan
+from addin.textfit import fits_in_a_row
 from addin.reading.variants import variant_of
 from addin.validation import structure
 
@@ -73,6 +76,12 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
             cover[fdef["key"]] = year
             ex.year = year
+            if year is not None and title_year is not None and year != title_year:
+                # the year cell is what disagrees with the title (and the text written for the title's
+                # year): point there, and judge the text against the title's year, not the cell's
+                ex.findings.append(catalogue.make("COV-05", pointer=pointer, sheet=sheet, cell=cell, year=year,
+                                                  title_year=title_year, actual=year, expected=title_year))
+                ex.year = title_year
         else:
             text = " ".join(str(raw).split()) if raw is not None else (title_unit if title_unit else None)
             if not text:
@@ -80,6 +89,11 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 text = None
             cover[fdef["key"]] = text
             ex.unit = text
+    for fdef in fmt.layout["cover"].get("optional_fields", []):
+        # never required and not part of the data document: kept for the summary and the submission
+        raw = _field_value(index, fdef["label"])[0]
+        if raw is not None and str(raw).strip():
+            ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
     return cover
 
 
@@ -137,6 +151,8 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     for section in fmt.layout["cover"]["sections"]:
         value = None
         pointer = "/text/" + escape(section["key"])
+        long_cells: list | None = [] if ex.in_cells else None
+        below = partial(_section_text, stops=stops, heading_rows=heading_rows, too_long=long_cells)
         h = ex.outline.by_key.get(section["key"])
         if h is not None:
             sheet = index.sheets[h.sheet]
@@ -150,6 +166,7 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 ex.origins[pointer] = Origin(sheet.name, a1(h.row, h.col), sheet.value(h.row, h.col))
                 value = h.raw + ("\n" + text if text else "")
             texts[section["key"]] = value
+            _too_long(ex, index, section, long_cells)
             continue
         for heading in [section["heading"], *section["variants"]]:
             hits = index.find(heading)
@@ -168,11 +185,20 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 text = below(index.texts(sheet), r + 1, s)
                 value = str(sheet.value(r, c)).strip() + ("\n" + text if text else "")
         texts[section["key"]] = value
+        _too_long(ex, index, section, long_cells)
     return texts
 
 
+def _too_long(ex: Extraction, index: LabelIndex, section: dict, cells: list | None) -> None:
+    """WB-03 for each text cell of the section too long to show or print whole."""
+    for s, r, c in dict.fromkeys(cells or ()):
+        sheet = index.sheets[s]
+        ex.findings.append(catalogue.make("WB-03", sheet=sheet.name, cell=a1(r, c), heading=section["heading"],
+                                          length=len(str(sheet.value(r, c)))))
+
+
 def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset[str],
-                  heading_rows: frozenset) -> str | None:
+                  heading_rows: frozenset, too_long: list | None = None) -> str | None:
     """The text cells from first_row down to the next top-level heading, a table's label, or the web
     page's own lines after the article (share bar, footer); the signature and date closing the report
     are not part of its last section."""
@@ -190,6 +216,8 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
             if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
                 break
         parts.extend(row[j] for j in filled)
+        if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
+            too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
     if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
         parts.pop()
         if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
@@ -237,7 +265,7 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: st
     pointer = cell_def.pointer
     where = cell_def.where
     if formula is not None:
-        ex.findings.append(catalogue.make("FML-01", pointer=pointer, sheet=sheet.name, cell=ref, where=where, formula="=" + formula))
+        ex.pending_formulas[pointer] = (sheet.name, ref, formula, where)   # worked out or FML-01 once all is read
         ex.values[pointer] = None
         return
     parsed = parse_value(raw, cell_def.type, cell_def.unit)
@@ -292,10 +320,13 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     fmt = ex.fmt
     if fmt is None:
         return ex
+    ex.in_cells = not workbook.paragraphs
     texts = read_texts(index, fmt, ex)
     structure.judge_narrative(index, fmt, ex)
     _read_tables(index, fmt, ex, lenient)
     structure.rows_of_other_versions(ex, fmt, formats)
+    if ex.pending_formulas:
+        formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex

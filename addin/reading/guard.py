@@ -75,7 +75,7 @@ def open_zip(blob: io.BytesIO) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipIn
         zf = zipfile.ZipFile(blob)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise Unreadable(catalogue.make("FILE-04", reason=f"压缩包结构损坏（{catalogue.shorten(str(exc), 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", reason=os_messages.describe(exc))) from exc
     members = {i.filename: i for i in infos}
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED_BYTES:

@@ -275,4 +275,4 @@ def read_html(data: bytes, name: str = "网页") -> WorkbookData:
             break
     page.close()
     rows = [[v if v not in ("",) else None for v in row] for row in page.rows]
-    return WorkbookData([SheetData(name, rows)], findings)
+    return WorkbookData([SheetData(name, rows)], findings, paragraphs=True)

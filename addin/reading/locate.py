@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from addin import catalogue
+from addin.formats import column_label
 from addin.reading.extraction import Extraction
 from addin.reading.labels import LabelIndex, SheetTexts
 from addin.reading.model import SheetData, a1
@@ -125,7 +126,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
                        for key, r in rows.items()}
         return Located(sheet, columns, rows, row_columns)
     for col in missing:
-        ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label="›".join(col["path"]),
+        ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label=column_label(col["path"]),
                                           sheet=sheet.name, cell=a1(h_start, ac)))
     if columns:
         # the header ends at its lowest row holding a column label (at least where the layout ends it)

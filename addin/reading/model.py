@@ -45,6 +45,9 @@ class WorkbookData:
     findings: list[Finding] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
     sha256: str | None = None   # of the file's bytes as they were read (None: not read from a file)
+    # a document read as a grid (web page, Word, text): its "cells" are paragraphs, not spreadsheet cells
+    # that a row height limits
+    paragraphs: bool = False
 
 
 @lru_cache(maxsize=1 << 16)

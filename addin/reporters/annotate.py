@@ -294,13 +294,17 @@ def _display_len(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+NOTE_MAX_CHARS = 56    # character units of a note's widest line before it wraps
+
+
 def _comment(text: str):
+    """A note box as wide as its longest line (up to NOTE_MAX_CHARS) and as tall as its wrapped lines."""
     from openpyxl.comments import Comment
 
     text = for_cell(text)
-    width_chars = 48
+    width_chars = min(max((_display_len(line) for line in text.split("\n")), default=10), NOTE_MAX_CHARS)
     lines = sum(max(1, math.ceil(_display_len(line) / width_chars)) for line in text.split("\n"))
-    return Comment(text, NOTE_AUTHOR, height=min(40 + 16 * lines, 600), width=320)
+    return Comment(text, NOTE_AUTHOR, height=min(12 + 15 * lines, 800), width=max(120, 20 + 6 * width_chars))
 
 
 def _fill_xml(fill) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from addin.catalogue import legend_rows
+from addin.catalogue import CATALOGUE, legend_rows
 from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.formats import available_formats
+from addin.printorder import sheet_order
+from addin.reading.model import parse_a1
 from addin.reporters import markstate
-from addin.result import STATUS_ZH, FileResult
+from addin.result import STATUS_ZH, UNREADABLE, FileResult
 
 # The one place for presentation constants; the openpyxl copy and the xlwings add-in use the same ones.
-SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFE699", "info": "DDEBF7"}   # red, amber, pale blue
+SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFD966", "info": "BDD7EE"}   # red, amber, blue: apart from the input fill
 HEADER_FILL = "D9D9D9"
 LINK_COLOUR = "0563C1"
 NOTE_AUTHOR = "gkreport"
@@ -90,34 +93,82 @@ def link_target(sheet: str, cell: str | None) -> str:
     return "#" + link_location(sheet, cell)
 
 
-def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet:
-    """The 校验结果 sheet: summary, verdict, one row per finding (errors first), legend."""
+def status_sentence(result: FileResult, submission: str | None = None) -> str:
+    """The first line of the results sheet: what the clerk does next, in one sentence."""
     c = result.counts
+    if result.status == UNREADABLE or result.format_version is None:
+        return "未能识别为政府信息公开工作年度报告：" + (result.findings[0].message if result.findings else "")
+    if c["error"]:
+        first = next(f for f in ordered(result) if f.severity == "error")
+        where = f"{first.sheet}!{first.cell}" if first.sheet and first.cell else "下表第一行"
+        return (f"发现 {c['error']} 个错误、{c['warning']} 个警告，请从 {where} 开始修改；"
+                "点击“单元格”列可跳转到该单元格。")
+    text = f"校验通过：没有错误（{c['warning']} 个警告、{c['info']} 个提示"
+    text += "，请核实警告）。" if c["warning"] else "）。"
+    return text + (f"已生成报送文件：{submission}" if submission else "")
+
+
+def counts_line(result: FileResult) -> str:
+    c = result.counts
+    return f"错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"
+
+
+def ordered(result: FileResult) -> list[Finding]:
+    """Findings as the workbook is read: findings of the whole file first, then sheet by sheet in the order
+    the report prints (other sheets after, as they first appear), row by row, left to right."""
+    fmt = available_formats().get(result.format_version or "")
+    rank = {name: i for i, name in enumerate(sheet_order(fmt))} if fmt else {}
+    seen: dict[str, int] = {}
+    for f in result.findings:
+        if f.sheet:
+            seen.setdefault(f.sheet, len(seen))
+
+    def key(f: Finding):
+        if not f.sheet:
+            return (0, 0, 0, 0, SEVERITY_RANK[f.severity])
+        row, col = parse_a1(f.cell) if f.cell else (-1, -1)
+        return (1, rank.get(f.sheet, len(rank) + seen[f.sheet]), row, col, SEVERITY_RANK[f.severity])
+    return sorted(result.findings, key=key)
+
+
+def _rule_rows(label: str, codes: list[str], why: str) -> list[list]:
+    """A heading row saying what the rules below are, then one row per rule: its code, and its name in the
+    wide message column."""
+    if not codes:
+        return []
+    return [[label, "", "", "", why]] + [["", code, "", "", CATALOGUE[code].title if code in CATALOGUE else ""]
+                                         for code in codes]
+
+
+LEGEND = (("error", "红色：错误，必须修改后才能报送"), ("warning", "橙黄色：警告，请核实"),
+          ("info", "蓝色：提示，一般不影响报送"))
+
+
+def results_sheet(result: FileResult, notice: str | None = None, submission: str | None = None) -> ResultsSheet:
+    """The 校验结果 sheet, the same in the marked-up copy and the add-in: what to do next, the report, the
+    counts, the rules checked (by name), one row per finding in the order of the workbook, and a legend."""
     fmt = f"{result.format_version}版" if result.format_version else "未识别"
     # Deliberately not the cover labels (单位名称/报告年度): the reader must never take these
     # cells for the report's own cover when the marked-up copy is checked again.
     rows: list[list] = [
-        ["gkreport 校验结果"],
+        [status_sentence(result, submission)],
         ["单位", result.unit or "（未填写）", "", "", f"报告年度：{result.report_year or '（未填写）'}　　格式版本：{fmt}"],
-        ["错误", c["error"], "警告", c["warning"], "提示", c["info"]],
+        ["数量", counts_line(result)],
         ["结论", STATUS_ZH[result.status]],
     ]
     bold = {0, 3}
-    if result.rules_held:
-        rows.append(["核对无误", "、".join(result.rules_held)])
-    blocked = result.not_evaluated_rules(waiting_for_previous=False)
-    if blocked:
-        rows.append(["未能核对", "、".join(blocked) + "（相关单元格不是数字，请先改正数值问题）"])
-    waiting = result.not_evaluated_rules(waiting_for_previous=True)
-    if waiting:
-        rows.append(["未核对", "、".join(waiting) + "（跨年度核对，需要上一年度的报告）"])
+    rows += _rule_rows("核对无误", result.rules_held, "以下勾稽关系已核对，没有发现问题：")
+    rows += _rule_rows("未能核对", result.not_evaluated_rules(waiting_for_previous=False),
+                       "以下勾稽关系因相关单元格不是数字而未能核对，请先改正数值问题：")
+    rows += _rule_rows("未核对", result.not_evaluated_rules(waiting_for_previous=True),
+                       "以下跨年度核对需要上一年度的报告，本次未核对：")
     if notice:
         rows.append(["说明", notice])
     rows.append([])
     header = len(rows)
     rows.append(list(FINDING_HEADER))
     out = ResultsSheet(rows, header, bold_rows=bold | {header})
-    for f in result.findings:
+    for f in ordered(result):
         i = len(rows)
         rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,
                      show(f.expected), show(f.actual)])
@@ -126,6 +177,12 @@ def results_sheet(result: FileResult, notice: str | None = None) -> ResultsSheet
             out.links[(i, LINK_COLUMN if f.cell else 2)] = (f.sheet, f.cell)
     if not result.findings:
         rows.append(["", "", "", "", "未发现问题。"])
+    rows.append([])
+    out.bold_rows.add(len(rows))
+    rows.append(["颜色说明"])
+    for severity, text in LEGEND:
+        out.row_severity[len(rows)] = severity
+        rows.append([SEVERITY_ZH[severity], "", "", "", text])
     codes = {f.code for f in result.findings}
     if codes:
         rows.append([])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from addin import catalogue
+from addin.os_messages import describe
 from addin.findings import Finding
 from addin.reporters.annotate import UNREADABLE_NOTE, AnnotateError, annotate, copy_path, results_path
 from addin.result import UNREADABLE, FileResult
@@ -74,7 +75,7 @@ class BatchCopies:
             outcome = annotate(result, path, folder, self.stem(path))
             result.annotated, result.annotated_note = str(outcome.path), outcome.message()
         except Exception as exc:  # any failure of the copy must leave the check's result intact
-            reason = str(exc) if isinstance(exc, (AnnotateError, OSError)) else f"{exc.__class__.__name__}: {exc}"
+            reason = str(exc) if isinstance(exc, AnnotateError) else describe(exc)
             result.findings = sorted([*result.findings, catalogue.make("OUT-01", reason=reason)],
                                      key=Finding.sort_key)
         return result

@@ -9,12 +9,22 @@ from addin.reporters.base import Reporter, RunEnd
 from addin.result import FileResult
 
 
-def run_document(results: list[FileResult], collection=None) -> str:
-    """The run as one JSON object; a batch adds its `collection` (addin.collection.CollectionView.as_dict)."""
+def run_document(results: list[FileResult], collection=None, ascii_only: bool = False) -> str:
+    """The run as one JSON object; a batch adds its `collection` (addin.collection.CollectionView.as_dict);
+    ascii_only escapes every character beyond ASCII (a console that cannot show them)."""
     doc = {"gkreport": __version__, "results": [r.as_dict() for r in results]}
     if collection is not None:
         doc["collection"] = collection.as_dict()
-    return jsonio.dumps(doc, indent=2)
+    return jsonio.dumps(doc, indent=2, ascii_only=ascii_only)
+
+
+def _shows(stream, text: str) -> bool:
+    """Whether the stream's encoding can write `text` as it is (a GBK or cp1252 console may not)."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 class JsonReporter(Reporter):
@@ -30,4 +40,7 @@ class JsonReporter(Reporter):
             self.notes.write(f"  {result.annotated_note}\n\n")
 
     def finish(self, end: RunEnd) -> None:
-        self.out.write(run_document(end.results, end.collection) + "\n")
+        text = run_document(end.results, end.collection)
+        if not _shows(self.out, text):
+            text = run_document(end.results, end.collection, ascii_only=True)   # still the same JSON, escaped
+        self.out.write(text + "\n")

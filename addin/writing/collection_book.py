@@ -15,7 +15,8 @@ from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, U
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
 from addin.writing.summary import _findings, _rule_counts
-from addin.writing.template import _display_len, _text_height, build_workbook
+from addin.textfit import display_len, text_height
+from addin.writing.template import build_workbook
 
 MAX_CELL_TEXT = 32_767   # Excel's limit on the characters of one cell
 THIN = Side(style="thin", color="999999")
@@ -65,7 +66,7 @@ def _table(ws, head: list[tuple[str, float]], rows: list[list], wrap: set[int] =
             if fills and fills[r - 2] is not None and c <= 4:
                 cell.fill = fills[r - 2]
         # wrapped text needs its height set: neither Excel nor LibreOffice grows a row written by openpyxl
-        heights = [sum(_text_height(part, head[c - 1][1]) for part in row[c - 1].splitlines() or [""])
+        heights = [sum(text_height(part, head[c - 1][1]) for part in row[c - 1].splitlines() or [""])
                    for c in wrap if c <= len(row) and isinstance(row[c - 1], str)]
         if heights:
             ws.row_dimensions[r].height = min(max(heights), 409)   # Excel's largest row height
@@ -92,7 +93,7 @@ def _when(t: datetime.datetime | None):
 
 
 def _fit(texts, low: float, high: float) -> float:
-    return max(low, min(high, max((_display_len(t or "") for t in texts), default=0) + 2))
+    return max(low, min(high, max((display_len(t or "") for t in texts), default=0) + 2))
 
 
 def _ordered(units) -> list[UnitView]:
@@ -275,7 +276,9 @@ def _totals_workbook(view: CollectionView, formats, prefix: str) -> Workbook | N
         return None
     sums = view.totals.sums.get(fmt.version, {})
     wb = build_workbook(fmt, view.year, None, values=dict(sums))
-    wb.remove(wb[fmt.layout["cover"]["sheet"]])
+    tables = {t["sheet"] for t in fmt.tables()}
+    for ws in [w for w in wb.worksheets if w.title not in tables]:
+        wb.remove(ws)   # the cover and the narrative sheets: only the tables are summed
     n = len(view.totals.units.get(fmt.version, ()))
     note = f"合计：{n} 个单位（口径：{BASIS_ZH[view.totals.basis]}）"
     for i, ws in enumerate(wb.worksheets):

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from addin.formats import FormatDef
 from addin.pipeline import Options, check_file
 from addin.result import FileResult
 from addin.writing.atomic import atomic_write, write_bytes_atomic
@@ -13,7 +14,15 @@ from addin.writing.package_check import PackageCheck, check_package
 # the names callers of the writer use (submit, verify, the add-in, tests)
 from addin.writing.submission_build import (SubmissionError, canonical_bytes, canonical_document,  # noqa: F401
                                             digest, package_bytes)
+from addin.writing.template import report_title
 
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))   # time stamps are in Beijing time (+08:00)
+_NOT_IN_FILE_NAMES = str.maketrans({ch: "_" for ch in '\\/:*?"<>|'})
+
+
+def default_name(fmt: FormatDef, unit: str | None, year: int | None) -> str:
+    """`<单位名称><年度>年政府信息公开工作年度报告.xlsx`, safe as a file name on Windows too."""
+    return (report_title(fmt, year, unit) + ".xlsx").translate(_NOT_IN_FILE_NAMES).strip()
 
 
 @dataclass
@@ -37,7 +46,7 @@ def write_submission(result: FileResult, out: str | os.PathLike, json_out: str |
     if json_out and same_file(out, json_out):
         raise SubmissionError(f"报送文件与数据文件不能是同一个文件（{out}）。")
     # whole seconds: the time is recorded as text, and verify rebuilds the file from that text
-    now = datetime.datetime.now(datetime.timezone.utc).astimezone().replace(microsecond=0)
+    now = datetime.datetime.now(BEIJING).replace(microsecond=0)
     if result.counts["error"] or result.document is None or result.format_version is None:
         raise SubmissionError("校验未通过（仍有错误），不能生成报送文件。")
     document = canonical_document(result.document)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITY_ZH
-from addin.formats import FormatDef, available_formats, escape
+from addin.formats import FormatDef, available_formats, column_label, escape
 from addin.result import PASSED, STATUS_ZH
 from addin.safe_text import MAX_CELL_TEXT, for_cell
 from addin.values import flat_values
@@ -54,12 +54,23 @@ def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: 
     return wb
 
 
+def _contact_fields() -> list[tuple[str, str]]:
+    """(key, label) of the cover's optional fields of every format (填报人, 联系电话…), in layout order."""
+    fields = {}
+    for fmt in available_formats().values():
+        for f in fmt.layout["cover"].get("optional_fields", []):
+            fields.setdefault(f["key"], f["label"])
+    return list(fields.items())
+
+
 def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["I"].width = 60
     head = ["单位", "年度", "格式版本", "状态", "错误数", "警告数", "提示数", "路径"]
     if previous_mode:
         head.append("上年报告")
+    contacts = _contact_fields()
+    head += [label for _key, label in contacts]
     _row(ws, head, bold=True)
     for r in results:
         c = r.counts
@@ -67,6 +78,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
                c["error"], c["warning"], c["info"], r.path]
         if previous_mode:
             row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
+        row += [r.contacts.get(key, "") for key, _label in contacts]
         _row(ws, row)
 
 
@@ -125,7 +137,7 @@ def _totals(ws, results, formats) -> None:
             for block in table["blocks"]:
                 caption = "".join(c["text"] for c in block.get("caption", [])) or block["anchor"]
                 _row(ws, [f"{table['name']}　{caption}"], bold=True)
-                _row(ws, ["项目"] + ["›".join(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
+                _row(ws, ["项目"] + [column_label(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
                 for row in block["rows"]:
                     cells = [_cell(ws, row["label"] or table["name"])]
                     covered = 0
