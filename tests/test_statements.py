@@ -66,3 +66,33 @@ def test_no_unit_is_made_up(lines):
 def test_same_unit():
     assert same_unit("米山镇人民政府", "高平市米山镇人民政府")
     assert not same_unit("白渡镇人民政府", "黄渡镇人民政府")
+
+
+def _check_text(tmp_path, lines: list[str]):
+    from addin.pipeline import check_file
+
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return check_file(path)
+
+
+BODY = ["一、总体情况", "本年度主动公开政府信息120条。", "六、其他需要报告的事项", "本年度未收取信息处理费。"]
+
+
+def test_a_report_checked_with_the_unit_and_year_it_states(tmp_path):
+    result = _check_text(tmp_path, ["福建省司法厅", "2025年政府信息公开工作年度报告"] + BODY + ["福建省司法厅", "2026年1月20日"])
+    assert (result.unit, result.report_year) == ("福建省司法厅", 2025)
+    codes = [(f.code, f.cell) for f in result.findings if f.code.startswith("COV")]
+    assert codes == [("COV-03", "A1")]   # says where the unit was read; no COV-01/02, no COV-04
+
+
+def test_a_report_signed_by_another_unit(tmp_path):
+    result = _check_text(tmp_path, ["2024年白渡镇政府信息公开工作年度报告"] + BODY + ["黄渡镇人民政府", "2025年1月20日"])
+    assert result.unit == "白渡镇" and result.report_year == 2024
+    signed = [(f.code, f.severity, f.cell) for f in result.findings if f.code == "COV-04"]
+    assert signed == [("COV-04", "warning", "A6")]
+
+
+def test_a_report_without_unit_or_year_still_says_so(tmp_path):
+    result = _check_text(tmp_path, ["一、总体情况", "全年主动公开信息100余条。"])
+    assert {"COV-01", "COV-02"} <= {f.code for f in result.findings} and result.unit is None

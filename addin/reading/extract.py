@@ -7,7 +7,7 @@ from typing import Any
 
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
-from addin.reading import outline
+from addin.reading import outline, statements
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -58,7 +58,8 @@ def _field_value(index: LabelIndex, label: str):
 def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     cover = {}
     ex.title = _title(index, fmt)
-    title_year, title_unit = (int(ex.title[0].group("year")), ex.title[0].group("unit") or None) if ex.title else (None, None)
+    title_year, title_unit = (int(ex.title[0].group("year")), statements.clean_unit(ex.title[0].group("unit"))) if ex.title else (None, None)
+    missing = []   # (field, pointer, sheet, cell, raw) of the cover fields neither filled in nor in the title
     for fdef in fmt.layout["cover"]["fields"]:
         raw, sheet, cell, found = _field_value(index, fdef["label"])
         pointer = "/cover/" + escape(fdef["key"])
@@ -69,18 +70,78 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             if year is None and title_year is not None and raw is None:
                 year = title_year
             if year is None:
-                variant = "invalid" if raw is not None else "missing"
-                ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
+                missing.append((fdef, pointer, sheet, cell, raw))
             cover[fdef["key"]] = year
             ex.year = year
         else:
             text = " ".join(str(raw).split()) if raw is not None else (title_unit if title_unit else None)
             if not text:
-                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+                missing.append((fdef, pointer, sheet, cell, raw))
                 text = None
             cover[fdef["key"]] = text
             ex.unit = text
+    paragraphs = _paragraphs(index)
+    first = next((i for i, (text, _) in enumerate(paragraphs) if _FIRST_SECTION_RE.match(text)), None)
+    pattern = fmt.layout["cover"].get("title_pattern")
+    stated = statements.find(paragraphs, re.compile(pattern) if pattern else None, first)
+    _from_statements(index, ex, cover, missing, stated)
     return cover
+
+
+_FIRST_SECTION_RE = re.compile(r"^一[、.]")
+
+
+def _paragraphs(index: LabelIndex) -> list[tuple[str, tuple]]:
+    """The report's paragraphs in reading order, normalised: rows holding one text (a cell's lines each),
+    with (sheet index, row, col); the text of a report that is not a cover-and-tables workbook."""
+    out = []
+    for s, sheet in enumerate(index.sheets):
+        for i, row in enumerate(sheet.rows):
+            filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+            if len(filled) != 1 or type(filled[0][1]) is not str:
+                continue
+            j, text = filled[0]
+            for line in text.split("\n"):
+                line = norm_label(line)
+                if line:
+                    out.append((line, (s, i + sheet.row_offset, j + sheet.col_offset)))
+    return out
+
+
+def _from_statements(index: LabelIndex, ex: Extraction, cover: dict, missing: list, stated) -> None:
+    """Cover fields the report states elsewhere (a title in another form, the first paragraph, the
+    statistics period, the signature) are taken from there with a COV-03 note saying where, when the
+    report has no such field (a document); the rest get COV-01/COV-02. A signature naming another unit than the report's is COV-04."""
+    found = {}
+    for fdef, pointer, sheet, cell, raw in missing:
+        is_year = fdef["type"] == "year"
+        # a cover field the workbook has but left empty stays a defect of the cover
+        value = None if sheet is not None else stated.year if is_year else stated.unit
+        if value is None:
+            if is_year:
+                ex.findings.append(catalogue.make("COV-02", "invalid" if raw is not None else "missing", pointer=pointer,
+                                                  sheet=sheet, cell=cell, raw=show_raw(raw)))
+            else:
+                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+            continue
+        cover[fdef["key"]] = value
+        if is_year:
+            ex.year = value
+            found["year"] = (value, stated.year_source)
+        else:
+            ex.unit = value
+            found["unit"] = (value, stated.unit_source)
+    if found:
+        at = stated.unit_at or stated.title_at
+        sheet, cell = (index.sheets[at[0]].name, a1(at[1], at[2])) if at else (None, None)
+        variant = "both" if len(found) == 2 else next(iter(found))
+        ex.findings.append(catalogue.make("COV-03", variant, sheet=sheet, cell=cell,
+                                          unit=found.get("unit", ("", ""))[0], unit_source=found.get("unit", ("", ""))[1],
+                                          year=found.get("year", ("", ""))[0], year_source=found.get("year", ("", ""))[1]))
+    if stated.signer and ex.unit and not statements.same_unit(stated.signer, ex.unit):
+        at = stated.signer_at
+        ex.findings.append(catalogue.make("COV-04", sheet=index.sheets[at[0]].name, cell=a1(at[1], at[2]),
+                                          signer=stated.signer, unit=ex.unit))
 
 
 def _parse_year(raw) -> int | None:

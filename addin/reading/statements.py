@@ -12,7 +12,9 @@ TAIL_LINES = 8        # paragraphs at the end searched for the signature and dat
 MAX_UNIT_LEN = 40
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 # how a unit's name ends («…镇人民政府», «…司法局», «…街道办事处»)
-_UNIT_ENDS = "人民政府|政府|办事处|委员会|办公室|办公厅|管委会|管理处|局|委|厅|署|院|中心|街道|镇|乡|站|所|会"
+# (longer endings first: at one place the first alternative that fits wins, «街道办事处» before «街道»)
+_UNIT_ENDS = ("人民政府办公室|人民政府办公厅|镇人民政府|乡人民政府|人民政府|街道办事处|办事处|委员会|办公室|办公厅|管委会|"
+              "管理委员会|管理处|政府|局|委|厅|署|院|中心|街道|镇|乡|站|所|会")
 _NAME = r"(?:政府信息公开|政务公开|信息公开)"
 # a title in the forms real reports print (normalised text: no whitespace, NFKC), besides the layout's own
 # title_pattern: the year first («2019年上海市人民政府办公厅…»), the year after 工作 («…公开工作2025年度报告»)
@@ -28,11 +30,17 @@ _COMPILED_BY_RE = re.compile(rf"由(?P<unit>[^，。；、,;:：《》“”\"()
 _PERIOD_RE = re.compile(rf"(?:统计|期限|时限|期间|时间|日期|范围|涵盖)[^。]{{0,24}}?{_YEAR}年0?1月0?1日")
 # the first sentence of the text: «2022年,东风区司法局认真履行…»
 _OPENING_RE = re.compile(rf"^{_YEAR}年度?[,，](?P<unit>[^，。；、,;:：]{{1,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))")
+# a year-only opening: «2020年在区委、区政府的正确领导下…», «2021年以来…»
+_OPENING_YEAR_RE = re.compile(rf"^{_YEAR}年度?(?:[,，]|在|以来|全年|我|本)")
+# the contact sentence: «请与剑阁县杨村镇人民政府党政办联系» (the sub-office is not the unit)
+_CONTACT_RE = re.compile(rf"请与(?P<unit>[^，。；、,;:：《》“”\"()（）]{{1,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))"
+                         r"(?:党政综合办公室|党政办公室|综合办公室|党政办|办公室|信息室|信息科|综合科)?联系")
 _DATE_RE = re.compile(r"^(?P<unit>.*?)(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日$")
 # a unit's name ends so; a sub-office named in a contact sentence is not the unit («…镇人民政府党政办»)
 _UNIT_END_RE = re.compile(rf"(?:{_UNIT_ENDS})$")
 _LABEL_PREFIX_RE = re.compile(r"^[^:：]{1,6}[:：]")   # «名称:» «标题:» «称:» before a name
 _NOT_A_NAME_RE = re.compile(r"^(?:在|按照|根据|依据|围绕|坚持|认真|以|对|为|从|经|结合|我|本|全|各|区委|县委|市委)")
+_NOT_A_UNIT_RE = re.compile(r"(?:19|20)\d{2}年|报告|政府信息公开|政务公开")   # a title or a date, not a name
 _TRAILING_RE = re.compile(r"(?:关于|的)$")          # «…管理局关于2021年度…»
 _LEADING_RE = re.compile(r"^(?:(?:19|20)\d{2}年度?|现|特|本|我|关于)+")
 
@@ -58,6 +66,8 @@ def clean_unit(text: str | None) -> str | None:
     unit = _LABEL_PREFIX_RE.sub("", text)
     unit = _TRAILING_RE.sub("", _LEADING_RE.sub("", unit))
     unit = unit.strip("《》“”\"'()（）,，.。 ")
+    if _NOT_A_UNIT_RE.search(unit):
+        return None
     return unit if 2 <= len(unit) <= MAX_UNIT_LEN else None
 
 
@@ -103,6 +113,10 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
         m = _COMPILED_BY_RE.search(text)
         if unit is None and m and clean_unit(m.group("unit")) and _UNIT_END_RE.search(clean_unit(m.group("unit"))):
             unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
+    for text, at in preamble:
+        m = _CONTACT_RE.search(text)
+        if unit is None and m and clean_unit(m.group("unit")):
+            unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
     if year is None:
         for text, _ in preamble + opening:
             m = _PERIOD_RE.search(text)
@@ -117,6 +131,10 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
             if year is None:
                 year, year_source = int(m.group("year")), "首段"
             break
+    if year is None:
+        m = next((m for m in (_OPENING_YEAR_RE.match(t) for t, _ in preamble + opening) if m), None)
+        if m:
+            year, year_source = int(m.group("year")), "首段"
     signer, signer_at = _signature(paragraphs[-TAIL_LINES:])
     if unit is None and signer:
         unit, unit_source, unit_at = signer, "落款", signer_at
