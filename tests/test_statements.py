@@ -96,3 +96,19 @@ def test_a_report_signed_by_another_unit(tmp_path):
 def test_a_report_without_unit_or_year_still_says_so(tmp_path):
     result = _check_text(tmp_path, ["一、总体情况", "全年主动公开信息100余条。"])
     assert {"COV-01", "COV-02"} <= {f.code for f in result.findings} and result.unit is None
+
+
+def test_without_year_and_tables_the_text_is_still_checked(tmp_path):
+    """A report whose tables are not in the file (images) and which names no year: every rule that does
+    not need the year runs on its text; the missing tables are reported once (STR-04), not per table."""
+    result = _check_text(tmp_path, ["一、总体情况", "全年主动公开信息100余条。", "二、主动公开政府信息情况",
+                                    "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+                                    "五、存在的主要问题及改进情况", "存在的问题是公开不够及时。", "六、其他需要报告的事项", ""])
+    codes = [f.code for f in result.findings]
+    assert "STR-04" in codes and not {"STR-06", "STR-07", "STR-10"} & set(codes)
+    assert "TXT-05" in codes   # 五 names problems and no measure: a rule that needs no year ran
+
+
+def test_a_file_that_is_no_report_gets_only_the_format_finding(tmp_path):
+    result = _check_text(tmp_path, ["会议纪要", "各部门：请按时参会。"])
+    assert sorted({f.code for f in result.findings} - {"FILE-12"}) == ["COV-01", "COV-02", "STR-04"]

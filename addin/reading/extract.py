@@ -349,21 +349,26 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
     index = LabelIndex(workbook)
-    ex, cover = _identify(index, formats)
+    ex, cover, assumed = _identify(index, formats)
     fmt = ex.fmt
     if fmt is None:
         return ex
     texts = read_texts(index, fmt, ex)
+    if assumed and not any(p.startswith("/text/") for p in ex.origins):
+        ex.fmt = None   # neither the tables nor the text of a report: nothing more to check
+        return ex
     structure.judge_narrative(index, fmt, ex)
-    _read_tables(index, fmt, ex, lenient)
+    _read_tables(index, fmt, ex, lenient, look=not assumed)
     structure.rows_of_other_versions(ex, fmt, formats)
     structure.check_subtotals(ex, fmt, lenient)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex
 
 
-def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict]:
-    """The format version the tables and the year call for (STR-04 when they disagree or none fits), and the cover."""
+def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:
+    """The format version the tables and the year call for (STR-04 when they disagree or none fits), the cover,
+    and whether the version is only assumed: with no table and no year the text is still read, by the
+    newest format's sections, so that every rule that needs no year runs."""
     best, mixed = detect_versions(index, formats)
     fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
@@ -376,24 +381,26 @@ def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extract
     if ex.year is not None and ex.expected_fmt is None:
         supported = "、".join(f"{f.meta['years']['first']}—{f.meta['years']['last'] or ''}" for f in formats.values())
         ex.findings.append(catalogue.make("STR-04", "unsupported", year=ex.year, supported=supported))
+    assumed = False
     if fmt is None:
         fmt = ex.expected_fmt
         if fmt is None:
             ex.findings.append(catalogue.make("STR-04", "unknown"))
-            return ex, cover
+            fmt, assumed = max(formats.values(), key=lambda f: f.meta["years"]["first"]), True
     elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
         ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
                                           expected_notice=ex.expected_fmt.notice, actual_name=fmt.name, actual_notice=fmt.notice))
     ex.fmt = fmt
-    return ex, cover
+    return ex, cover, assumed
 
 
-def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: bool) -> None:
-    """Locate every block of every table and read its cells; a cell of a table not found reads as None."""
+def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: bool, look: bool = True) -> None:
+    """Locate every block of every table and read its cells; a cell of a table not found reads as None.
+    With look=False (an assumed format: STR-04 said no table was found) every cell reads as None."""
     plan, blocks = reading_plan(fmt), block_plans(fmt)
     for table in fmt.tables():
-        located_any = False
-        for block in table["blocks"]:
+        located_any = not look
+        for block in (table["blocks"] if look else []):
             located = locate_block(index, table, block, ex, table["structure_code"], blocks[id(block)])
             if located is None:
                 continue
@@ -406,7 +413,7 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
         if not located_any:
             ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
                                               anchor=table["blocks"][0]["anchor"]))
-        else:
+        elif look:
             for block in table["blocks"]:
                 if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:
                     ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))
