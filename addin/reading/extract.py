@@ -185,7 +185,8 @@ def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
 
 def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     """Each narrative section's text: every text cell below its heading, up to the next top-level heading.
-    A section is found by its heading's subject wherever the report put it (its number only a hint)."""
+    A section is found by its heading's subject wherever the report put it (its number only a hint).
+    For a report without cover fields, the preamble (layout cover.preamble) above the first heading too."""
     texts = {}
     plan = reading_plan(fmt)
     stops, table_labels = plan.stops, plan.label_keys
@@ -229,7 +230,37 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 text = below(index.texts(sheet), r + 1, s)
                 value = str(sheet.value(r, c)).strip() + ("\n" + text if text else "")
         texts[section["key"]] = value
+    preamble = fmt.layout["cover"].get("preamble")
+    headings = [(h.sheet, h.row) for h in ex.outline.headings]
+    # a report with cover fields is the standard workbook, whose rows above 一 are the template's own notes
+    if preamble and headings and not any(p.startswith("/cover/") for p in ex.origins):
+        value = _preamble(index, ex, preamble["key"], min(headings))
+        if value is not None:
+            texts[preamble["key"]] = value
     return texts
+
+
+def _preamble(index: LabelIndex, ex: Extraction, key: str, first_heading: tuple[int, int]) -> str | None:
+    """The paragraphs between the title (or the sheet's top) and the first section heading: where most
+    reports state the statistics period. Rows of more than one cell (a label and its value) are not text."""
+    s, end = first_heading
+    sheet = index.sheets[s]
+    start = sheet.row_offset
+    if ex.title is not None and ex.title[1][0] == s and ex.title[1][1] < end:
+        start = ex.title[1][1] + 1
+    parts, origin = [], None
+    for r in range(start, min(end, start + TEXT_ROWS_LIMIT)):
+        row = sheet.rows[r - sheet.row_offset]
+        filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+        if len(filled) == 1 and type(filled[0][1]) is str and filled[0][1].strip():
+            j, text = filled[0]
+            parts.append(text.strip())
+            if origin is None:
+                origin = Origin(sheet.name, a1(r, j + sheet.col_offset), text)
+    if not parts:
+        return None
+    ex.origins["/text/" + escape(key)] = origin
+    return "\n".join(parts)
 
 
 def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset[str],
