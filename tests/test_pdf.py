@@ -159,3 +159,24 @@ def test_limits_are_kept(variant, monkeypatch):
     result = check_file(pdf)
     cut = [f for f in result.findings if f.code == "FILE-16"]
     assert len(cut) == 1 and "前 2 页" in cut[0].message
+
+
+def test_running_headers_and_footers_are_not_report_text(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "黄渡镇人民政府"   # another unit's name: must not read as a signature
+    document.sections[0].footer.paragraphs[0].text = "政务公开专栏 第 1 页"
+    lines = ["白渡镇人民政府2024年政府信息公开工作年度报告", "本报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。",
+             "一、总体情况"] + [f"第{i}段：本镇主动公开政府信息，加强政府信息管理、政府信息公开平台建设和监督保障，"
+                               f"依申请公开工作规范有序。" for i in range(60)] + ["六、其他需要报告的事项", "本年度未收取信息处理费。"]
+    for line in lines:
+        document.add_paragraph(line)
+    source = tmp_path / "report.docx"
+    document.save(source)
+    pdf = convert(source, "pdf", tmp_path / "out")
+    rows = [r[0] for r in read_pdf(pdf).sheets[0].rows if r]
+    assert rows == lines   # each paragraph once and whole, across page breaks; no header or footer line
+    result = check_file(pdf)
+    assert (result.unit, result.report_year) == ("白渡镇人民政府", 2024)
+    assert not {"COV-04", "TXT-10"} & {f.code for f in result.findings}

@@ -16,6 +16,8 @@ MAX_CHARS = 1_500_000        # characters read over all pages (a report has some
 MAX_SECONDS = 60.0           # pdfminer's layout analysis is slow on hostile pages: stop reading after this
 MAX_PAGE_GRAPHICS = 20_000   # lines and rectangles on one page beyond which no table is looked for
 MAX_COLS = 256
+MARGIN_BAND = 0.1            # share of the page height at its top and bottom where running headers/footers sit
+MAX_FURNITURE_CHARS = 40     # a running header or footer is a short line
 EDGE_TOLERANCE = 2.5         # points: cell borders of one column on different rows/pages differ by less
 PDF_MAGIC = b"%PDF-"
 
@@ -119,8 +121,36 @@ def _read_pages(pdf, pages) -> WorkbookData:
         raise Refused(catalogue.make("FILE-14", "scanned" if image_pages else "empty"))
     if image_pages:
         findings.append(catalogue.make("FILE-14", "pages", severity="warning", pages=_page_list(image_pages)))
-    rows, places = _layout(items)
+    rows, places = _layout(_without_furniture(items, min(len(pages), MAX_PAGES)))
     return WorkbookData([SheetData(SHEET, rows, places=places)], findings)
+
+
+def _without_furniture(items: list[tuple], n_pages: int) -> list[tuple]:
+    """Without the running header and footer: a line in the top or bottom margin band printed the same
+    on at least half the pages (and three or more) is the page's furniture, not the report's text."""
+    if n_pages < 3:
+        return items
+    seen: dict[tuple, set[int]] = {}
+    for item in items:
+        if item[0] == "line" and _in_margin_band(item[2]):
+            seen.setdefault(_furniture_key(item[2]), set()).add(item[1])
+    repeated = {key for key, on in seen.items() if len(on) >= max(3, n_pages / 2)}
+    if not repeated:
+        return items
+    return [item for item in items
+            if not (item[0] == "line" and _in_margin_band(item[2]) and _furniture_key(item[2]) in repeated)]
+
+
+def _in_margin_band(line: dict) -> bool:
+    if len(line["text"]) > MAX_FURNITURE_CHARS:
+        return False
+    return line["top"] < MARGIN_BAND * line["page_height"] or line["bottom"] > (1 - MARGIN_BAND) * line["page_height"]
+
+
+def _furniture_key(line: dict) -> tuple[str, int]:
+    # printed at the same height on every page; a running footer that counts pages («第 3 页») differs only in its digits
+    text = re.sub(r"\s+", "", line["text"])
+    return (re.sub(r"\d+", "#", text) if "页" in text else text), round(line["top"])
 
 
 def _page_list(pages: list[int]) -> str:
@@ -146,7 +176,7 @@ def _read_page(page, number: int):
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    lines = [{**ln, "page_width": page.width} for ln in text_page.extract_text_lines(return_chars=False)
+    lines = [{**ln, "page_width": page.width, "page_height": page.height} for ln in text_page.extract_text_lines(return_chars=False)
              if ln["text"].strip() and not _PAGE_NUMBER_RE.match(ln["text"])]
     n_chars = sum(1 for c in page.chars if c.get("text", "").strip())
     has_images = bool(page.objects.get("image"))
