@@ -42,3 +42,11 @@ def test_no_period_anywhere_is_still_noted(tmp_path):
 def test_the_title_and_cover_fields_are_not_the_preamble(tmp_path):
     result = _check(tmp_path, [])
     assert "序" not in result.document["text"] and "TXT-10" in {f.code for f in result.findings}
+
+
+def test_the_standard_workbook_has_no_preamble(tmp_path):
+    """The template's own note above 一 (the format's notice) is not report text."""
+    from tests.helpers import build_case
+
+    result = check_file(build_case({"format_version": "2021"}, tmp_path / "report.xlsx"))
+    assert "序" not in result.document["text"] and result.status == "passed"
