@@ -102,8 +102,7 @@ READERS: dict[str, Reader] = {
     "xls": Reader((".xls", ".et"), _read_xls),   # WPS saves its .et spreadsheets in the same container
     "ods": Reader((".ods",), _read_ods),
     # a report published as PDF (pdfplumber is imported only when one is read)
-    "pdf": Reader((".pdf",), _read_pdf, sniff=lambda head, suffix: pdf.looks_like_pdf(head), notice="FILE-15",
-                  in_folders=False),
+    "pdf": Reader((".pdf",), _read_pdf, sniff=lambda head, suffix: pdf.looks_like_pdf(head), notice="FILE-15"),
     # a web page, or an "xls" export that is really HTML, whatever its name
     "html": Reader((".html", ".htm"), _read_html, sniff=lambda head, suffix: looks_like_html(head),
                    notice="FILE-11"),
