@@ -180,3 +180,20 @@ def test_running_headers_and_footers_are_not_report_text(tmp_path):
     result = check_file(pdf)
     assert (result.unit, result.report_year) == ("白渡镇人民政府", 2024)
     assert not {"COV-04", "TXT-10"} & {f.code for f in result.findings}
+
+
+def test_annotate_gives_the_results_workbook_for_a_pdf(variant, tmp_path):
+    """No copy can be marked up on a PDF: --annotate writes the results workbook, not an OUT-01 warning."""
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    _, pdf = variant
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-m", "addin", "check", str(pdf), "--annotate", "--out-dir", str(tmp_path)],
+                         capture_output=True, text=True, cwd=root, timeout=300)
+    assert "Traceback" not in run.stderr and "OUT-01" not in run.stdout
+    [book] = tmp_path.glob("*.xlsx")
+    rows = [[c.value for c in r] for r in load_workbook(book).worksheets[0].iter_rows()]
+    assert any(r[1] == "T3-01" and r[2] == "PDF" and str(r[3]).startswith("第 ") for r in rows if len(r) > 3)
