@@ -112,3 +112,10 @@ def test_without_year_and_tables_the_text_is_still_checked(tmp_path):
 def test_a_file_that_is_no_report_gets_only_the_format_finding(tmp_path):
     result = _check_text(tmp_path, ["会议纪要", "各部门：请按时参会。"])
     assert sorted({f.code for f in result.findings} - {"FILE-12"}) == ["COV-01", "COV-02", "STR-04"]
+
+
+def test_a_title_with_guanyu_and_a_label_prefix(tmp_path):
+    result = _check_text(tmp_path, ["××市自然资源管理局 关于2021年度政府信息公开工作年度报告"] + BODY)
+    assert (result.unit, result.report_year) == ("××市自然资源管理局", 2021)
+    result = _check_text(tmp_path, ["称：鹿城街道2025年政府信息公开工作年度报告"] + BODY)
+    assert (result.unit, result.report_year) == ("鹿城街道", 2025)

@@ -132,7 +132,7 @@ def _from_statements(index: LabelIndex, ex: Extraction, cover: dict, missing: li
             ex.unit = value
             found["unit"] = (value, stated.unit_source)
     if found:
-        at = stated.unit_at or stated.title_at
+        at = (stated.unit_at if "unit" in found else stated.year_at) or stated.title_at
         sheet, cell = (index.sheets[at[0]].name, a1(at[1], at[2])) if at else (None, None)
         variant = "both" if len(found) == 2 else next(iter(found))
         ex.findings.append(catalogue.make("COV-03", variant, sheet=sheet, cell=cell,

@@ -54,6 +54,7 @@ class Stated:
     unit_source: str | None = None
     year_source: str | None = None
     unit_at: tuple | None = None     # (sheet index, row, col) of the paragraph the unit was read from
+    year_at: tuple | None = None     # and the year
     title_at: tuple | None = None    # where the title is, when it was found in one of the other forms
     signer: str | None = None        # the unit on the signature line at the end
     signer_at: tuple | None = None
@@ -84,7 +85,7 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
     """Unit and year from a report's paragraphs [(normalised text, (sheet index, row, col))] in reading
     order; `first_heading` is the index of the first section heading among them (None: not found)."""
     head = paragraphs[:first_heading if first_heading is not None else HEAD_LINES][:HEAD_LINES]
-    unit = year = unit_source = year_source = unit_at = title_at = None
+    unit = year = unit_source = year_source = unit_at = year_at = title_at = None
     # the title in another form, or split over two lines («福建省司法厅» / «2025年政府信息公开工作年度报告»)
     head = [(_LABEL_PREFIX_RE.sub("", text), at) for text, at in head]
     for i, (text, at) in enumerate(head):
@@ -96,7 +97,7 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
             if m and (source != "标题" or title_form(joined)):
                 unit, year = clean_unit(m.group("unit")), int(m.group("year"))
                 unit_source = year_source = source
-                unit_at = title_at = where
+                unit_at = year_at = title_at = where
                 break
         if year is not None:
             break
@@ -108,7 +109,7 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
             if unit is None:
                 unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
             if year is None:
-                year, year_source = int(m.group("year")), "首段"
+                year, year_source, year_at = int(m.group("year")), "首段", at
     for text, at in preamble:
         m = _COMPILED_BY_RE.search(text)
         if unit is None and m and clean_unit(m.group("unit")) and _UNIT_END_RE.search(clean_unit(m.group("unit"))):
@@ -118,10 +119,10 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
         if unit is None and m and clean_unit(m.group("unit")):
             unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
     if year is None:
-        for text, _ in preamble + opening:
+        for text, at in preamble + opening:
             m = _PERIOD_RE.search(text)
             if m:
-                year, year_source = int(m.group("year")), "统计期限"
+                year, year_source, year_at = int(m.group("year")), "统计期限", at
                 break
     for text, at in preamble + opening:
         m = _OPENING_RE.match(text)
@@ -129,16 +130,16 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
             if unit is None and clean_unit(m.group("unit")):
                 unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
             if year is None:
-                year, year_source = int(m.group("year")), "首段"
+                year, year_source, year_at = int(m.group("year")), "首段", at
             break
     if year is None:
-        m = next((m for m in (_OPENING_YEAR_RE.match(t) for t, _ in preamble + opening) if m), None)
-        if m:
-            year, year_source = int(m.group("year")), "首段"
+        hit = next(((m, at) for m, at in ((_OPENING_YEAR_RE.match(t), at) for t, at in preamble + opening) if m), None)
+        if hit:
+            year, year_source, year_at = int(hit[0].group("year")), "首段", hit[1]
     signer, signer_at = _signature(paragraphs[-TAIL_LINES:])
     if unit is None and signer:
         unit, unit_source, unit_at = signer, "落款", signer_at
-    return Stated(unit, year, unit_source, year_source, unit_at, title_at, signer, signer_at)
+    return Stated(unit, year, unit_source, year_source, unit_at, year_at, title_at, signer, signer_at)
 
 
 def _signature(tail: list[tuple[str, tuple]]) -> tuple[str | None, tuple | None]:
