@@ -6,10 +6,10 @@ from pathlib import Path
 
 from addin import catalogue
 from addin.findings import Finding
-from addin.formats import FormatDef, available_formats, escape
+from addin.formats import FormatDef, available_formats, escape, pointer_tokens
 from addin.reading.extract import Extraction, extract
 from addin.reading.load import Unreadable, load_workbook
-from addin.reading.model import WorkbookData
+from addin.reading.model import WorkbookData, parse_a1, place_text
 from addin.result import FAILED, PASSED, UNREADABLE, FileResult
 from addin.validation import cross_year, engine, rules, schema_check
 from addin.validation.context import Context
@@ -35,7 +35,8 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     invalid = {f.pointer for f in found}
     operands = {p: (None if p in invalid else v) for p, v in ex.values.items()} if invalid else ex.values
     # the sections whose heading was found (read_texts gave them an origin)
-    located = {escape(s["key"]) for s in ex.fmt.layout["cover"]["sections"] if "/text/" + escape(s["key"]) in ex.origins}
+    keys = [s["key"] for s in ex.fmt.layout["cover"]["sections"]] + [p["key"] for p in [ex.fmt.layout["cover"].get("preamble")] if p]
+    located = {escape(k) for k in keys if "/text/" + escape(k) in ex.origins}
     ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), located=located, year=ex.year, unit=ex.unit, extra_sections=ex.extra_sections,
                   origins=ex.origins, all_whole=rules.all_whole(ex.fmt, operands))
     found += engine.run(ctx, ex.fmt.rules)
@@ -47,6 +48,32 @@ def _locate(f: Finding, ex: Extraction) -> Finding:
     return f.at(origin.sheet, origin.cell) if origin and not f.cell else f
 
 
+def _printed_at(findings: list[Finding], workbook: WorkbookData, ex: Extraction) -> list[Finding]:
+    """Findings in a document with pages (PDF) say where they are printed instead of a grid cell;
+    a table is named by the official table read from it."""
+    sheets = {s.name: s for s in workbook.sheets if s.places}
+    names = {t["id"]: t["name"] for t in ex.fmt.tables()} if ex.fmt is not None else {}
+    numbered = {}   # table number in the document -> official name, from where the values were read
+    for pointer, origin in ex.origins.items():
+        sheet = sheets.get(origin.sheet)
+        name = names.get(pointer_tokens(pointer)[0]) if sheet is not None else None
+        if name:
+            row = parse_a1(origin.cell)[0] - sheet.row_offset
+            if 0 <= row < len(sheet.places) and sheet.places[row][1]:
+                numbered.setdefault(sheet.places[row][1], name)
+    out = []
+    for f in findings:
+        sheet = sheets.get(f.sheet)
+        if sheet is None or not f.cell:
+            out.append(f)
+            continue
+        row, col = parse_a1(f.cell)
+        i = row - sheet.row_offset
+        place = sheet.places[i] if 0 <= i < len(sheet.places) else None
+        out.append(f.at(f.sheet, place_text(place, col - sheet.col_offset, numbered.get(place[1]))) if place else f)
+    return out
+
+
 def check_data(workbook: WorkbookData, path: str, options: Options = Options()) -> FileResult:
     """Check a workbook that is already read (from a file or from a live Excel book)."""
     formats = options.formats()
@@ -55,6 +82,8 @@ def check_data(workbook: WorkbookData, path: str, options: Options = Options()) 
     if ex.fmt is not None:
         skipped = skipped + cross_year.pending(ex.fmt, ex.year, formats)
     findings = sorted(workbook.findings + ex.findings + more, key=Finding.sort_key)
+    if any(s.places for s in workbook.sheets):
+        findings = _printed_at(findings, workbook, ex)
     status = FAILED if any(f.severity == "error" for f in findings) else PASSED
     held = rules.held(ex.fmt, {f.code for f in findings}, skipped) if ex.fmt is not None and ex.document is not None else []
     return FileResult(path=path, status=status, format_version=ex.fmt.version if ex.fmt else None,

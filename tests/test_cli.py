@@ -78,7 +78,7 @@ def test_unreadable_files_give_one_plain_finding_each(tmp_path):
     assert "STR-04" in [f["code"] for f in letter["findings"]]
     codes = {n: [f["code"] for f in r["findings"]] for n, r in results.items()}
     assert codes == {"empty.xlsx": ["FILE-04"], "random.xlsx": ["FILE-04"], "report.xls": ["FILE-02"],
-                     "notes.pdf": ["FILE-02"], "truncated.xlsx": ["FILE-04"], "missing.xlsx": ["FILE-01"]}
+                     "notes.pdf": ["FILE-04"], "truncated.xlsx": ["FILE-04"], "missing.xlsx": ["FILE-01"]}
     assert all(r["status"] == "unreadable" for r in results.values())
     assert all(r["findings"][0]["message"] for r in results.values())
     assert before == {n: (tmp_path / n).read_bytes() for n in names}  # inputs untouched

@@ -171,10 +171,11 @@ def planted(tmp_path_factory):
     p = report(u, "农业农村局年报.xlsx", vals, reported="区农业农村局")
     expect_file[str(p)], expect_unit[u.name], current[u.name], balanced[u.name] = "passed", "passed", str(p), vals
     matched[u.name] = "alias"
-    # four units send nothing; the last of them only a PDF
+    # four units send nothing; the last of them only a WPS 文字 document (a kind the reader does not take;
+    # a PDF is read since issue 13)
     missing = units[-4:]
-    pdf = inbox / f"{missing[-1].name}年报.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    pdf = inbox / f"{missing[-1].name}年报.wps"
+    pdf.write_bytes(b"\x00\x01WPS\x00" * 16)
     expect_file[str(pdf)] = "not_a_report"
     for u in missing:
         expect_unit[u.name] = "missing"
@@ -526,7 +527,7 @@ def _small_round(d: Path) -> dict:
     write_report(inbox / "青山区教育局.xlsx", "2021", YEAR, "青山区教育局", broken_values(fmt, 2), texts=texts)
     _stamp(write_report(inbox / "青山区民政局.xlsx", "2021", YEAR, "青山区民政局", broken_values(fmt, 3), texts=texts), T0)
     write_report(inbox / "青山区民政局（修改版）.xlsx", "2021", YEAR, "青山区民政局", consistent_values(fmt, 4), texts=texts)
-    (inbox / "青山区司法局年报.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (inbox / "青山区司法局年报.wps").write_bytes(b"\x00\x01WPS\x00" * 16)
     (inbox / "照片.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
     (inbox / "~$青山区财政局.xlsx").write_bytes(b"\x00lock")
     roster = d / "名单.csv"
@@ -555,9 +556,9 @@ def test_command_line_collection_json_jsonl_feedback_and_quiet(tmp_path):
                                                            "青山区审计局": "missing"}
     files = {Path(f["path"]).name: f["status"] for f in c["files"]}
     assert files == {"青山区财政局.xlsx": "passed", "青山区教育局.xlsx": "failed", "青山区民政局.xlsx": "duplicate",
-                     "青山区民政局（修改版）.xlsx": "passed", "青山区司法局年报.pdf": "not_a_report", "照片.jpg": "not_a_report"}
+                     "青山区民政局（修改版）.xlsx": "passed", "青山区司法局年报.wps": "not_a_report", "照片.jpg": "not_a_report"}
     assert c["totals"]["included"] == ["青山区财政局", "青山区民政局"]
-    assert len(doc["results"]) == 4   # the workbooks checked; the PDF and the photo are not read
+    assert len(doc["results"]) == 4   # the workbooks checked; the WPS document and the photo are not read
     # the quiet run: only the closing table; JSONL ends with the collection; feedback and totals written
     jsonl, fb, totals = tmp_path / "r.jsonl", tmp_path / "意见", tmp_path / "合计.xlsx"
     q = _gk(r["inbox"], "--roster", r["roster"], "--year", YEAR, "--quiet", "--jsonl", jsonl, "--feedback-dir", fb,
@@ -565,7 +566,7 @@ def test_command_line_collection_json_jsonl_feedback_and_quiet(tmp_path):
     assert q.returncode == 1
     assert "[错误]" not in q.stdout and "错误 0" not in q.stdout
     assert "未通过（1）" in q.stdout and "未报送（2）" in q.stdout and "重复报送（1 个单位" in q.stdout
-    assert "青山区司法局　收到的“青山区司法局年报.pdf”不是报告工作簿" in q.stdout
+    assert "青山区司法局　收到的“青山区司法局年报.wps”不是报告工作簿" in q.stdout
     lines = [jsonio.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines()]
     assert [set(x) for x in lines[-1:]] == [{"collection"}] and len(lines) == 5
     assert lines[-1]["collection"] == c

@@ -26,9 +26,9 @@ def gkt_registered():
 
 
 def test_built_in_kinds_and_folder_suffixes():
-    assert set(load.READERS) == {"xlsx", "xls", "ods", "html", "text", "docx"}
+    assert set(load.READERS) == {"xlsx", "xls", "ods", "pdf", "html", "text", "docx"}
     # a folder batch checks every kind the reader knows (WPS's .et is an .xls container); other files are listed
-    assert set(WORKBOOK_SUFFIXES) == {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".html", ".htm", ".txt", ".docx"}
+    assert set(WORKBOOK_SUFFIXES) == {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".pdf", ".html", ".htm", ".txt", ".docx"}
     assert WORKBOOK_SUFFIXES is load.FOLDER_SUFFIXES
 
 

@@ -19,9 +19,9 @@ YEARS = (2000, 2100)
 
 def add_parser(sub) -> None:
     p = sub.add_parser("check", help="校验报告工作簿",
-                       description="校验一个或多个年度报告工作簿（.xlsx/.xlsm/.xls/.ods），可以是文件、文件夹或通配符。"
+                       description="校验一个或多个年度报告（Excel/WPS 工作簿、网页、Word 文档、PDF 或纯文本），可以是文件、文件夹或通配符。"
                        "退出码：0 全部通过（允许有警告和提示），1 有文件未通过或无法读取，2 用法错误。")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="要校验的工作簿、文件夹（含子文件夹）或通配符")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="要校验的报告文件、文件夹（含子文件夹）或通配符")
     p.add_argument("--json", action="store_true", help="以 JSON 格式输出到标准输出")
     p.add_argument("--lenient", action="store_true", help="宽松模式：空白或占位符按 0 处理，只给出警告")
     p.add_argument("--verbose", action="store_true", help="逐条列出所有提示")

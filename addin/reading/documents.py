@@ -15,9 +15,11 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
-    """Word's text export (as the seed reports): a paragraph per line; in tables each cell is a line
-    starting with a tab and a blank line ends a table row. Merged cells are lost, so columns may not
-    line up with the header: the table locator then reads in sequence (STR-08)."""
+    """A report as plain text: a paragraph per line. Tables in either of two layouts: Word's text export
+    (as the seed reports), where each cell is a line starting with a tab and a blank line ends a table
+    row; or a row per line with its cells separated by tabs (what a browser or Excel copy gives). Merged
+    cells are lost, so columns may not line up with the header: the table locator then reads in
+    sequence (STR-08)."""
     rows: list[list] = []
     cells: list = []
     # line by line, never a list of every line: a hostile file of newlines stays cheap
@@ -25,6 +27,12 @@ def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
         line = line.rstrip("\n")
         if len(rows) >= MAX_ROWS or n >= MAX_LINES:
             break
+        if _is_tab_row(line):
+            if cells:
+                rows.append(cells)
+                cells = []
+            rows.append([cell if cell.strip() else None for cell in line.split("\t", MAX_COLS)[:MAX_COLS]])
+            continue
         if line.startswith("\t"):
             if len(cells) < MAX_COLS:
                 cells.append(line[1:] or None)
@@ -37,6 +45,13 @@ def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
     if cells:
         rows.append(cells)
     return WorkbookData([SheetData(name, rows)], paragraphs=True)
+
+
+def _is_tab_row(line: str) -> bool:
+    """A table row with tab-separated cells: a tab after the first character, or two tabs or more (a
+    line of Word's export holds one cell after its single leading tab)."""
+    tab = line.find("\t", 1)
+    return tab > 0 and any(not c.isspace() for c in line)
 
 
 def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:

@@ -8,8 +8,7 @@ from typing import Any
 
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
-from addin.reading import outline
-from addin.reading import formulas
+from addin.reading import formulas, outline, statements
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -61,7 +60,8 @@ def _field_value(index: LabelIndex, label: str):
 def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     cover = {}
     ex.title = _title(index, fmt)
-    title_year, title_unit = (int(ex.title[0].group("year")), ex.title[0].group("unit") or None) if ex.title else (None, None)
+    title_year, title_unit = (int(ex.title[0].group("year")), statements.clean_unit(ex.title[0].group("unit"))) if ex.title else (None, None)
+    missing = []   # (field, pointer, sheet, cell, raw) of the cover fields neither filled in nor in the title
     for fdef in fmt.layout["cover"]["fields"]:
         raw, sheet, cell, found = _field_value(index, fdef["label"])
         pointer = "/cover/" + escape(fdef["key"])
@@ -72,8 +72,7 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             if year is None and title_year is not None and raw is None:
                 year = title_year
             if year is None:
-                variant = "invalid" if raw is not None else "missing"
-                ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
+                missing.append((fdef, pointer, sheet, cell, raw))
             cover[fdef["key"]] = year
             ex.year = year
             if year is not None and title_year is not None and year != title_year:
@@ -85,7 +84,7 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
         else:
             text = " ".join(str(raw).split()) if raw is not None else (title_unit if title_unit else None)
             if not text:
-                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+                missing.append((fdef, pointer, sheet, cell, raw))
                 text = None
             cover[fdef["key"]] = text
             ex.unit = text
@@ -94,7 +93,68 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
         raw = _field_value(index, fdef["label"])[0]
         if raw is not None and str(raw).strip():
             ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+    paragraphs = _paragraphs(index)
+    first = next((i for i, (text, _) in enumerate(paragraphs) if _FIRST_SECTION_RE.match(text)), None)
+    pattern = fmt.layout["cover"].get("title_pattern")
+    stated = statements.find(paragraphs, re.compile(pattern) if pattern else None, first)
+    _from_statements(index, ex, cover, missing, stated)
     return cover
+
+
+_FIRST_SECTION_RE = re.compile(r"^一[、.]")
+
+
+def _paragraphs(index: LabelIndex) -> list[tuple[str, tuple]]:
+    """The report's paragraphs in reading order, normalised: rows holding one text (a cell's lines each),
+    with (sheet index, row, col); the text of a report that is not a cover-and-tables workbook."""
+    out = []
+    for s, sheet in enumerate(index.sheets):
+        for i, row in enumerate(sheet.rows):
+            filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+            if len(filled) != 1 or type(filled[0][1]) is not str:
+                continue
+            j, text = filled[0]
+            for line in text.split("\n"):
+                line = norm_label(line)
+                if line:
+                    out.append((line, (s, i + sheet.row_offset, j + sheet.col_offset)))
+    return out
+
+
+def _from_statements(index: LabelIndex, ex: Extraction, cover: dict, missing: list, stated) -> None:
+    """Cover fields the report states elsewhere (a title in another form, the first paragraph, the
+    statistics period, the signature) are taken from there with a COV-03 note saying where, when the
+    report has no such field (a document); the rest get COV-01/COV-02. A signature naming another unit than the report's is COV-04."""
+    found = {}
+    for fdef, pointer, sheet, cell, raw in missing:
+        is_year = fdef["type"] == "year"
+        # a cover field the workbook has but left empty stays a defect of the cover
+        value = None if sheet is not None else stated.year if is_year else stated.unit
+        if value is None:
+            if is_year:
+                ex.findings.append(catalogue.make("COV-02", "invalid" if raw is not None else "missing", pointer=pointer,
+                                                  sheet=sheet, cell=cell, raw=show_raw(raw)))
+            else:
+                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+            continue
+        cover[fdef["key"]] = value
+        if is_year:
+            ex.year = value
+            found["year"] = (value, stated.year_source)
+        else:
+            ex.unit = value
+            found["unit"] = (value, stated.unit_source)
+    if found:
+        at = (stated.unit_at if "unit" in found else stated.year_at) or stated.title_at
+        sheet, cell = (index.sheets[at[0]].name, a1(at[1], at[2])) if at else (None, None)
+        variant = "both" if len(found) == 2 else next(iter(found))
+        ex.findings.append(catalogue.make("COV-03", variant, sheet=sheet, cell=cell,
+                                          unit=found.get("unit", ("", ""))[0], unit_source=found.get("unit", ("", ""))[1],
+                                          year=found.get("year", ("", ""))[0], year_source=found.get("year", ("", ""))[1]))
+    if stated.signer and ex.unit and not statements.same_unit(stated.signer, ex.unit):
+        at = stated.signer_at
+        ex.findings.append(catalogue.make("COV-04", sheet=index.sheets[at[0]].name, cell=a1(at[1], at[2]),
+                                          signer=stated.signer, unit=ex.unit))
 
 
 def _parse_year(raw) -> int | None:
@@ -138,7 +198,8 @@ def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
 
 def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
     """Each narrative section's text: every text cell below its heading, up to the next top-level heading.
-    A section is found by its heading's subject wherever the report put it (its number only a hint)."""
+    A section is found by its heading's subject wherever the report put it (its number only a hint).
+    For a report without cover fields, the preamble (layout cover.preamble) above the first heading too."""
     texts = {}
     plan = reading_plan(fmt)
     stops, table_labels = plan.stops, plan.label_keys
@@ -186,6 +247,13 @@ def read_texts(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
                 value = str(sheet.value(r, c)).strip() + ("\n" + text if text else "")
         texts[section["key"]] = value
         _too_long(ex, index, section, long_cells)
+    preamble = fmt.layout["cover"].get("preamble")
+    headings = [(h.sheet, h.row) for h in ex.outline.headings]
+    # a report with cover fields is the standard workbook, whose rows above 一 are the template's own notes
+    if preamble and headings and not any(p.startswith("/cover/") for p in ex.origins):
+        value = _preamble(index, ex, preamble["key"], min(headings))
+        if value is not None:
+            texts[preamble["key"]] = value
     return texts
 
 
@@ -195,6 +263,29 @@ def _too_long(ex: Extraction, index: LabelIndex, section: dict, cells: list | No
         sheet = index.sheets[s]
         ex.findings.append(catalogue.make("WB-03", sheet=sheet.name, cell=a1(r, c), heading=section["heading"],
                                           length=len(str(sheet.value(r, c)))))
+
+
+def _preamble(index: LabelIndex, ex: Extraction, key: str, first_heading: tuple[int, int]) -> str | None:
+    """The paragraphs between the title (or the sheet's top) and the first section heading: where most
+    reports state the statistics period. Rows of more than one cell (a label and its value) are not text."""
+    s, end = first_heading
+    sheet = index.sheets[s]
+    start = sheet.row_offset
+    if ex.title is not None and ex.title[1][0] == s and ex.title[1][1] < end:
+        start = ex.title[1][1] + 1
+    parts, origin = [], None
+    for r in range(start, min(end, start + TEXT_ROWS_LIMIT)):
+        row = sheet.rows[r - sheet.row_offset]
+        filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+        if len(filled) == 1 and type(filled[0][1]) is str and filled[0][1].strip():
+            j, text = filled[0]
+            parts.append(text.strip())
+            if origin is None:
+                origin = Origin(sheet.name, a1(r, j + sheet.col_offset), text)
+    if not parts:
+        return None
+    ex.origins["/text/" + escape(key)] = origin
+    return "\n".join(parts)
 
 
 def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset[str],
@@ -316,14 +407,17 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
     index = LabelIndex(workbook)
-    ex, cover = _identify(index, formats)
+    ex, cover, assumed = _identify(index, formats)
     fmt = ex.fmt
     if fmt is None:
         return ex
     ex.in_cells = not workbook.paragraphs
     texts = read_texts(index, fmt, ex)
+    if assumed and not any(p.startswith("/text/") for p in ex.origins):
+        ex.fmt = None   # neither the tables nor the text of a report: nothing more to check
+        return ex
     structure.judge_narrative(index, fmt, ex)
-    _read_tables(index, fmt, ex, lenient)
+    _read_tables(index, fmt, ex, lenient, look=not assumed)
     structure.rows_of_other_versions(ex, fmt, formats)
     if ex.pending_formulas:
         formulas.settle(ex, fmt, ex.pending_formulas)
@@ -332,8 +426,10 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     return ex
 
 
-def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict]:
-    """The format version the tables and the year call for (STR-04 when they disagree or none fits), and the cover."""
+def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:
+    """The format version the tables and the year call for (STR-04 when they disagree or none fits), the cover,
+    and whether the version is only assumed: with no table and no year the text is still read, by the
+    newest format's sections, so that every rule that needs no year runs."""
     best, mixed = detect_versions(index, formats)
     fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
@@ -346,24 +442,26 @@ def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extract
     if ex.year is not None and ex.expected_fmt is None:
         supported = "、".join(f"{f.meta['years']['first']}—{f.meta['years']['last'] or ''}" for f in formats.values())
         ex.findings.append(catalogue.make("STR-04", "unsupported", year=ex.year, supported=supported))
+    assumed = False
     if fmt is None:
         fmt = ex.expected_fmt
         if fmt is None:
             ex.findings.append(catalogue.make("STR-04", "unknown"))
-            return ex, cover
+            fmt, assumed = max(formats.values(), key=lambda f: f.meta["years"]["first"]), True
     elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
         ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
                                           expected_notice=ex.expected_fmt.notice, actual_name=fmt.name, actual_notice=fmt.notice))
     ex.fmt = fmt
-    return ex, cover
+    return ex, cover, assumed
 
 
-def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: bool) -> None:
-    """Locate every block of every table and read its cells; a cell of a table not found reads as None."""
+def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: bool, look: bool = True) -> None:
+    """Locate every block of every table and read its cells; a cell of a table not found reads as None.
+    With look=False (an assumed format: STR-04 said no table was found) every cell reads as None."""
     plan, blocks = reading_plan(fmt), block_plans(fmt)
     for table in fmt.tables():
-        located_any = False
-        for block in table["blocks"]:
+        located_any = not look
+        for block in (table["blocks"] if look else []):
             located = locate_block(index, table, block, ex, table["structure_code"], blocks[id(block)])
             if located is None:
                 continue
@@ -376,7 +474,7 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
         if not located_any:
             ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
                                               anchor=table["blocks"][0]["anchor"]))
-        else:
+        elif look:
             for block in table["blocks"]:
                 if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:
                     ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))

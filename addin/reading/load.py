@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from addin import catalogue
-from addin.reading import documents
+from addin.reading import documents, pdf
 from addin.reading.guard import (MAX_DOCUMENT_BYTES, MAX_COLS_READ, MAX_ROWS_READ, OLE_MAGIC, ZIP_MAGIC, Unreadable,
                                  check_ole, check_xls_extent, open_zip, read_input, sheet_parts)
 from addin.reading.html_tables import looks_like_html, looks_like_text, read_html
@@ -90,10 +90,19 @@ def _read_text(src: Source) -> WorkbookData:
     return documents.read_text_export(_document_bytes(src))
 
 
+def _read_pdf(src: Source) -> WorkbookData:
+    try:
+        return pdf.read_pdf(src.path)
+    except pdf.Refused as exc:
+        raise Unreadable(exc.finding) from exc
+
+
 READERS: dict[str, Reader] = {
     "xlsx": Reader((".xlsx", ".xlsm"), _read_xlsx),
     "xls": Reader((".xls", ".et"), _read_xls),   # WPS saves its .et spreadsheets in the same container
     "ods": Reader((".ods",), _read_ods),
+    # a report published as PDF (pdfplumber is imported only when one is read)
+    "pdf": Reader((".pdf",), _read_pdf, sniff=lambda head, suffix: pdf.looks_like_pdf(head), notice="FILE-15"),
     # a web page, or an "xls" export that is really HTML, whatever its name
     "html": Reader((".html", ".htm"), _read_html, sniff=lambda head, suffix: looks_like_html(head),
                    notice="FILE-11"),

@@ -19,6 +19,9 @@ class SheetData:
     visible: bool = True
     # 0-based (row, col) -> formula text, for formula cells whose file holds no cached result
     uncached_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    # documents with pages (PDF): per row, (page, table number or 0, printed row of the table on
+    # that page or line of the page), so that a finding can say where it is printed
+    places: list[tuple[int, int, int]] | None = None
 
     def value(self, row: int, col: int) -> Any:
         i, j = row - self.row_offset, col - self.col_offset
@@ -35,6 +38,14 @@ class SheetData:
     @property
     def n_cols(self) -> int:
         return self.col_offset + max((len(r) for r in self.rows), default=0)
+
+
+def place_text(place: tuple[int, int, int], col: int, table: str | None) -> str:
+    """Where a cell is printed: «第 3 页 表三 第 5 行第 4 列» (the table's own name when known)."""
+    page, number, line = place
+    if not number:
+        return f"第 {page} 页 第 {line} 行" if line else f"第 {page} 页"
+    return f"第 {page} 页 {table or f'第 {number} 个表格'} 第 {line} 行第 {col + 1} 列"
 
 
 @dataclass

@@ -71,7 +71,8 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     document = canonical_document(result.document)
     # the cover's year and unit as the reader took them (the same values the document's cover holds)
     year, unit = result.report_year, for_cell(result.unit) if result.unit else result.unit
-    texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None}
+    sections = {s["key"] for s in fmt.layout["cover"]["sections"]}   # the preamble has no place in the workbook
+    texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None and k in sections}
     wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts)
     props = wb.properties
     props.title = report_title(fmt, year, unit)
