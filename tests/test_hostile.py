@@ -463,7 +463,6 @@ def test_few_file_descriptors_still_give_every_result(tmp_path):
     assert len(_jsonl(tmp_path / "out.jsonl")) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed yet: the narrative's layout is the clerk issue's (11); submit writes the section as one cell")
 def test_a_long_narrative_round_trips_through_submit(tmp_path):
     src = hostile.long_narrative(tmp_path)
     p = _gk("submit", src, "-o", tmp_path / "s.xlsx")
