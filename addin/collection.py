@@ -321,6 +321,11 @@ class UnitView:
 
     @property
     def contact(self) -> str | None:
+        """Who to call: the optional cover fields the current report fills in (填报人, 联系电话…, named by
+        the format's layout), else the roster's contact column."""
+        filled = self.result.contacts if self.result is not None else {}
+        if filled:
+            return "；".join(f"{key}：{value}" for key, value in filled.items())
         return self.roster.contact if self.roster else None
 
 

@@ -619,3 +619,23 @@ def test_without_year_and_roster_the_year_most_reports_give_is_the_collections(t
     assert sorted(v.totals.included) == ["乙局", "甲局"]
     assert dict(v.totals.excluded) == {"丙局": f"报告年度为{YEAR - 1}年，不是{YEAR}年"}
     assert not v.feedback and not v.reminders and not v.unlisted
+
+
+def test_contact_comes_from_the_report_cover_then_the_roster(tmp_path):
+    """汇总's 联系人: the optional cover fields a report fills in (填报人, 联系电话) before the roster's column."""
+    from addin.writing.template import plan
+
+    fmt = available_formats()["2021"]
+    filled, plain = write_report(tmp_path / "甲.xlsx", "2021", 2025, "某某区甲局"), \
+        write_report(tmp_path / "乙.xlsx", "2021", 2025, "某某区乙局")
+    wb = load_workbook(filled)
+    where = plan(fmt, 2025, "某某区甲局").address
+    for key, value in (("填报人", "张三"), ("联系电话", "0451-12345678")):
+        sheet, ref = where(("cover", key))
+        wb[sheet][ref].value = value
+    wb.save(filled)
+    roster = [RosterUnit("某某区甲局", contact="名单联系人甲"), RosterUnit("某某区乙局", contact="名单联系人乙")]
+    view = build(2025, roster, [receive(str(p), check_file(p)) for p in (filled, plain)])
+    contact = {u.unit: u.contact for u in view.units}
+    assert contact["某某区甲局"] == "填报人：张三；联系电话：0451-12345678"
+    assert contact["某某区乙局"] == "名单联系人乙"
