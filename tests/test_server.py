@@ -79,6 +79,13 @@ def test_clerk_gets_the_clean_submission_file_when_there_are_no_errors(client, t
     assert sub.status_code == 200 and disposition_name(sub) == "clean-2020-报送.xlsx"
     (tmp_path / "s.xlsx").write_bytes(sub.content)
     assert verify(tmp_path / "s.xlsx").ok
+    assert "下载可公开发布的报告" in page
+    docx = client.get(url + "/report.docx")
+    assert docx.status_code == 200 and disposition_name(docx) == "clean-2020-报告.docx"
+    from docx import Document   # the published report as Word reads it: the official title and tables
+    (tmp_path / "r.docx").write_bytes(docx.content)
+    word = Document(tmp_path / "r.docx")
+    assert "政府信息公开工作年度报告" in word.paragraphs[0].text and len(word.tables) == 3
 
 
 def test_upload_with_script_gets_json_and_unreadable_file_gets_the_cli_finding(client, tmp_path):
@@ -331,11 +338,13 @@ def test_every_route_answers_through_the_test_client(desk, tmp_path):
         ("GET", "/"): ("/", 200), ("POST", "/check"): None, ("GET", "/check/{check_id}"): (f"/check/{clerk_check}", 200),
         ("GET", "/check/{check_id}/marked"): (f"/check/{clerk_check}/marked", 200),
         ("GET", "/check/{check_id}/submission"): (f"/check/{clerk_check}/submission", 200),
+        ("GET", "/check/{check_id}/report.docx"): (f"/check/{clerk_check}/report.docx", 200),
         ("GET", "/template"): ("/template?year=2024", 200),
         ("GET", "/u/{token}"): (f"/u/{token}", 200), ("POST", "/u/{token}/check"): None,
         ("GET", "/u/{token}/check/{check_id}"): (f"/u/{token}/check/{unit_check}", 200),
         ("GET", "/u/{token}/check/{check_id}/marked"): (f"/u/{token}/check/{unit_check}/marked", 200),
         ("GET", "/u/{token}/check/{check_id}/submission"): (f"/u/{token}/check/{unit_check}/submission", 200),
+        ("GET", "/u/{token}/check/{check_id}/report.docx"): (f"/u/{token}/check/{unit_check}/report.docx", 200),
         ("POST", "/u/{token}/submit"): None, ("GET", "/u/{token}/receipt/{version}"): (f"/u/{token}/receipt/1", 200),
         ("GET", "/setup/{token}"): ("/setup/anything", 404), ("POST", "/setup/{token}"): None,
         ("GET", "/login"): ("/login", 200), ("POST", "/login"): None, ("POST", "/logout"): None,
@@ -366,7 +375,7 @@ def test_every_route_answers_through_the_test_client(desk, tmp_path):
         url, status = call
         r = desk.get(url)
         assert r.status_code == status, (url, r.status_code)
-        if url.endswith(("marked", "submission", ".xlsx", "template?year=2024")):
+        if url.endswith(("marked", "submission", ".xlsx", ".docx", "template?year=2024")):
             assert r.content[:2] == b"PK", url
     assert desk.post("/logout", data={"csrf": desk.csrf()}).headers["location"] == "/login"
     assert desk.get("/collections").status_code == 303

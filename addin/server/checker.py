@@ -19,7 +19,8 @@ from addin.pipeline import Options, check_data, check_file
 from addin.reading.model import WorkbookData
 from addin.reporters.copies import BatchCopies
 from addin.result import TIMED_OUT, UNREADABLE, FileResult
-from addin.writing.submission import SubmissionError, write_submission
+from addin.writing.docx_report import write_docx
+from addin.writing.submission import SubmissionError, canonical_document, write_submission
 from addin.writing.template import write_template
 
 GRID_PATH = "（单元格数据）"
@@ -27,14 +28,20 @@ GRID_PATH = "（单元格数据）"
 
 @dataclass(frozen=True)
 class SubmissionFile:
-    """Per-file step run in the worker after the check: the clean submission file when there are no errors."""
+    """Per-file step run in the worker after the check: the clean submission file when there are no errors
+    (with `docx`, the published report written from the same validated document instead)."""
 
     out: str
+    docx: bool = False
 
     def __call__(self, path: str, result):
         if result.ok:
             try:
-                write_submission(result, self.out)
+                if self.docx:
+                    document = canonical_document(result.document)
+                    write_docx(self.out, available_formats()[result.format_version], document)
+                else:
+                    write_submission(result, self.out)
                 result.annotated = self.out
             except (SubmissionError, OSError):
                 pass

@@ -116,14 +116,15 @@ class Service:
         """Whether a marked copy can be made: a workbook that was read (not a web page, text or Word file)."""
         return check.status in (PASSED, FAILED) and check.file_key[64:] in MARKABLE
 
-    def submission_file(self, check: Check) -> tuple[Path, str] | None:
-        """The clean submission workbook (gkreport submit) of a check without errors."""
+    def submission_file(self, check: Check, docx: bool = False) -> tuple[Path, str] | None:
+        """The clean submission workbook (gkreport submit) of a check without errors, or with `docx` the
+        published report (gkreport submit --docx)."""
         if check.status != PASSED:
             return None
         out = self.store.scratch()
         stem = Path(check.original_name).stem or "报告"
-        target = out / f"{stem}-报送.xlsx"
-        result = self.pool.check(self.store.path(check.file_key), SubmissionFile(str(target)))
+        target = out / (f"{stem}-报告.docx" if docx else f"{stem}-报送.xlsx")
+        result = self.pool.check(self.store.path(check.file_key), SubmissionFile(str(target), docx))
         if not result.ok or not result.annotated:
             shutil.rmtree(out, ignore_errors=True)
             return None

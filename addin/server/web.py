@@ -201,6 +201,11 @@ def check_submission(request: Request, check_id: str):
     return _submission(request, _clerk_check(request, check_id))
 
 
+@router.get("/check/{check_id}/report.docx")
+def check_report_docx(request: Request, check_id: str):
+    return _submission(request, _clerk_check(request, check_id), docx=True)
+
+
 def _marked(request: Request, c):
     got = service(request).marked_copy(c) if Service.markable(c) else None
     if got is None:
@@ -209,8 +214,8 @@ def _marked(request: Request, c):
     return download(*got)
 
 
-def _submission(request: Request, c):
-    got = service(request).submission_file(c)
+def _submission(request: Request, c, docx: bool = False):
+    got = service(request).submission_file(c, docx)
     if got is None:
         return message(request, "无法生成报送文件", "报告仍有错误（或无法读取），改正全部错误后才能生成报送文件。", 409)
     return download(*got)
@@ -284,6 +289,11 @@ def unit_marked(request: Request, token: str, check_id: str):
 @router.get("/u/{token}/check/{check_id}/submission")
 def unit_submission_file(request: Request, token: str, check_id: str):
     return _submission(request, _unit_check(request, token, check_id)[1])
+
+
+@router.get("/u/{token}/check/{check_id}/report.docx")
+def unit_report_docx(request: Request, token: str, check_id: str):
+    return _submission(request, _unit_check(request, token, check_id)[1], docx=True)
 
 
 @router.post("/u/{token}/submit")
