@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Mapping
 
 from addin.catalogue import CATALOGUE
 from addin.findings import SEVERITIES
-from addin.formats import FormatDef, available_formats, escape, format_for_year
+from addin.formats import FormatDef, available_formats, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import unit_key
 from addin.values import flat_values
@@ -705,21 +705,9 @@ class Figure:
 
 
 def key_figures(fmt: FormatDef) -> list[Figure]:
-    """The figures evaluators compare year on year, placed by the tables' row and column keys (the same
-    keys in both format versions): applications received, the share granted in full, review and
-    litigation results corrected, administrative-penalty decisions."""
-    t3, t4 = fmt.block("T3"), fmt.block("T4")
-    total = t3["columns"][-1]["key"]
-    at3 = lambda row: t3["pointer"].format(row=row, column=total)  # noqa: E731
-    t4_cols = [c["key"] for c in t4["columns"]]
-    # 表四 has three groups of five columns (复议, 直接起诉, 复议后起诉); the second of each is 结果纠正
-    corrected = tuple(t4["pointer"].format(row="", column=t4_cols[i]) for i in range(1, len(t4_cols), 5))
-    a6 = fmt.block("T2.A6")
-    penalty = a6["pointer"].format(row=escape(a6["rows"][0]["key"]), column=escape(a6["columns"][-1]["key"]))
-    return [Figure("收到申请数", (at3("new"),)),
-            Figure("予以公开占比（%）", (at3("r_open"),), (at3("r_total"),)),
-            Figure("复议诉讼结果纠正数", corrected),
-            Figure("行政处罚决定数", (penalty,))]
+    """The figures evaluators compare year on year (applications received, the share granted in full, review
+    and litigation results corrected, administrative-penalty decisions), as the format's layout names them."""
+    return [Figure(f["name"], tuple(f["parts"]), tuple(f.get("of", ()))) for f in fmt.layout.get("key_figures", ())]
 
 
 @dataclass(frozen=True)

@@ -639,3 +639,13 @@ def test_contact_comes_from_the_report_cover_then_the_roster(tmp_path):
     contact = {u.unit: u.contact for u in view.units}
     assert contact["某某区甲局"] == "填报人：张三；联系电话：0451-12345678"
     assert contact["某某区乙局"] == "名单联系人乙"
+
+
+def test_key_figures_are_format_data_naming_data_cells():
+    """同比's figures come from layout.json (key_figures), each pointer a data cell of that format."""
+    from addin.collection import key_figures
+
+    for fmt in available_formats().values():
+        figures = key_figures(fmt)
+        assert [f.name for f in figures] == ["收到申请数", "予以公开占比（%）", "复议诉讼结果纠正数", "行政处罚决定数"]
+        assert all(p in fmt.by_pointer for f in figures for p in (*f.parts, *f.of)), fmt.version
