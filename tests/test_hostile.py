@@ -1,6 +1,7 @@
 """Hostile and broken input: each case gets a clear finding, no traceback, no hang, bounded memory; inputs never change."""
 from __future__ import annotations
 
+import argparse
 import hashlib
 import html
 import os
@@ -417,6 +418,18 @@ def test_options_are_validated(tmp_path, option):
     p = _gk("check", src, *option, timeout=60)
     _no_traceback(p)
     assert p.returncode == 2 and "用法错误" in p.stderr
+
+
+def test_workers_are_capped_at_the_cores():
+    """--workers 1000 starts no more worker processes than there are cores."""
+    from addin.batch import default_workers
+    from addin.commands import check
+
+    parser = argparse.ArgumentParser()
+    check.add_parser(parser.add_subparsers())
+    settings = check.settings_from_args(parser.parse_args(["check", "x.xlsx", "--workers", "1000"]))
+    assert settings.workers == default_workers()
+    assert check.settings_from_args(parser.parse_args(["check", "x.xlsx", "--workers", "1"])).workers == 1
 
 
 # §4 no traceback

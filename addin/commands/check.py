@@ -6,7 +6,7 @@ import math
 import os
 import sys
 
-from addin.batch import DEFAULT_TIMEOUT
+from addin.batch import DEFAULT_TIMEOUT, default_workers
 from addin.check_run import CheckRun, CheckSettings
 from addin.collection import BASES, RosterError, read_roster
 from addin.commands import usage_error
@@ -66,6 +66,8 @@ def settings_from_args(args) -> CheckSettings:
         raise usage_error("--out-dir 只能与 --annotate 一起使用。")
     if args.workers is not None and args.workers < 1:
         raise usage_error("--workers 至少为 1。")
+    # more worker processes than cores only compete for them (and for memory): --workers 1000 means all cores
+    workers = min(args.workers, default_workers()) if args.workers is not None else None
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     if not math.isfinite(timeout) or timeout <= 0:   # nan compares false with everything: no file would time out
         raise usage_error("--timeout 应为大于 0 的秒数。")
@@ -80,7 +82,7 @@ def settings_from_args(args) -> CheckSettings:
     many = any(getattr(args, k) for k in BATCH_OPTIONS) or \
         any(os.path.isdir(p) or (not os.path.exists(p) and any(c in p for c in "*?[")) for p in args.paths)
     return CheckSettings(paths=list(args.paths), json=args.json, lenient=args.lenient, verbose=args.verbose,
-                         annotate=args.annotate, out_dir=args.out_dir, schema_dir=args.schema_dir, workers=args.workers,
+                         annotate=args.annotate, out_dir=args.out_dir, schema_dir=args.schema_dir, workers=workers,
                          summary=args.summary, jsonl=args.jsonl, resume=args.resume, timeout=timeout,
                          previous=args.previous, previous_dir=args.previous_dir, dask=args.dask, many=many,
                          roster=args.roster, roster_units=roster_units, year=args.year, totals=args.totals,
