@@ -230,9 +230,9 @@ def test_an_unknown_option_prints_the_commands_usage(filled):
 
 def test_workers_one_is_described_the_same_in_help_and_readme():
     help_text = gk("check", "--help").stdout
-    readme = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "docs" / "clerk.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "本进程内" not in help_text
-    assert "单独的进程" in help_text and "单独的进程" in readme
+    assert "`--workers 1` 也是如此" in readme and "1 表示只用一个这样的进程依次校验" in help_text
 
 
 def test_a_cover_year_against_the_title_points_at_the_year_cell(tmp_path):
