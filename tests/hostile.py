@@ -266,6 +266,20 @@ def fifo(d: Path, name: str = "f.xlsx") -> Path:
 _CELL_NUMBER_RE = rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)" t="n"><v>([0-9]+)</v></c>'
 
 
+def _part(parts: dict, name_prefix: str) -> str:
+    """The worksheet part of the sheet whose name starts with `name_prefix` (found through workbook.xml and its
+    relationships, so the tampering follows the template's sheet order)."""
+    import re
+
+    rels = dict(re.findall(rb'Id="([^"]+)"[^>]*Target="([^"]+)"', parts["xl/_rels/workbook.xml.rels"]) +
+                [(i, t) for t, i in re.findall(rb'Target="([^"]+)"[^>]*Id="([^"]+)"', parts["xl/_rels/workbook.xml.rels"])])
+    for name, rid in re.findall(rb'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', parts["xl/workbook.xml"]):
+        if name.decode().startswith(name_prefix):
+            target = rels[rid].decode().lstrip("/")
+            return target if target.startswith("xl/") else "xl/" + target
+    raise KeyError(name_prefix)
+
+
 def _first_number(xml: bytes):
     import re
 
@@ -286,16 +300,17 @@ def _number_format(parts: dict, code: str) -> dict:
     count = int(re.search(r'<cellXfs count="(\d+)"', styles).group(1))
     styles = styles.replace("</cellXfs>", '<xf numFmtId="200" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>')
     styles = re.sub(r'<cellXfs count="\d+"', f'<cellXfs count="{count + 1}"', styles)
-    sheet = parts["xl/worksheets/sheet3.xml"]
+    part = _part(parts, "表三")
+    sheet = parts[part]
     m = _first_number(sheet)
     cell = m.group(0).replace(b's="' + m.group(2) + b'"', b's="%d"' % count)
-    return {**parts, "xl/styles.xml": styles.encode(), "xl/worksheets/sheet3.xml": sheet.replace(m.group(0), cell, 1)}
+    return {**parts, "xl/styles.xml": styles.encode(), part: sheet.replace(m.group(0), cell, 1)}
 
 
 def _replace_cell(parts: dict, new: bytes) -> dict:
-    sheet = parts["xl/worksheets/sheet3.xml"]
-    m = _first_number(sheet)
-    return {**parts, "xl/worksheets/sheet3.xml": sheet.replace(m.group(0), new.replace(b"REF", m.group(1)), 1)}
+    part = _part(parts, "表三")
+    m = _first_number(parts[part])
+    return {**parts, part: parts[part].replace(m.group(0), new.replace(b"REF", m.group(1)), 1)}
 
 
 def _add_sheet(parts: dict, part: str, rel_id: str, name: str, state: str = "visible") -> dict:
@@ -334,10 +349,11 @@ def _relabel(parts: dict) -> dict:
     import html
     import re
 
-    xml = parts["xl/worksheets/sheet2.xml"].decode()
+    part = _part(parts, "表二")
+    xml = parts[part].decode()
     m = next(m for m in re.finditer(r'<c r="([A-Z]+[0-9]+)"[^>]*t="inlineStr"><is><t>([^<]*)</t>', xml)
              if "行政许可" in html.unescape(m.group(2)))
-    return _text_cell(parts, "xl/worksheets/sheet2.xml", m.group(1), html.unescape(m.group(2)) + "（单位：千件）")
+    return _text_cell(parts, part, m.group(1), html.unescape(m.group(2)) + "（单位：千件）")
 
 
 def _reseal(parts: dict) -> dict:
