@@ -86,7 +86,7 @@ def test_a_workbook_printed_to_pdf_gives_the_workbook_findings(tmp_path):
     pdf = convert(workbook, "pdf", tmp_path / "out")
     from_book, from_pdf = check_file(workbook), check_file(pdf)
     assert [(f.sheet, f.cell, f.code) for f in from_book.findings] == [("表三 依申请公开", "D29", "T3-01")]
-    assert [(f.sheet, f.cell, f.code) for f in from_pdf.findings] == [("PDF", "第 3 页 表三 第 27 行第 4 列", "T3-01"),
+    assert [(f.sheet, f.cell, f.code) for f in from_pdf.findings] == [("PDF", "第 4 页 表三 第 27 行第 4 列", "T3-01"),
                                                                        (None, None, "FILE-15")]
     assert [from_pdf.document[t] for t in ("T2", "T3", "T4")] == [from_book.document[t] for t in ("T2", "T3", "T4")]
     assert (from_pdf.unit, from_pdf.report_year) == (from_book.unit, from_book.report_year)

@@ -1,6 +1,7 @@
 """What a checked workbook shows, as plain values: cell marks and the 校验结果 sheet (copy writer and add-in)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from addin.printorder import sheet_order
 from addin.reading.model import parse_a1
 from addin.reporters import markstate
 from addin.result import STATUS_ZH, UNREADABLE, FileResult
+
+_A1 = re.compile(r"[A-Za-z]{1,3}[0-9]{1,7}")   # a cell reference, as opposed to a printed place in a document
 
 # The one place for presentation constants; the openpyxl copy and the xlwings add-in use the same ones.
 SEVERITY_FILL = {"error": "FFC7CE", "warning": "FFD966", "info": "BDD7EE"}   # red, amber, blue: apart from the input fill
@@ -126,7 +129,9 @@ def ordered(result: FileResult) -> list[Finding]:
     def key(f: Finding):
         if not f.sheet:
             return (0, 0, 0, 0, SEVERITY_RANK[f.severity])
-        row, col = parse_a1(f.cell) if f.cell else (-1, -1)
+        # a printed place («第 3 页 表三 第 27 行», a PDF or a page) is not a cell reference: it keeps the
+        # order the reader gave, which is the order of the pages
+        row, col = parse_a1(f.cell) if f.cell and _A1.fullmatch(f.cell) else (-1, -1)
         return (1, rank.get(f.sheet, len(rank) + seen[f.sheet]), row, col, SEVERITY_RANK[f.severity])
     return sorted(result.findings, key=key)
 
