@@ -36,6 +36,8 @@ class Extraction:
     contacts: dict[str, str] = field(default_factory=dict)   # optional cover fields that are filled in
     in_cells: bool = True   # texts are in spreadsheet cells, whose rows cannot grow past 409 points
     outline: Any = None          # the report's top-level headings (reading/outline.Outline), found while reading texts
+    # table id -> (sheet index, first row, last row) where the table was read: its note is read around it
+    tables_at: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def extra_sections(self) -> tuple:

@@ -1,0 +1,142 @@
+"""Each table's note (表下说明, layout table_notes): the short text printed with a table, up to the next heading."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from addin.formats import FormatDef
+from addin.reading import outline
+from addin.reading.extraction import Extraction, Origin
+from addin.reading.labels import LabelIndex
+from addin.reading.model import a1, parse_a1
+from addin.reading.plans import reading_plan
+
+NOTE_ROWS_LIMIT = 60   # rows read below (and above) a table for its note
+# a heading numbered in figures as well as in Chinese numerals («3、收到和处理…», normalised «3.收到和处理…»),
+# without figures in its words: one that names a statutory subject ends a note even where the outline
+# (Chinese numerals only) did not take it for a heading
+_NUMBERED_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}\.)(?P<words>[^。;\d]{2,40}?)[。:]?$")
+_HAS_WORDS_RE = re.compile(r"[^\W\d_]")
+
+BLANK, SKIP, TEXT, END = range(4)
+
+
+@dataclass(frozen=True)
+class NoteRules:
+    """What reading a note takes from the format alone (compiled once per format)."""
+
+    skip: re.Pattern                    # lines near a table that are not its note (the unit line)
+    subjects: tuple[re.Pattern, ...]    # every statutory section's subject: a numbered line naming one is a heading
+    own: dict[str, re.Pattern]          # table id -> its own section's subject
+
+
+@cache
+def note_rules(fmt: FormatDef) -> NoteRules | None:
+    spec = fmt.layout.get("table_notes")
+    if spec is None:
+        return None
+    sections = [s["subject"] for s in fmt.layout["cover"]["sections"]] + [t["subject"] for t in fmt.tables()]
+    return NoteRules(re.compile(spec["skip"]), tuple(re.compile(s) for s in sections),
+                     {t["id"]: re.compile(t["subject"]) for t in fmt.tables()})
+
+
+def read_notes(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict[str, str]:
+    """Table id -> its note, for every table read that has one, with its origin at /notes/<id>.
+
+    A table's note is the text of its part of the report outside the table: the lines between the
+    table's own heading and the table (where many published reports put their sentence), then the
+    lines below the table up to the next heading, table or the end of the sheet (in the workbook, the
+    box under the table or the row just below it). A footnote («注：…») is part of the note; the unit
+    line («单位：件», layout table_notes.skip) and the table's own labels are not. Text above a table
+    whose heading is not right above it belongs to whatever is above, never to the table."""
+    rules = note_rules(fmt)
+    if rules is None or not ex.tables_at:
+        return {}
+    rows = _Lines(index, fmt, ex, rules)
+    notes = {}
+    for table in fmt.tables():
+        at = ex.tables_at.get(table["id"])
+        if at is None:
+            continue
+        s, top, bottom = at
+        heading = ex.outline.by_key.get(table["heading"][0]) if ex.outline is not None else None
+        own = (heading.sheet, heading.row) if heading is not None else None
+        parts = rows.above(s, top, table["id"], own) + rows.below(s, bottom)
+        if not parts:
+            continue
+        sheet = index.sheets[s]
+        r, c, raw = parts[0]
+        notes[table["id"]] = "\n".join(str(raw).strip() for _r, _c, raw in parts)
+        ex.origins["/notes/" + table["id"]] = Origin(sheet.name, a1(r, c), raw)
+    return notes
+
+
+class _Lines:
+    """The rows of a report's sheets as a note reads them: blank, skipped, text or the end of a note."""
+
+    def __init__(self, index: LabelIndex, fmt: FormatDef, ex: Extraction, rules: NoteRules):
+        self.index, self.rules, self.plan = index, rules, reading_plan(fmt)
+        names = {sheet.name: s for s, sheet in enumerate(index.sheets)}
+        ends = {(h.sheet, h.row) for h in (ex.outline.headings if ex.outline is not None else ())}
+        # where a narrative section's text starts (the reader found it, maybe by a heading the outline skipped)
+        for section in fmt.layout["cover"]["sections"]:
+            origin = ex.origins.get("/text/" + section["key"])
+            if origin is not None and origin.sheet in names:
+                ends.add((names[origin.sheet], parse_a1(origin.cell)[0]))
+        self.ends = ends
+
+    def kind(self, s: int, r: int) -> tuple[int, str, int, object]:
+        """(kind, normalised text, column, raw value) of sheet s's row r."""
+        sheet = self.index.sheets[s]
+        i = r - sheet.row_offset
+        row = sheet.rows[i] if 0 <= i < len(sheet.rows) else ()
+        filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
+        if not filled:
+            return BLANK, "", 0, None
+        if len(filled) > 1:
+            return END, "", 0, None   # a row of cells: another table, or more of this one
+        j, raw = filled[0]
+        col = j + sheet.col_offset
+        text = self.index.texts(sheet).cell(i, j)
+        if (s, r) in self.ends or outline.CHROME_LINE_RE.match(text) or text in self.plan.stops:
+            return END, text, col, raw
+        if not isinstance(raw, str) or not _HAS_WORDS_RE.search(text) or text in self.plan.label_keys \
+                or self.rules.skip.match(text):
+            return SKIP, text, col, raw
+        m = _NUMBERED_RE.match(text)
+        if m and any(rx.search(m.group("words")) for rx in self.rules.subjects):
+            return END, text, col, raw
+        return TEXT, text, col, raw
+
+    def below(self, s: int, bottom: int) -> list[tuple[int, int, object]]:
+        """(row, col, raw) of the note's lines under the table, up to the next heading or table."""
+        sheet = self.index.sheets[s]
+        found = []
+        for r in range(bottom + 1, min(bottom + 1 + NOTE_ROWS_LIMIT, sheet.n_rows)):
+            kind, _text, col, raw = self.kind(s, r)
+            if kind == END:
+                break
+            if kind == TEXT:
+                found.append((r, col, raw))
+        # the date and signature closing a report that ends with this table are not its note
+        return found[:len(outline.without_closing([str(raw) for _r, _c, raw in found]))]
+
+    def above(self, s: int, top: int, table_id: str, own: tuple[int, int] | None) -> list[tuple[int, int, object]]:
+        """(row, col, raw) of the lines between the table's own heading and the table; none when the
+        line that ends them upwards is not that heading."""
+        sheet = self.index.sheets[s]
+        found = []
+        for r in range(top - 1, max(sheet.row_offset, top - NOTE_ROWS_LIMIT) - 1, -1):
+            kind, text, _col, raw = self.kind(s, r)
+            if kind == TEXT:
+                found.append((r, _col, raw))
+            elif kind == END:
+                if (s, r) == own or self._names_table(text, table_id):
+                    return found[::-1]
+                return []
+        return []
+
+    def _names_table(self, text: str, table_id: str) -> bool:
+        m = _NUMBERED_RE.match(text) or outline.HEADING_RE.match(text)
+        return bool(m) and bool(self.rules.own[table_id].search(m.group("words")))
