@@ -20,7 +20,7 @@ from addin.totals import totals
 from addin.validation import schema_check
 from addin.writing.docx_report import write_docx
 from addin.writing.submission import verify, write_submission
-from addin.writing.template import build_workbook, plan, save_workbook
+from addin.writing.template import MAX_ROW_HEIGHT, NOTE_ROW_HEIGHT, build_workbook, plan, save_workbook
 from tests.factory import consistent_values
 from tests.helpers import base_texts
 from tests.hostile import _part, _text_cell
@@ -237,3 +237,15 @@ def test_a_note_contradicting_its_table_is_found_there(filled):
     other = tmp / "other-table.xlsx"
     wb.save(other)
     assert not [f for f in check_file(other).findings if f.code == "TT-03"]
+
+
+def test_a_long_note_grows_its_box():
+    fmt = available_formats()["2021"]
+    note = "本表中“其他处理”含申请人逾期未按收费通知要求缴纳费用的情形，已在正文第六部分说明。" * 6
+    wb = build_workbook(fmt, 2026, UNIT, notes={"T3": note})
+    sheet, ref = plan(fmt, 2026, UNIT).address(("note", "T3"))
+    row = parse_a1(ref)[0] + 1
+    assert wb[sheet][ref].value == note
+    assert NOTE_ROW_HEIGHT < wb[sheet].row_dimensions[row].height <= MAX_ROW_HEIGHT
+    blank = build_workbook(fmt, 2026, UNIT)
+    assert blank[sheet].row_dimensions[row].height == NOTE_ROW_HEIGHT
