@@ -213,6 +213,12 @@ def test_a_heading_right_after_a_table_is_not_a_note_and_the_unit_line_is_not_pa
     result = _check_bytes(suffix, data)
     assert "notes" not in result.document
     assert result.document["text"]["一"].endswith("本年度主动公开情况如下表。")
+    # headings in other forms end a note too: «（五）…» after table 四, a title line «表四 …» after table 三
+    suffix, data = render(_page("text", [("五、存在的主要问题及改进情况\n", "（五）存在的主要问题及改进情况\n")]))
+    assert "notes" not in _check_bytes(suffix, data).document
+    heading4 = "四、政府信息公开行政复议、行政诉讼情况\n"
+    suffix, data = render(_page("text", [(heading4, "本表数据截至年底。\n表四 政府信息公开行政复议、行政诉讼情况\n")]))
+    assert _check_bytes(suffix, data).document["notes"] == {"T3": "本表数据截至年底。"}
 
 
 # -- text rules see a table's note where their data says so -------------------------------------

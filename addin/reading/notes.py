@@ -10,13 +10,15 @@ from addin.reading import outline
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex
 from addin.reading.model import a1, parse_a1
+from addin.reading.normalise import norm_label
 from addin.reading.plans import reading_plan
 
 NOTE_ROWS_LIMIT = 60   # rows read below (and above) a table for its note
 # a heading numbered in figures as well as in Chinese numerals («3、收到和处理…», normalised «3.收到和处理…»),
 # without figures in its words: one that names a statutory subject ends a note even where the outline
 # (Chinese numerals only) did not take it for a heading
-_NUMBERED_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}\.)(?P<words>[^。;\d]{2,40}?)[。:]?$")
+_NUMBERED_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}\.|\([一二三四五六七八九十]{1,3}\))(?P<words>[^。;\d]{2,40}?)[。:]?$")
+TITLE_SLACK = 12   # characters a line may add to a statutory heading's words («表三：…», «（单位：件）») and still be that heading
 _HAS_WORDS_RE = re.compile(r"[^\W\d_]")
 
 BLANK, SKIP, TEXT, END = range(4)
@@ -29,6 +31,18 @@ class NoteRules:
     skip: re.Pattern                    # lines near a table that are not its note (the unit line)
     subjects: tuple[re.Pattern, ...]    # every statutory section's subject: a numbered line naming one is a heading
     own: dict[str, re.Pattern]          # table id -> its own section's subject
+    titles: tuple[str, ...]             # every statutory heading's words, normalised (a line holding one is a heading)
+
+    def heading(self, text: str) -> str | None:
+        """The words of a line that reads as a heading of the statutory outline, else None: numbered
+        (in any of the usual ways) and naming a statutory subject, or a short line holding a statutory
+        heading's words («表三 收到和处理政府信息公开申请情况»)."""
+        m = _NUMBERED_RE.match(text)
+        if m and any(rx.search(m.group("words")) for rx in self.subjects):
+            return m.group("words")
+        if "。" not in text and any(t in text and len(text) <= len(t) + TITLE_SLACK for t in self.titles):
+            return text
+        return None
 
 
 @cache
@@ -37,8 +51,11 @@ def note_rules(fmt: FormatDef) -> NoteRules | None:
     if spec is None:
         return None
     sections = [s["subject"] for s in fmt.layout["cover"]["sections"]] + [t["subject"] for t in fmt.tables()]
+    headings = [h for s in fmt.layout["cover"]["sections"] for h in [s["heading"], *s["variants"]]]
+    headings += [t["heading"] for t in fmt.tables()]
     return NoteRules(re.compile(spec["skip"]), tuple(re.compile(s) for s in sections),
-                     {t["id"]: re.compile(t["subject"]) for t in fmt.tables()})
+                     {t["id"]: re.compile(t["subject"]) for t in fmt.tables()},
+                     tuple(dict.fromkeys(norm_label(h.split("、", 1)[-1]) for h in headings)))
 
 
 def read_notes(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict[str, str]:
@@ -104,8 +121,7 @@ class _Lines:
         if not isinstance(raw, str) or not _HAS_WORDS_RE.search(text) or text in self.plan.label_keys \
                 or self.rules.skip.match(text):
             return SKIP, text, col, raw
-        m = _NUMBERED_RE.match(text)
-        if m and any(rx.search(m.group("words")) for rx in self.rules.subjects):
+        if self.rules.heading(text) is not None:
             return END, text, col, raw
         return TEXT, text, col, raw
 
@@ -138,5 +154,6 @@ class _Lines:
         return []
 
     def _names_table(self, text: str, table_id: str) -> bool:
-        m = _NUMBERED_RE.match(text) or outline.HEADING_RE.match(text)
-        return bool(m) and bool(self.rules.own[table_id].search(m.group("words")))
+        m = outline.HEADING_RE.match(text)
+        words = self.rules.heading(text) or (m.group("words") if m else None)
+        return words is not None and bool(self.rules.own[table_id].search(words))
