@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from addin import catalogue
+from addin.findings import Finding
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading import formulas, outline, statements
 from addin.reading.extraction import Extraction, Origin
@@ -189,6 +190,10 @@ SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
 _SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
 
 
+def _is_signature(line: str) -> bool:
+    return len(line.strip()) <= SIGNATURE_LEN and bool(_SIGNATURE_UNIT_RE.search(norm_label(line)))
+
+
 def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
     """The official outline's six sections (the narrative ones and the tables' headings) with their subjects."""
     out = [outline.Statutory(sec["key"], sec["heading"], sec["subject"]) for sec in fmt.layout["cover"]["sections"]]
@@ -296,6 +301,7 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
     parts = []
     sheet = tx.sheet
     rows, offset = sheet.rows, sheet.row_offset
+    last_section = True   # the text runs to the end of the report (or of the article): it may end in a signature
     for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
         row = rows[r - offset]
         filled = [j for j, v in enumerate(row) if isinstance(v, str) and v.strip()]
@@ -305,14 +311,17 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
                 break
             # the cell directly below the heading is the section's own text, whatever it starts with
             if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
+                last_section = False
                 break
         parts.extend(row[j] for j in filled)
         if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
             too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
-    if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
+    dated = bool(parts) and bool(_DATE_LINE_RE.match(norm_label(parts[-1])))
+    if dated:
         parts.pop()
-        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
-            parts.pop()
+    # the issuing unit's name closing the report (with or without a date under it) is its signature, not text
+    if (dated or last_section) and parts and _is_signature(parts[-1]):
+        parts.pop()
     return "\n".join(parts) if parts else None
 
 
@@ -376,8 +385,40 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: st
     if parsed.notices:
         shown = show_raw(raw)
         for n in parsed.notices:
-            ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
-                                              cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
+            finding = catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
+                                     cell=ref, where=where, raw=shown, value=parsed.value, **n.fields)
+            ex.findings.append(finding)
+            if n.code == "VAL-07" and n.variant == "default":
+                ex.padded.append((finding, n.fields.get("chars", "")))
+
+
+PAD_GROUP_MIN = 3   # this many padded numbers in one table are one notice, not one line each
+PAD_GROUP_SHOWN = 3  # cells named in the grouped notice
+
+
+def _group_padding(ex: Extraction) -> None:
+    """Padded numbers (VAL-07, read correctly) of one table as one grouped notice: a table copied from
+    Word pads nearly every value, and 159 identical notices would bury the findings that matter."""
+    groups: dict[tuple, list[tuple[Finding, str]]] = {}
+    for finding, chars in ex.padded:
+        table = pointer_tokens(finding.pointer)[0] if finding.pointer else ""
+        groups.setdefault((finding.sheet, table), []).append((finding, chars))
+    grouped = {id(f) for members in groups.values() if len(members) >= PAD_GROUP_MIN for f, _ in members}
+    if not grouped:
+        return
+    names = {t["id"]: t["name"] for t in ex.fmt.layout["tables"]}
+    first_at = {}
+    for (sheet, table), members in groups.items():
+        if len(members) >= PAD_GROUP_MIN:
+            first_at[id(members[0][0])] = catalogue.make(
+                "VAL-07", "grouped", pointer="/" + escape(table), sheet=sheet, cell=members[0][0].cell, actual=len(members),
+                table=names.get(table, table), count=len(members),
+                chars="、".join(dict.fromkeys(c for part in members for c in part[1].split("、") if c)),
+                cells="、".join(f.cell for f, _ in members[:PAD_GROUP_SHOWN] if f.cell)
+                + ("等" if len(members) > PAD_GROUP_SHOWN else ""))
+    # the grouped notice takes the place of its group's first finding, keeping the reading order
+    ex.findings[:] = [first_at.get(id(f), f) for f in ex.findings if id(f) not in grouped or id(f) in first_at]
+    ex.padded.clear()
 
 
 def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str, ...], str]]) -> dict:
@@ -422,6 +463,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     if ex.pending_formulas:
         formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
+    _group_padding(ex)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex
 
