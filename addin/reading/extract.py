@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from addin import catalogue
+from addin.findings import Finding
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading import formulas, outline, statements
 from addin.reading.notes import read_notes as notes_of
@@ -294,6 +295,7 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
     parts = []
     sheet = tx.sheet
     rows, offset = sheet.rows, sheet.row_offset
+    last_section = True   # the text runs to the end of the report (or of the article): it may end in a signature
     for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
         row = rows[r - offset]
         filled = [j for j, v in enumerate(row) if isinstance(v, str) and v.strip()]
@@ -303,11 +305,12 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
                 break
             # the cell directly below the heading is the section's own text, whatever it starts with
             if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
+                last_section = False
                 break
         parts.extend(row[j] for j in filled)
         if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
             too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
-    parts = outline.without_closing(parts)
+    parts = outline.without_closing(parts, last_section)
     return "\n".join(parts) if parts else None
 
 
@@ -371,8 +374,40 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: st
     if parsed.notices:
         shown = show_raw(raw)
         for n in parsed.notices:
-            ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
-                                              cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
+            finding = catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
+                                     cell=ref, where=where, raw=shown, value=parsed.value, **n.fields)
+            ex.findings.append(finding)
+            if n.code == "VAL-07" and n.variant == "default":
+                ex.padded.append((finding, n.fields.get("chars", "")))
+
+
+PAD_GROUP_MIN = 3   # this many padded numbers in one table are one notice, not one line each
+PAD_GROUP_SHOWN = 3  # cells named in the grouped notice
+
+
+def _group_padding(ex: Extraction) -> None:
+    """Padded numbers (VAL-07, read correctly) of one table as one grouped notice: a table copied from
+    Word pads nearly every value, and 159 identical notices would bury the findings that matter."""
+    groups: dict[tuple, list[tuple[Finding, str]]] = {}
+    for finding, chars in ex.padded:
+        table = pointer_tokens(finding.pointer)[0] if finding.pointer else ""
+        groups.setdefault((finding.sheet, table), []).append((finding, chars))
+    grouped = {id(f) for members in groups.values() if len(members) >= PAD_GROUP_MIN for f, _ in members}
+    if not grouped:
+        return
+    names = {t["id"]: t["name"] for t in ex.fmt.layout["tables"]}
+    first_at = {}
+    for (sheet, table), members in groups.items():
+        if len(members) >= PAD_GROUP_MIN:
+            first_at[id(members[0][0])] = catalogue.make(
+                "VAL-07", "grouped", pointer="/" + escape(table), sheet=sheet, cell=members[0][0].cell, actual=len(members),
+                table=names.get(table, table), count=len(members),
+                chars="、".join(dict.fromkeys(c for part in members for c in part[1].split("、") if c)),
+                cells="、".join(f.cell for f, _ in members[:PAD_GROUP_SHOWN] if f.cell)
+                + ("等" if len(members) > PAD_GROUP_SHOWN else ""))
+    # the grouped notice takes the place of its group's first finding, keeping the reading order
+    ex.findings[:] = [first_at.get(id(f), f) for f in ex.findings if id(f) not in grouped or id(f) in first_at]
+    ex.padded.clear()
 
 
 def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str, ...], str]]) -> dict:
@@ -417,6 +452,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     if ex.pending_formulas:
         formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
+    _group_padding(ex)
     skeleton = {"format_version": fmt.version, "cover": cover, "text": texts}
     notes = notes_of(index, fmt, ex) if not assumed else {}
     if notes:   # only tables that have a note: a document without any stays as it always was

@@ -128,15 +128,16 @@ class _Lines:
     def below(self, s: int, bottom: int) -> list[tuple[int, int, object]]:
         """(row, col, raw) of the note's lines under the table, up to the next heading or table."""
         sheet = self.index.sheets[s]
-        found = []
+        found, at_end = [], True
         for r in range(bottom + 1, min(bottom + 1 + NOTE_ROWS_LIMIT, sheet.n_rows)):
             kind, _text, col, raw = self.kind(s, r)
             if kind == END:
+                at_end = False
                 break
             if kind == TEXT:
                 found.append((r, col, raw))
         # the date and signature closing a report that ends with this table are not its note
-        return found[:len(outline.without_closing([str(raw) for _r, _c, raw in found]))]
+        return found[:len(outline.without_closing([str(raw) for _r, _c, raw in found], at_end))]
 
     def above(self, s: int, top: int, table_id: str, own: tuple[int, int] | None) -> list[tuple[int, int, object]]:
         """(row, col, raw) of the lines between the table's own heading and the table; none when the

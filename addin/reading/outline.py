@@ -20,13 +20,20 @@ SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
 _SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
 
 
-def without_closing(parts: list[str]) -> list[str]:
-    """The paragraphs of the report's last part without the date and signature closing the report."""
-    if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
+def without_closing(parts: list[str], at_end: bool) -> list[str]:
+    """The paragraphs of a part of the report without the date and signature closing the report: a
+    date line last, and the issuing unit's name above it (or last, in a part that runs to the end of
+    the report or of the article, `at_end`)."""
+    dated = bool(parts) and bool(_DATE_LINE_RE.match(norm_label(parts[-1])))
+    if dated:
         parts = parts[:-1]
-        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
-            parts = parts[:-1]
+    if (dated or at_end) and parts and _is_signature(parts[-1]):
+        parts = parts[:-1]
     return parts
+
+
+def _is_signature(line: str) -> bool:
+    return len(line.strip()) <= SIGNATURE_LEN and bool(_SIGNATURE_UNIT_RE.search(norm_label(line)))
 
 
 def numeral_value(text: str) -> int | None:
