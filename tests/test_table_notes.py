@@ -219,6 +219,18 @@ def test_a_heading_right_after_a_table_is_not_a_note_and_the_unit_line_is_not_pa
     heading4 = "四、政府信息公开行政复议、行政诉讼情况\n"
     suffix, data = render(_page("text", [(heading4, "本表数据截至年底。\n表四 政府信息公开行政复议、行政诉讼情况\n")]))
     assert _check_bytes(suffix, data).document["notes"] == {"T3": "本表数据截至年底。"}
+    # captions («表1», «附表2») belong to the table under them: never a note, and they end the note above
+    case = _page("html", [AFTER_T3_HTML])
+    case["outline"] = ["一、总体情况", "二、主动公开政府信息情况", "T2", "三、收到和处理政府信息公开申请情况", "T3",
+                       "四、政府信息公开行政复议、行政诉讼情况", "T4", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    case["table_headings"] = {"T2": "表1", "T3": "表2", "T4": "附表3"}
+    case["replace"] = [("<p>四、政府信息公开行政复议、行政诉讼情况</p>", "<p>注：本表不含咨询。</p><p>四、政府信息公开行政复议、行政诉讼情况</p>")]
+    suffix, data = render(case)
+    assert _check_bytes(suffix, data).document["notes"] == {"T3": "注：本表不含咨询。"}
+    case["outline"] = [x for x in case["outline"] if x.startswith(("一", "五", "六", "T"))]   # no table headings at all
+    case["replace"] = [("<p>附表3</p>", "<p>注：本表不含咨询。</p><p>附表3</p>")]
+    suffix, data = render(case)
+    assert _check_bytes(suffix, data).document["notes"] == {"T3": "注：本表不含咨询。"}
 
 
 # -- text rules see a table's note where their data says so -------------------------------------

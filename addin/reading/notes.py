@@ -21,7 +21,7 @@ _NUMBERED_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|\d{1
 TITLE_SLACK = 12   # characters a line may add to a statutory heading's words («表三：…», «（单位：件）») and still be that heading
 _HAS_WORDS_RE = re.compile(r"[^\W\d_]")
 
-BLANK, SKIP, TEXT, END = range(4)
+BLANK, SKIP, TEXT, END, CAPTION = range(5)
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class NoteRules:
     """What reading a note takes from the format alone (compiled once per format)."""
 
     skip: re.Pattern                    # lines near a table that are not its note (the unit line)
+    caption: re.Pattern                 # a line captioning the table below it («表1», «附表2：…»)
     subjects: tuple[re.Pattern, ...]    # every statutory section's subject: a numbered line naming one is a heading
     own: dict[str, re.Pattern]          # table id -> its own section's subject
     titles: tuple[str, ...]             # every statutory heading's words, normalised (a line holding one is a heading)
@@ -53,7 +54,7 @@ def note_rules(fmt: FormatDef) -> NoteRules | None:
     sections = [s["subject"] for s in fmt.layout["cover"]["sections"]] + [t["subject"] for t in fmt.tables()]
     headings = [h for s in fmt.layout["cover"]["sections"] for h in [s["heading"], *s["variants"]]]
     headings += [t["heading"] for t in fmt.tables()]
-    return NoteRules(re.compile(spec["skip"]), tuple(re.compile(s) for s in sections),
+    return NoteRules(re.compile(spec["skip"]), re.compile(spec["caption"]), tuple(re.compile(s) for s in sections),
                      {t["id"]: re.compile(t["subject"]) for t in fmt.tables()},
                      tuple(dict.fromkeys(norm_label(h.split("、", 1)[-1]) for h in headings)))
 
@@ -104,7 +105,8 @@ class _Lines:
         self.ends = ends
 
     def kind(self, s: int, r: int) -> tuple[int, str, int, object]:
-        """(kind, normalised text, column, raw value) of sheet s's row r."""
+        """(kind, normalised text, column, raw value) of sheet s's row r: a caption ends a note below a
+        table and is skipped above one (it belongs to the table under it)."""
         sheet = self.index.sheets[s]
         i = r - sheet.row_offset
         row = sheet.rows[i] if 0 <= i < len(sheet.rows) else ()
@@ -123,6 +125,8 @@ class _Lines:
             return SKIP, text, col, raw
         if self.rules.heading(text) is not None:
             return END, text, col, raw
+        if self.rules.caption.match(text):
+            return CAPTION, text, col, raw
         return TEXT, text, col, raw
 
     def below(self, s: int, bottom: int) -> list[tuple[int, int, object]]:
@@ -131,7 +135,7 @@ class _Lines:
         found, at_end = [], True
         for r in range(bottom + 1, min(bottom + 1 + NOTE_ROWS_LIMIT, sheet.n_rows)):
             kind, _text, col, raw = self.kind(s, r)
-            if kind == END:
+            if kind in (END, CAPTION):   # a caption starts the next table
                 at_end = False
                 break
             if kind == TEXT:
