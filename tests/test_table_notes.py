@@ -123,6 +123,8 @@ def test_the_published_report_prints_the_note_under_its_table_and_reads_back_fro
     result = check_file(path)
     fmt = available_formats()[version]
     docx = write_docx(tmp / "报告.docx", fmt, result.document)
+    # the Word document, read as a published report, gives the notes back as written
+    assert check_file(docx).document["notes"] == result.document["notes"]
     pdf = convert(docx, "pdf", tmp / "pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = words(text)
