@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import subprocess
 import sys
@@ -179,3 +180,15 @@ def test_a_submission_made_before_contacts_were_kept_still_verifies(tmp_path):
     assert gk("submit", OLD_INPUT, "-o", new).returncode == 0
     assert {k: read_custom_properties(new)[k] for k in GIVEN} == GIVEN
     assert check_package(new).document["cover"]["联系电话"] == GIVEN["联系电话"]
+
+
+def test_the_addin_reads_the_same_contacts_as_the_file(tmp_path):
+    """Through xlwings' remote engine (a date cell arrives as an ISO timestamp and becomes a datetime)."""
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    from addin import excel
+    from tests.office_js import Client
+
+    path = report(tmp_path / "填报.xlsx", {**GIVEN, "报送日期": datetime.datetime(2026, 1, 15)})
+    from_addin = excel.check_book(Client(path).book())
+    assert from_addin.document["cover"] == check_file(path).document["cover"]
+    assert from_addin.contacts == GIVEN and from_addin.findings == []
