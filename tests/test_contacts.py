@@ -192,3 +192,16 @@ def test_the_addin_reads_the_same_contacts_as_the_file(tmp_path):
     from_addin = excel.check_book(Client(path).book())
     assert from_addin.document["cover"] == check_file(path).document["cover"]
     assert from_addin.contacts == GIVEN and from_addin.findings == []
+
+
+def test_a_long_contact_is_whole_in_the_cover_and_cut_to_offices_limit_in_its_property(tmp_path):
+    from addin.writing.submission_build import MAX_PROPERTY_CHARS
+
+    long_name = "张三（某某区某某局办公室综合科）" * 30
+    path = report(tmp_path / "填报.xlsx", {"填报人": long_name})
+    out = tmp_path / "报送.xlsx"
+    assert gk("submit", path, "-o", out).returncode == 0
+    assert read_custom_properties(out)["填报人"] == long_name[:MAX_PROPERTY_CHARS]
+    sheet, ref = cell_of("2021", "填报人")
+    assert openpyxl.load_workbook(out)[sheet][ref].value == long_name
+    assert gk("verify", out).returncode == 0

@@ -28,6 +28,7 @@ WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
 PROP_SHA256 = "gkreport.sha256"
+MAX_PROPERTY_CHARS = 255   # Office's limit for a custom property's text; the cover cell keeps the whole value
 
 
 class SubmissionError(Exception):
@@ -91,7 +92,7 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
     # the cover's optional fields, by their printed labels: who to call, seen in the file's properties
     for _key, label, value in contacts:
-        wb.custom_doc_props.append(StringProperty(name=label, value=value))
+        wb.custom_doc_props.append(StringProperty(name=label, value=value[:MAX_PROPERTY_CHARS]))
     return wb, document, sha
 
 
