@@ -205,3 +205,23 @@ def test_a_long_contact_is_whole_in_the_cover_and_cut_to_offices_limit_in_its_pr
     sheet, ref = cell_of("2021", "填报人")
     assert openpyxl.load_workbook(out)[sheet][ref].value == long_name
     assert gk("verify", out).returncode == 0
+
+
+def test_the_summary_workbook_lists_the_contacts_of_reports_and_of_submissions(tmp_path):
+    """汇总's 联系人: from a report's cover, and from a submission's cover (which now holds them)."""
+    folder = tmp_path / "收集"
+    folder.mkdir()
+    report(folder / "甲.xlsx", GIVEN)
+    other = write_report(tmp_path / "乙填报.xlsx", "2021", YEAR, "某某区另一局", seed=4)
+    wb = openpyxl.load_workbook(other)
+    sheet, ref = cell_of("2021", "联系电话")
+    wb[sheet][ref].value = "13800000001"
+    wb.save(other)
+    assert gk("submit", other, "-o", folder / "乙报送.xlsx").returncode == 0
+    run = gk("check", folder, "--summary", tmp_path / "汇总.xlsx", "--workers", "2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = list(openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"].iter_rows(values_only=True))
+    head = rows[0]
+    contact = {r[head.index("文件")]: r[head.index("联系人")] for r in rows[1:] if r[head.index("文件")]}
+    assert contact == {"甲.xlsx": "填报人：张三；联系电话：0451-12345678；审核人：李四；报送日期：2026-01-15",
+                       "乙报送.xlsx": "联系电话：13800000001"}
