@@ -90,10 +90,15 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             cover[fdef["key"]] = text
             ex.unit = text
     for fdef in fmt.layout["cover"].get("optional_fields", []):
-        # never required and not part of the data document: kept for the summary and the submission
-        raw = _field_value(index, fdef["label"])[0]
-        if raw is not None and str(raw).strip():
-            ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        # never required: a field left empty is absent from the document (so a document without them,
+        # and a submission made before they were kept, stay as they were); a filled one is part of it
+        raw, sheet, cell, _ = _field_value(index, fdef["label"])
+        if raw is None or not str(raw).strip():
+            continue
+        pointer = "/cover/" + escape(fdef["key"])
+        ex.origins[pointer] = Origin(sheet, cell, raw)
+        value = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        cover[fdef["key"]] = ex.contacts[fdef["key"]] = value
     paragraphs = _paragraphs(index)
     first = next((i for i, (text, _) in enumerate(paragraphs) if _FIRST_SECTION_RE.match(text)), None)
     pattern = fmt.layout["cover"].get("title_pattern")
