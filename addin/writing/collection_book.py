@@ -14,7 +14,7 @@ from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, U
                               report_counts, year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
-from addin.writing.summary import _findings, _rule_counts
+from addin.writing.finding_sheets import finding_list, rule_counts
 from addin.textfit import display_len, text_height
 from addin.writing.template import build_workbook
 
@@ -316,8 +316,8 @@ def build_book(view: CollectionView, out: str | os.PathLike | None = None, comma
     if previous is not None:
         _year_on_year(wb.create_sheet("同比"), year_on_year(view, previous, formats, documents))
     results = [f.result for f in view.files if f.result is not None]
-    _findings(wb.create_sheet("问题清单"), results)
-    _rule_counts(wb.create_sheet("规则统计"), results)
+    finding_list(wb.create_sheet("问题清单"), results)
+    rule_counts(wb.create_sheet("规则统计"), results)
     _notes(wb.create_sheet("说明"), view, command, roster_path, when or datetime.datetime.now().astimezone(),
            list(skipped), list(unmatched))
     wb.active = 0
