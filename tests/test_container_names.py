@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from addin import jsonio
 from addin.collection import read_roster
 from addin.formats import available_formats

@@ -86,7 +86,8 @@ def test_expired_anonymous_checks_and_only_their_unreferenced_files_are_deleted(
         assert expired.checks == 3 and expired.files == (lone_key,)
         assert svc.get_check(old_seed) is None and svc.get_check(old_clean) is None and svc.get_check(only_old) is None
         assert c.get(f"/check/{old_seed}").status_code == 404
-        assert c.get(f"/check/{new_seed}").status_code == 200
+        page = c.get(f"/check/{new_seed}")
+        assert page.status_code == 200 and "保留 30 天，之后自动删除" in page.text
         # the file of the recent check and the unit's submitted file stay; the unit's old check is never touched
         assert _keys(svc) == {seed_key, unit_key}
         with svc.Session() as s:

@@ -188,7 +188,8 @@ def _clerk_check(request: Request, check_id: str):
 @router.get("/check/{check_id}", response_class=HTMLResponse)
 def check_page(request: Request, check_id: str):
     c = _clerk_check(request, check_id)
-    return page(request, "result.html", base=f"/check/{c.id}", **result_context(c))
+    return page(request, "result.html", base=f"/check/{c.id}", kept_days=service(request).settings.retention_days,
+                **result_context(c))
 
 
 @router.get("/check/{check_id}/marked")
