@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.staticfiles import StaticFiles
 
 from addin.server import api, db, security, web
-from addin.server.retention import expire_anonymous_checks
 from addin.server.checker import CheckerPool
+from addin.server.retention import expire_anonymous_checks
 from addin.server.services import Service
 from addin.server.settings import Settings
 from addin.server.store import FileStore, too_large_message
