@@ -61,6 +61,9 @@ _ENTRIES = [
        default="文件是 PDF，已按页面上的文字和带框线的表格读取；位置以页码和表格行列表示，请以原件核对。"),
     _e("FILE-16", "warning", "文件", "PDF 只读取了一部分",
        default="PDF 共 {pages} 页，超出读取限制，只读取了前 {read} 页；其余内容未校验。"),
+    _e("FILE-17", "info", "文件", "扩展名与工作簿格式不符",
+       default="文件扩展名是 {suffix}，内容却是{container}，已按其内容读取。报送时请另存为扩展名与内容一致的 Excel 工作簿（.xlsx）。",
+       wps="文件扩展名是 .et，内容却是{container}：较新版本的 WPS 表格会这样保存 .et 文件。已按其内容读取；报送时请另存为 Excel 工作簿（.xlsx）。"),
     _e("OUT-01", "warning", "文件", "标注副本未能生成",
        default="未能生成标注副本：{reason}。校验结果不受影响。"),
     # -- cover and workbook structure -------------------------------------------------------------

@@ -142,7 +142,8 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         return Outcome(target, True, reasons)
 
     try:
-        wb = load_workbook(input_path, rich_text=True)
+        # from the bytes: openpyxl refuses a file name it does not know (an .et or .xls that is an .xlsx zip)
+        wb = load_workbook(io.BytesIO(input_path.read_bytes()), rich_text=True)
     except Exception:  # readable for the checker but not for openpyxl: still give the results
         reasons = ["无法完整复制的内容"]
         target = results_path(input_path, out_dir, stem)

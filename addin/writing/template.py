@@ -17,11 +17,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from addin.formats import FormatDef, available_formats, escape, format_for_year
-from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
+from addin.geometry import column_positions, place_html_rows
 from addin.printorder import heading_number
 from addin.reading.model import a1
 from addin.safe_text import for_cell
-from addin.textfit import MAX_ROW_HEIGHT, TEXT_WIDTH, display_len, paragraph_height, text_height  # noqa: F401
+from addin.textfit import TEXT_WIDTH, display_len, paragraph_height, text_height
 from addin.totals import add_up, sum_formula, totals
 from addin.writing.atomic import atomic_write
 
