@@ -22,6 +22,7 @@ from addin.validation import structure
 __all__ = ["Extraction", "Origin", "extract"]
 
 MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
+MIN_OWN_LABELS = 3     # labels printed by one version only that identify its tables when too few are present for a share
 
 
 # -- format detection and cover ------------------------------------------------------------------
@@ -36,6 +37,12 @@ def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[s
     ranked = sorted(formats, key=lambda v: (len(present[v]) / len(labels[v]), len(present[v])), reverse=True)
     best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
     if best is None:
+        # too little of any table for a share (a page cut after table 二): labels that only one version
+        # prints still tell its tables apart («本年新制作数量» is 2019's alone)
+        own = {v: {t for t in present[v] if not any(t in labels[w] for w in formats if w != v)} for v in formats}
+        by_own = sorted(formats, key=lambda v: len(own[v]), reverse=True)
+        if by_own and len(own[by_own[0]]) >= MIN_OWN_LABELS and all(not own[v] for v in by_own[1:]):
+            return by_own[0], []
         return None, []
     # a label of another version that is a near-variant of one of this version's labels the workbook
     # lacks (「规范性文件」 printed for 「行政规范性文件」) is that label misprinted, not the other version
