@@ -77,6 +77,16 @@ def table_pipes(cells: dict) -> list[str]:
     return lines
 
 
+def table_cells(cells: dict) -> list[str]:
+    """A table as a page archive stores a web page's text: every cell on a line of its own, a blank line
+    after each, nothing marking where a row ends."""
+    lines = []
+    for r in sorted({r for r, _ in cells}):
+        for c in sorted(c for rr, c in cells if rr == r):
+            lines += [cells[(r, c)][0], ""]
+    return lines
+
+
 def case_values(case: dict) -> dict:
     fmt = available_formats()[case["format_version"]]
     values = consistent_values(fmt, case.get("seed", 0))
@@ -121,7 +131,7 @@ def render(case: dict) -> tuple[str, bytes]:
     if kind == "text":
         lines = []
         for what, x in parts:
-            layout = table_pipes if case.get("table_layout") == "pipe" else table_text
+            layout = {"pipe": table_pipes, "cells": table_cells}.get(case.get("table_layout"), table_text)
             lines += layout(x) if what == "table" else [x]
         out, suffix = "\n".join(lines) + "\n", ".txt"
     else:

@@ -129,3 +129,18 @@ def test_unit_not_misread(lines, first, unit):
 def test_title_unit_without_page_labels(title, unit):
     m = re.compile(available_formats()["2021"].layout["cover"]["title_pattern"]).match(norm_label(title))
     assert statements.clean_unit(m.group("unit")) == unit
+
+
+def test_cells_per_line_regrouped_only_where_labels_say_so():
+    """One cell per line is regrouped by the official labels; prose, a lone label and numbers after a
+    sentence stay as they were (negative)."""
+    from addin.reading import flattened
+    from addin.reading.extract import _table_labels
+    from addin.reading.model import SheetData, WorkbookData
+    lines = ["全年主动公开政府信息356条。", "12", "规章", "本年度未收取信息处理费。", "信息内容",
+             "本年制", "发件数", "本年废止件数", "现行有效件", "行政规范性文件", "3", "1", "9"]
+    book = flattened.regroup(WorkbookData([SheetData("文本", [[x] for x in lines])], paragraphs=True),
+                             *_table_labels(available_formats()))
+    assert book.sheets[0].rows == [["全年主动公开政府信息356条。"], ["12"], ["规章"], ["本年度未收取信息处理费。"],
+                                   ["信息内容", "本年制发件数", "本年废止件数", "现行有效件"],
+                                   ["行政规范性文件", "3", "1", "9"]]

@@ -8,7 +8,7 @@ from typing import Any
 
 from addin import catalogue
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
-from addin.reading import formulas, outline, statements
+from addin.reading import flattened, formulas, outline, statements
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -413,6 +413,8 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
+    if workbook.paragraphs:
+        workbook = flattened.regroup(workbook, *_table_labels(formats))
     index = LabelIndex(workbook)
     ex, cover, assumed = _identify(index, formats)
     fmt = ex.fmt
@@ -431,6 +433,19 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     structure.check_subtotals(ex, fmt, lenient)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex
+
+
+def _table_labels(formats: dict[str, FormatDef]) -> tuple[frozenset[str], frozenset[str]]:
+    """(labels heading columns, labels of rows) of every version's tables, normalised: what regrouping a
+    table given one cell per line goes by."""
+    rows, headers = set(), set()
+    for fmt in formats.values():
+        plans = block_plans(fmt).values()
+        row_labels = {t for p in plans for t in p.row_label_set}
+        rows |= row_labels
+        groups = {norm for p in plans for _, norm in p.column_groups}   # «行政复议» heads 表四 and anchors it
+        headers |= (reading_plan(fmt).label_keys - row_labels - reading_plan(fmt).stops) | groups
+    return frozenset(headers), frozenset(rows)
 
 
 def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:

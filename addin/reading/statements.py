@@ -53,6 +53,7 @@ _UNIT_END_RE = re.compile(rf"(?:{_UNIT_ENDS})$")
 _LABEL_PREFIX_RE = re.compile(r"^[^:：]{1,6}[:：]")   # «名称:» «标题:» «称:» before a name
 # a page's metadata label run into the title without a colon («标题水城区杨梅乡2022年…报告»)
 _BARE_LABEL_RE = re.compile(r"^(?:信息名称|文章标题|标题|名称|题名)(?=.{4,}(?:报告|年报)$)")
+_PAGE_MARK_RE = re.compile(r"^[A-Za-z0-9.\-–—_:|/ ]+(?=[\u4e00-\u9fff])")   # a flip-book's «Page 2 -» before a name
 _TITLE_LABEL_RE = re.compile(r"^(?:信息名称|文章标题|标题|题名)(?=.{2,})")
 _NOT_A_NAME_RE = re.compile(r"^(?:在|按照|根据|依据|围绕|坚持|认真|以|对|为|从|经|结合|我|本|全|各|区委|县委|市委)")
 _NOT_A_UNIT_RE = re.compile(r"(?:19|20)\d{2}年|报告|政府信息公开|政务公开")   # a title or a date, not a name
@@ -80,7 +81,7 @@ def clean_unit(text: str | None) -> str | None:
     if not text:
         return None
     unit = _TITLE_LABEL_RE.sub("", _LABEL_PREFIX_RE.sub("", text))
-    unit = re.sub(r"^[^\u4e00-\u9fff《“（(]+", "", unit)    # a page marker or number before a name («Page2-»)
+    unit = _PAGE_MARK_RE.sub("", unit)
     unit = _TRAILING_RE.sub("", _LEADING_RE.sub("", unit))
     unit = unit.strip("《》“”\"'()（）,，.。 ")
     if _NOT_A_UNIT_RE.search(unit):
@@ -131,7 +132,7 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
         m = _COMPILED_BY_RE.search(text)
         if unit is None and m and clean_unit(m.group("unit")) and _UNIT_END_RE.search(clean_unit(m.group("unit"))):
             unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
-    for text, at in preamble + opening:
+    for text, at in preamble:
         m = _CONTACT_RE.search(text)
         if unit is None and m and clean_unit(m.group("unit")):
             unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
