@@ -144,3 +144,14 @@ def test_cells_per_line_regrouped_only_where_labels_say_so():
     assert book.sheets[0].rows == [["全年主动公开政府信息356条。"], ["12"], ["规章"], ["本年度未收取信息处理费。"],
                                    ["信息内容", "本年制发件数", "本年废止件数", "现行有效件"],
                                    ["行政规范性文件", "3", "1", "9"]]
+
+
+def test_table_of_contents_lines_are_not_headings():
+    """A contents entry («一、总体情况……………1», «二、主动公开政府信息情况 ....... 3») is not a heading; a heading
+    ending in an ellipsis or a number without leaders still is (negative)."""
+    from addin.reading import outline
+    from addin.reading.model import SheetData
+    lines = ["目录", "一、总体情况……………1", "二、主动公开政府信息情况 ................ 3", "一、总体情况",
+             "二、主动公开政府信息情况……", "三、2024年收到和处理政府信息公开申请情况"]
+    found = outline.headings([SheetData("文本", [[x] for x in lines])])
+    assert [(h.number, h.row) for h in found] == [(1, 3), (2, 4), (3, 5)]

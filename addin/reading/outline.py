@@ -11,6 +11,8 @@ NUMERALS = "一二三四五六七八九十"
 MAX_HEADING_LEN = 40    # longer lines are sentences, never headings
 # a top-level heading: a Chinese numeral, 、 or a full stop, then words (a heading may end with 。 or ：)
 HEADING_RE = re.compile(rf"^(?P<number>[{NUMERALS}]{{1,3}})[、.](?P<words>[^。；;]{{2,{MAX_HEADING_LEN}}}?)[。:：]?$")
+# a table of contents' entry (normalised): dot leaders or ellipses, then a page number («一、总体情况……1»)
+TOC_ENTRY_RE = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{4,}|_{4,})\d{1,3}$")
 BARE_NUMBER_RE = re.compile(rf"^[{NUMERALS}]{{1,3}}[、.]$")
 # a line of the web page around the article (share bar, footer), normalised: the article ends before it
 CHROME_LINE_RE = re.compile(r"^(?:附件下载|扫一扫|【?打印(?:本页|此页)?】|【?关闭(?:窗口|本页)?】?$|分享到|相关链接|主办单位|"
@@ -94,7 +96,7 @@ def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset(), sec
                     raw = raw.strip() + after[0].strip()
                     text = norm_label(raw)
             m = HEADING_RE.match(text)
-            if not m or text in exclude:
+            if not m or text in exclude or TOC_ENTRY_RE.search(text):
                 continue
             number, words = numeral_value(m.group("number")), m.group("words")
             if number is None:
