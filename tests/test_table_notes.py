@@ -20,7 +20,8 @@ from addin.totals import totals
 from addin.validation import schema_check
 from addin.writing.docx_report import write_docx
 from addin.writing.submission import verify, write_submission
-from addin.writing.template import MAX_ROW_HEIGHT, NOTE_ROW_HEIGHT, build_workbook, plan, save_workbook
+from addin.textfit import MAX_ROW_HEIGHT
+from addin.writing.template import NOTE_ROW_HEIGHT, build_workbook, plan, save_workbook
 from tests.factory import consistent_values
 from tests.helpers import base_texts
 from tests.hostile import _part, _text_cell

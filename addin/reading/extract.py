@@ -9,7 +9,7 @@ from typing import Any
 from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
-from addin.reading import formulas, outline, statements
+from addin.reading import flattened, formulas, outline, statements
 from addin.reading.notes import read_notes as notes_of
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
@@ -24,6 +24,7 @@ from addin.validation import structure
 __all__ = ["Extraction", "Origin", "extract"]
 
 MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
+MIN_OWN_LABELS = 3     # labels printed by one version only that identify its tables when too few are present for a share
 
 
 # -- format detection and cover ------------------------------------------------------------------
@@ -38,6 +39,12 @@ def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[s
     ranked = sorted(formats, key=lambda v: (len(present[v]) / len(labels[v]), len(present[v])), reverse=True)
     best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
     if best is None:
+        # too little of any table for a share (a page cut after table 二): labels that only one version
+        # prints still tell its tables apart («本年新制作数量» is 2019's alone)
+        own = {v: {t for t in present[v] if not any(t in labels[w] for w in formats if w != v)} for v in formats}
+        by_own = sorted(formats, key=lambda v: len(own[v]), reverse=True)
+        if by_own and len(own[by_own[0]]) >= MIN_OWN_LABELS and all(not own[v] for v in by_own[1:]):
+            return by_own[0], []
         return None, []
     # a label of another version that is a near-variant of one of this version's labels the workbook
     # lacks (「规范性文件」 printed for 「行政规范性文件」) is that label misprinted, not the other version
@@ -91,10 +98,15 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             cover[fdef["key"]] = text
             ex.unit = text
     for fdef in fmt.layout["cover"].get("optional_fields", []):
-        # never required and not part of the data document: kept for the summary and the submission
-        raw = _field_value(index, fdef["label"])[0]
-        if raw is not None and str(raw).strip():
-            ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        # never required: a field left empty is absent from the document (so a document without them,
+        # and a submission made before they were kept, stay as they were); a filled one is part of it
+        raw, sheet, cell, _ = _field_value(index, fdef["label"])
+        if raw is None or not str(raw).strip():
+            continue
+        pointer = "/cover/" + escape(fdef["key"])
+        ex.origins[pointer] = Origin(sheet, cell, raw)
+        value = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        cover[fdef["key"]] = ex.contacts[fdef["key"]] = value
     paragraphs = _paragraphs(index)
     first = next((i for i, (text, _) in enumerate(paragraphs) if _FIRST_SECTION_RE.match(text)), None)
     pattern = fmt.layout["cover"].get("title_pattern")
@@ -436,6 +448,8 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
+    if workbook.paragraphs:
+        workbook = flattened.regroup(workbook, *_table_labels(formats))
     index = LabelIndex(workbook)
     ex, cover, assumed = _identify(index, formats)
     fmt = ex.fmt
@@ -459,6 +473,19 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
         skeleton["notes"] = notes
     ex.document = _nest(ex.values, skeleton, reading_plan(fmt).nest_paths)
     return ex
+
+
+def _table_labels(formats: dict[str, FormatDef]) -> tuple[frozenset[str], frozenset[str]]:
+    """(labels heading columns, labels of rows) of every version's tables, normalised: what regrouping a
+    table given one cell per line goes by."""
+    rows, headers = set(), set()
+    for fmt in formats.values():
+        plans = block_plans(fmt).values()
+        row_labels = {t for p in plans for t in p.row_label_set}
+        rows |= row_labels
+        groups = {norm for p in plans for _, norm in p.column_groups}   # «行政复议» heads 表四 and anchors it
+        headers |= (reading_plan(fmt).label_keys - row_labels - reading_plan(fmt).stops) | groups
+    return frozenset(headers), frozenset(rows)
 
 
 def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:
