@@ -90,11 +90,18 @@ def read_notes(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict[str, s
     return notes
 
 
+@cache
+def _labels_text(fmt: FormatDef) -> str:
+    """Every normalised label of the format's tables in one text, to find a line that is a piece of one."""
+    return "\n".join(sorted(reading_plan(fmt).label_keys))
+
+
 class _Lines:
     """The rows of a report's sheets as a note reads them: blank, skipped, text or the end of a note."""
 
     def __init__(self, index: LabelIndex, fmt: FormatDef, ex: Extraction, rules: NoteRules):
         self.index, self.rules, self.plan = index, rules, reading_plan(fmt)
+        self.labels = _labels_text(fmt)
         names = {sheet.name: s for s, sheet in enumerate(index.sheets)}
         ends = {(h.sheet, h.row) for h in (ex.outline.headings if ex.outline is not None else ())}
         # where a narrative section's text starts (the reader found it, maybe by a heading the outline skipped)
@@ -120,7 +127,8 @@ class _Lines:
         text = self.index.texts(sheet).cell(i, j)
         if (s, r) in self.ends or outline.CHROME_LINE_RE.match(text) or text in self.plan.stops:
             return END, text, col, raw
-        if not isinstance(raw, str) or not _HAS_WORDS_RE.search(text) or text in self.plan.label_keys \
+        # a table's label, or a piece of one (a cell broken over lines by a page or a PDF), is the table's
+        if not isinstance(raw, str) or not _HAS_WORDS_RE.search(text) or text in self.labels \
                 or self.rules.skip.match(text):
             return SKIP, text, col, raw
         if self.rules.heading(text) is not None:
