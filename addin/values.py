@@ -1,4 +1,4 @@
-"""The one walk from a nested data document to its flat pointer -> value map."""
+"""The walks from a nested data document to its values: the flat pointer -> value map, the cover's year and unit."""
 from __future__ import annotations
 
 from addin.formats import FormatDef
@@ -17,3 +17,16 @@ def flat_values(fmt: FormatDef, document: dict | None) -> dict:
                 break
         out[pointer] = node
     return out
+
+
+def cover_year_unit(fmt: FormatDef, document: dict) -> tuple:
+    """The report year and unit name held in the document's cover, taken as the reader takes them
+    (the year field; the unit from the other fields, the last one read)."""
+    cover = document.get("cover") or {}
+    year = unit = None
+    for f in fmt.layout["cover"]["fields"]:
+        if f["type"] == "year":
+            year = cover.get(f["key"])
+        else:
+            unit = cover.get(f["key"])
+    return year, unit

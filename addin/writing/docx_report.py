@@ -8,7 +8,7 @@ from pathlib import Path
 from addin.formats import FormatDef
 from addin.printorder import heading_number
 from addin.reporters.content import show
-from addin.values import flat_values
+from addin.values import cover_year_unit, flat_values
 from addin.writing.atomic import atomic_write
 from addin.writing.template import FIXED_TIME, Plan, format_line, paragraphs, plan, report_title
 
@@ -27,9 +27,9 @@ def build_docx(fmt: FormatDef, document: dict, notes: dict | None = None,
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    cover, texts = document.get("cover") or {}, document.get("text") or {}
+    texts = document.get("text") or {}
     notes = (document.get("notes") or {}) if notes is None else notes
-    unit, year = cover.get("单位名称"), cover.get("报告年度")
+    year, unit = cover_year_unit(fmt, document)
     p = plan(fmt, year, unit, texts)
     values = flat_values(fmt, document)
 

@@ -14,7 +14,7 @@ from addin._version import __version__
 from addin.formats import FormatDef, available_formats
 from addin.result import PASSED, FileResult
 from addin.safe_text import for_cell
-from addin.values import flat_values
+from addin.values import cover_year_unit, flat_values
 from addin.writing.docprops import PROP_VALIDATED_AT
 from addin.writing.template import (PROP_FORMAT_VERSION, PROP_REPORT_YEAR, FixedTimeZip, build_workbook, report_title,
                                     save_workbook)
@@ -138,16 +138,3 @@ def package_bytes(document: dict, format_version: str, validated_at: datetime.da
     buffer = io.BytesIO()
     save_workbook(wb, buffer)
     return embed(buffer.getvalue(), document)
-
-
-def cover_year_unit(fmt: FormatDef, document: dict) -> tuple:
-    """The report year and unit name held in the document's cover, taken as the reader takes them
-    (the year field; the unit from the other fields, the last one read)."""
-    cover = document.get("cover") or {}
-    year = unit = None
-    for f in fmt.layout["cover"]["fields"]:
-        if f["type"] == "year":
-            year = cover.get(f["key"])
-        else:
-            unit = cover.get(f["key"])
-    return year, unit
