@@ -407,7 +407,7 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
     index = LabelIndex(workbook)
-    ex, cover, assumed = _identify(index, formats)
+    ex, cover, assumed = _identify(index, formats, workbook.is_document)
     fmt = ex.fmt
     if fmt is None:
         return ex
@@ -426,14 +426,14 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     return ex
 
 
-def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:
+def _identify(index: LabelIndex, formats: dict[str, FormatDef], in_document: bool) -> tuple[Extraction, dict, bool]:
     """The format version the tables and the year call for (STR-04 when they disagree or none fits), the cover,
     and whether the version is only assumed: with no table and no year the text is still read, by the
     newest format's sections, so that every rule that needs no year runs."""
     best, mixed = detect_versions(index, formats)
     fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
-    ex = Extraction(fmt)
+    ex = Extraction(fmt, in_document=in_document)
     cover = read_cover(index, probe, ex)
     if ex.year is not None:
         ex.expected_fmt = format_for_year(ex.year, formats)
@@ -446,7 +446,7 @@ def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extract
     if fmt is None:
         fmt = ex.expected_fmt
         if fmt is None:
-            ex.findings.append(catalogue.make("STR-04", "unknown"))
+            ex.findings.append(catalogue.make("STR-04", "unknown_document" if in_document else "unknown"))
             fmt, assumed = max(formats.values(), key=lambda f: f.meta["years"]["first"]), True
     elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
         ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
@@ -472,8 +472,8 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
                 ex.row_positions[(block["id"], key)] = r
             _read_block_cells(ex, plan.cells_by_block[(table["id"], block["id"])], located, lenient)
         if not located_any:
-            ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
-                                              anchor=table["blocks"][0]["anchor"]))
+            ex.findings.append(catalogue.make(table["structure_code"], "not_found" if ex.in_document else "missing_table",
+                                              table=table["name"], anchor=table["blocks"][0]["anchor"]))
         elif look:
             for block in table["blocks"]:
                 if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:
