@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from addin.catalogue import CATALOGUE, legend_rows
-from addin.findings import KIND_ZH, KINDS, READING, REPORT, SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.findings import KIND_ZH, KINDS, READING, READING_HEADING, REPORT, SEVERITY_RANK, SEVERITY_ZH, Finding
 from addin.formats import available_formats
 from addin.printorder import sheet_order
 from addin.reading.model import parse_a1
@@ -62,7 +62,7 @@ def show(value) -> str:
 
 
 # The heading of the block of reading doubts, after the report's defects (results sheet, clerk page, feedback)
-READING_HEADING = "以下内容工具未能确定，请人工核对（读取存疑：工具未能读取、定位或核对，报告本身不一定有错）："
+READING_BLOCK = f"{READING_HEADING}（读取存疑：工具未能读取、定位或核对，报告本身不一定有错）："
 
 
 def note_line(f: Finding) -> str:
@@ -196,7 +196,7 @@ def results_sheet(result: FileResult, notice: str | None = None, submission: str
     for kind, findings in groups.items():
         if kind == READING and findings:
             out.bold_rows.add(len(rows))
-            rows.append([KIND_ZH[READING], "", "", "", READING_HEADING])
+            rows.append([KIND_ZH[READING], "", "", "", READING_BLOCK])
         for f in findings:
             i = len(rows)
             rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,

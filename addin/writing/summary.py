@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from addin.catalogue import CATALOGUE
-from addin.findings import SEVERITY_ZH
+from addin.findings import KIND_ZH, KINDS, READING, SEVERITY_ZH
 from addin.formats import FormatDef, available_formats, column_label, escape
 from addin.result import PASSED, STATUS_ZH
 from addin.safe_text import MAX_CELL_TEXT, for_cell
@@ -70,7 +70,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
     if previous_mode:
         head.append("上年报告")
     contacts = _contact_fields()
-    head += [label for _key, label in contacts]
+    head += [label for _key, label in contacts] + ["其中读取存疑"]
     _row(ws, head, bold=True)
     for r in results:
         c = r.counts
@@ -79,31 +79,35 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
         if previous_mode:
             row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
         row += [r.contacts.get(key, "") for key, _label in contacts]
+        row.append(sum(f.kind == READING for f in r.findings))
         _row(ws, row)
 
 
 def _findings(ws, results) -> None:
-    _row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明"], bold=True)
+    _row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明", "性质"], bold=True)
     for r in results:
-        for f in r.findings:
+        for f in sorted(r.findings, key=lambda f: f.kind == READING):   # the report's defects first
             _row(ws, [r.path, r.unit or "", f.sheet or "", f.cell or "", f.code, SEVERITY_ZH.get(f.severity, f.severity),
-                      f.message])
+                      f.message, KIND_ZH.get(f.kind, f.kind)])
 
 
 def _rule_counts(ws, results) -> None:
     reports: Counter = Counter()
     total: Counter = Counter()
     severity: dict[str, str] = {}
+    kinds: dict[str, set] = defaultdict(set)
     for r in results:
         codes = [f.code for f in r.findings]
         total.update(codes)
         reports.update(set(codes))
         for f in r.findings:
             severity.setdefault(f.code, f.severity)
-    _row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数"], bold=True)
+            kinds[f.code].add(f.kind)
+    _row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数", "性质"], bold=True)
     for code in sorted(total, key=lambda c: (-reports[c], c)):
         title = CATALOGUE[code].title if code in CATALOGUE else ""
-        _row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code]])
+        _row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code],
+                  "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])
 
 
 def _number(v):
