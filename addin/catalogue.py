@@ -69,10 +69,13 @@ _ENTRIES = [
     _e("OUT-01", "warning", "文件", "标注副本未能生成", kind=READING,
        default="未能生成标注副本：{reason}。校验结果不受影响。"),
     # -- cover and workbook structure -------------------------------------------------------------
-    _e("COV-01", "error", "封面", "缺少单位名称",
-       default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。"),
-    _e("COV-02", "error", "封面", "报告年度缺失或无效",
+    _e("COV-01", "error", "封面", "缺少单位名称", kinds={"document": READING},
+       default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。",
+       document="未能在报告中识别出单位名称（标题、正文开头和落款中都没有找到）：可能是报告没有写明，也可能是工具未能识别，请以原件核对。"),
+    _e("COV-02", "error", "封面", "报告年度缺失或无效", kinds={"missing_document": READING},
        missing="未找到报告年度：请在“报告年度”右侧的单元格中填写四位年份（如 2025）。",
+       missing_document="未能在报告中识别出报告年度（标题、正文开头和统计期限中都没有找到）：可能是报告没有写明，也可能是工具未能识别，"
+                        "请以原件核对；需要年度的检查未进行。",
        invalid="报告年度“{raw}”不是有效的四位年份。"),
     _e("COV-05", "error", "封面", "报告年度与标题年度不一致",
        default="封面填写的报告年度是 {year} 年，而报告标题写的是 {title_year} 年。请核实并改正报告年度（或标题）；"
@@ -283,6 +286,8 @@ def legend_rows(codes) -> list[tuple[str, str, str]]:
 # a document is a web page, Word, text or PDF report, as opposed to a workbook)
 VARIANT_ZH = {
     "pdf_page": "PDF 某一页无法读取",
+    "document": "文档中未识别出单位名称",
+    "missing_document": "文档中未识别出报告年度",
     "unknown_document": "文档中未识别出任何表格",
     "not_found": "文档中未找到该表",
     "unplaced_row": "文档中的行无法对应到官方格式",

@@ -14,7 +14,7 @@ from addin.findings import READING, READING_HEADING, REPORT
 from addin.pipeline import check_file
 from addin.reporters import content
 from addin.server import web
-from tests.helpers import CASES
+from tests.helpers import CASES, build_case
 from tests.published import build_page
 from tests.test_published_text import page_case
 
@@ -49,8 +49,6 @@ def test_the_missing_table_is_a_doubt_and_the_arithmetic_a_defect(result):
     ("fml01_uncached", "表四 复议诉讼", "E6", "FML-01", READING),
 ])
 def test_workbook_cases_keep_their_kind(tmp_path, name, sheet, cell, code, kind):
-    from tests.helpers import build_case
-
     case = json.loads((CASES / name / "case.json").read_text(encoding="utf-8"))
     found = [f for f in check_file(build_case(case, tmp_path / f"{name}.xlsx")).findings if f.code == code]
     assert found and all(f.kind == kind for f in found)
@@ -136,3 +134,14 @@ def test_clerk_page_shows_the_doubts_apart(result):
     only_doubts = {"status": "failed", "counts": {"error": 1},
                    "findings": [f for f in record["findings"] if f["code"] == "STR-07"]}
     assert "读取存疑" in web.verdict(only_doubts)
+
+
+def test_a_document_without_unit_year_or_tables_is_doubted_a_workbook_is_blamed(tmp_path):
+    page = tmp_path / "r.html"
+    page.write_text("<html><body><p>政府信息公开工作年度报告</p><p>一、总体情况</p><p>本街道主动公开政府信息。</p>"
+                    "<p><img src='t.png'></p></body></html>", encoding="utf-8")
+    kinds = {(f.code, f.kind) for f in check_file(page).findings}
+    assert {("COV-01", READING), ("COV-02", READING), ("STR-04", READING)} <= kinds
+    case = json.loads((CASES / "cov_missing" / "case.json").read_text(encoding="utf-8"))
+    book = {(f.code, f.kind) for f in check_file(build_case(case, tmp_path / "c.xlsx")).findings if f.code.startswith("COV")}
+    assert book and all(kind == REPORT for _code, kind in book)   # an empty cover field is the report's defect

@@ -131,11 +131,14 @@ def _from_statements(index: LabelIndex, ex: Extraction, cover: dict, missing: li
         # a cover field the workbook has but left empty stays a defect of the cover
         value = None if sheet is not None else stated.year if is_year else stated.unit
         if value is None:
+            # a document with no cover field: the tool did not find the unit or year where reports state them
+            in_document = sheet is None
             if is_year:
-                ex.findings.append(catalogue.make("COV-02", "invalid" if raw is not None else "missing", pointer=pointer,
-                                                  sheet=sheet, cell=cell, raw=show_raw(raw)))
+                variant = "invalid" if raw is not None else "missing_document" if in_document else "missing"
+                ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
             else:
-                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+                ex.findings.append(catalogue.make("COV-01", "document" if in_document else "default", pointer=pointer,
+                                                  sheet=sheet, cell=cell))
             continue
         cover[fdef["key"]] = value
         if is_year:
