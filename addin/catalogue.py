@@ -66,6 +66,9 @@ _ENTRIES = [
        default="文件是 PDF，已按页面上的文字和带框线的表格读取；位置以页码和表格行列表示，请以原件核对。"),
     _e("FILE-16", "warning", "文件", "PDF 只读取了一部分", kind=READING,
        default="PDF 共 {pages} 页，超出读取限制，只读取了前 {read} 页；其余内容未校验。"),
+    _e("FILE-17", "info", "文件", "扩展名与工作簿格式不符", kind=READING,
+       default="文件扩展名是 {suffix}，内容却是{container}，已按其内容读取。报送时请另存为扩展名与内容一致的 Excel 工作簿（.xlsx）。",
+       wps="文件扩展名是 .et，内容却是{container}：较新版本的 WPS 表格会这样保存 .et 文件。已按其内容读取；报送时请另存为 Excel 工作簿（.xlsx）。"),
     _e("OUT-01", "warning", "文件", "标注副本未能生成", kind=READING,
        default="未能生成标注副本：{reason}。校验结果不受影响。"),
     # -- cover and workbook structure -------------------------------------------------------------
@@ -86,6 +89,12 @@ _ENTRIES = [
        year="报告没有按规范格式写明报告年度：年度 {year} 取自{year_source}，请核对。"),
     _e("COV-04", "warning", "封面", "落款单位与报告单位不一致",
        default="报告落款单位“{signer}”与报告单位“{unit}”不一致，请核实是否沿用了其他单位的报告。"),
+    # the cover's optional fields (not official): a doubtful value is only ever an info finding
+    _e("COV-06", "info", "封面", "联系电话格式不规范",
+       default="联系电话“{raw}”不像电话号码：请只填写数字、“-”、空格、括号和分机号（如 0451-12345678 转 8001），"
+               "多个号码用顿号分隔。此项为选填，不影响校验结论。"),
+    _e("COV-07", "info", "封面", "报送日期不是日期",
+       default="报送日期“{raw}”不是日期：请填写如 2026-01-15 或 2026年1月15日。此项为选填，不影响校验结论。"),
     _e("STR-02", "warning", "正文", "标题不是法定名称",
        default="标题“{raw}”不是法定名称，应为“{expected}”（《条例》称“政府信息公开工作年度报告”）。"),
     _e("STR-03", "error", "正文", "一级标题缺失或编号不规范",
@@ -174,7 +183,8 @@ _ENTRIES = [
        unit_recorded="{where}“{raw}”写明了单位“{unit}”，已记录。"),
     _e("VAL-07", "info", "数值", "数字前后有空格", kinds={"inner": READING},
        default="{where}“{raw}”的数字前后有空格或不可见字符（{chars}），已读作 {value}。",
-       inner="{where}“{raw}”的数字之间有空格，可能是两个数字，请核实后只填写一个数。"),
+       inner="{where}“{raw}”的数字之间有空格，可能是两个数字，请核实后只填写一个数。",
+       grouped="{table}共有 {count} 个数字前后有空格或不可见字符（{chars}），如 {cells}，均已按数字读取；建议清除这些字符。"),
     _e("VAL-08", "info", "数值", "全角数字",
        default="{where}“{raw}”使用了全角数字，已读作 {value}。"),
     _e("VAL-09", "info", "数值", "数字带单位",

@@ -402,6 +402,15 @@ class CollectionView:
     def unit_counts(self) -> Counter:
         return Counter(u.status for u in self.units)
 
+    @property
+    def other_years(self) -> tuple[FileView, ...]:
+        """Reports of a year other than the collection's (last year's sent by mistake, next year's draft): with
+        or without --year they are listed apart, never summed, so the collector sees them in the closing table."""
+        if self.year is None:
+            return ()
+        return tuple(f for f in self.files
+                     if _is_report(f.received) and f.result.report_year not in (self.year, None))
+
     def as_dict(self) -> dict:
         return {
             "year": self.year,
@@ -411,6 +420,8 @@ class CollectionView:
                       for u in self.units],
             "unlisted": [{"unit": f.unit, "path": f.path} for f in self.unlisted],
             "files": [{"path": f.path, "status": f.status} for f in self.files],
+            "other_years": [{"unit": f.unit, "year": f.result.report_year, "path": f.path, "status": f.status}
+                            for f in self.other_years],
             "totals": {"basis": self.totals.basis, "included": list(self.totals.included),
                        "excluded": [{"unit": u, "reason": r} for u, r in self.totals.excluded]},
         }

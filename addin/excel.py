@@ -12,6 +12,7 @@ from addin.reading.model import SheetData, WorkbookData, parse_a1
 from addin.reporters import markstate
 from addin.reporters.content import RESULTS_SHEET, marks_for, results_sheet, status_sentence
 from addin.result import FileResult
+from addin.textfit import PT_PER_PX, note_size
 from addin.writing.submission import SubmissionError, write_submission
 
 STATE_SHEET = markstate.SHEET     # very hidden: what gkreport marked, since the remote engine cannot read fills or notes
@@ -179,6 +180,23 @@ def _clear(book) -> int:
     return len(state.cells)
 
 
+def size_note(note, text: str) -> bool:
+    """Size a note gkreport added as the marked copy sizes its notes (textfit.note_size), where the engine
+    lets it: desktop Excel on Windows, whose note is a COM Comment with a Shape in points. True if sized.
+
+    The remote engine (Office.js, xlwings Book(json=...)) gives notes no size (its api is the payload's
+    entry, without a Shape), nor does xlwings on macOS: there Excel's default box stays."""
+    shape = getattr(getattr(note, "api", None), "Shape", None)
+    if shape is None:
+        return False
+    width, height = note_size(text)
+    try:
+        shape.Width, shape.Height = width * PT_PER_PX, height * PT_PER_PX
+    except Exception:   # a COM error (a protected sheet): an unsized note still says what it must
+        return False
+    return True
+
+
 def _escape(v):
     # Values go in as typed input: text that looks like a formula must stay text.
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
@@ -226,7 +244,7 @@ def validate(book, options: Options = Options(), submission_dir: str | os.PathLi
         rng = sheets[sheet].range(cell)
         ours = rng.note is None  # a note the user wrote is left as it is; the fill still shows the finding
         if ours:
-            rng.add_note(m.note)
+            size_note(rng.add_note(m.note), m.note)
         note = markstate.NOTE_OURS if ours else markstate.NOTE_NONE
         state.cells.append(markstate.CellRecord(sheet, cell, _fill_before(rng), note))
     _color_calls(book, {key: "#" + m.fill for key, m in marks.items()})

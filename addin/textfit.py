@@ -1,4 +1,4 @@
-"""How much text one spreadsheet cell can show and print whole (row heights of the template's texts)."""
+"""How much text one spreadsheet cell or note box can show whole (row heights of the template's texts, note sizes)."""
 from __future__ import annotations
 
 import math
@@ -32,3 +32,17 @@ def fits_in_a_row(text: str) -> bool:
     """Whether `text` in one cell as wide as the template's text column can show and print whole: a row
     is at most 409 points high, so a longer text is cut off on screen and on paper."""
     return text_height(text, TEXT_WIDTH * NARROW) <= MAX_ROW_HEIGHT
+
+
+NOTE_MAX_CHARS = 56      # character units of a note's widest line before it wraps
+NOTE_MAX_HEIGHT_PX = 800
+PT_PER_PX = 0.75         # a note's VML box is sized in pixels (96 dpi); Excel's COM Shape in points
+
+
+def note_size(text: str) -> tuple[int, int]:
+    """(width, height) in pixels of a note box as wide as its longest line (up to NOTE_MAX_CHARS) and as
+    tall as its wrapped lines: the one sizing of the marked copy's notes and the desktop add-in's."""
+    lines = text.split("\n")
+    width_chars = min(max(max(display_len(line) for line in lines), 1), NOTE_MAX_CHARS)
+    rows = sum(max(1, math.ceil(display_len(line) / width_chars)) for line in lines)
+    return max(120, 20 + 6 * width_chars), min(12 + 15 * rows, NOTE_MAX_HEIGHT_PX)

@@ -1,6 +1,6 @@
 """Check the corpus of real published reports (benchmarks/published/) and count the findings per code.
 
-Usage: `python benchmarks/published.py [--out table.md] [--detail]`. Every file listed in
+Usage: `python benchmarks/published.py [--set holdout-2] [--out table.md] [--detail]`. Every file listed in
 benchmarks/published/index.json goes through the one check path (pipeline.check_file); the script prints
 the unit and year found for each report, the findings per code and kind (defect of the report or doubt of
 the reading) over the corpus, and with --detail every
@@ -19,10 +19,12 @@ CORPUS = ROOT / "benchmarks" / "published"
 sys.path.insert(0, str(ROOT))
 
 
-def run(detail: bool = False) -> tuple[list[dict], Counter]:
+def run(detail: bool = False, subset: str | None = None) -> tuple[list[dict], Counter]:
     from addin.pipeline import check_file
 
     index = json.loads((CORPUS / "index.json").read_text(encoding="utf-8"))["reports"]
+    if subset:
+        index = [entry for entry in index if entry.get("set") == subset]
     rows, per_code = [], Counter()
     for entry in index:
         result = check_file(CORPUS / entry["file"])
@@ -59,8 +61,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="also write the table (Markdown) to this file")
     parser.add_argument("--detail", action="store_true", help="print every finding of every report")
+    parser.add_argument("--set", dest="subset", help="only the reports of this set in index.json (tuning-1, holdout-2)")
     args = parser.parse_args(argv)
-    rows, per_code = run(args.detail)
+    rows, per_code = run(args.detail, args.subset)
     text = table(rows, per_code)
     sys.stdout.write(text)
     if args.detail:

@@ -123,3 +123,8 @@ def seed_table_cells(table_id: str) -> dict[tuple[int, int], tuple[str, int, int
         if ic.sheet == sheet and ic.kind == "data":
             cells[(ic.row, ic.col)] = (seed["values"][key], 1, ic.colspan)
     return cells
+
+
+def padding_groups(result) -> dict[str, int]:
+    """Grouped padding notices (VAL-07 per table) of a result: table pointer -> how many padded numbers."""
+    return {f.pointer: f.actual for f in result.findings if f.code == "VAL-07" and f.severity == "info"}

@@ -17,7 +17,8 @@ def _json_value(v):
     if isinstance(v, float) and v.is_integer():
         return int(v)
     if hasattr(v, "isoformat"):
-        return v.isoformat()
+        # as JavaScript's Date.toISOString() gives it: xlwings' remote engine cuts the "Z" off
+        return v.isoformat(timespec="milliseconds") + "Z" if hasattr(v, "hour") else v.isoformat()
     return v
 
 

@@ -69,6 +69,24 @@ def table_text(cells: dict) -> list[str]:
     return lines
 
 
+def table_pipes(cells: dict) -> list[str]:
+    """A table as a page archive or a Markdown copy stores it: a row per line, its cells between '|'."""
+    lines = []
+    for r in sorted({r for r, _ in cells}):
+        lines.append(" | ".join(cells[(r, c)][0] for c in sorted(c for rr, c in cells if rr == r)) + " |")
+    return lines
+
+
+def table_cells(cells: dict) -> list[str]:
+    """A table as a page archive stores a web page's text: every cell on a line of its own, a blank line
+    after each, nothing marking where a row ends."""
+    lines = []
+    for r in sorted({r for r, _ in cells}):
+        for c in sorted(c for rr, c in cells if rr == r):
+            lines += [cells[(r, c)][0], ""]
+    return lines
+
+
 def case_values(case: dict) -> dict:
     fmt = available_formats()[case["format_version"]]
     values = consistent_values(fmt, case.get("seed", 0))
@@ -113,7 +131,8 @@ def render(case: dict) -> tuple[str, bytes]:
     if kind == "text":
         lines = []
         for what, x in parts:
-            lines += table_text(x) if what == "table" else [x]
+            layout = {"pipe": table_pipes, "cells": table_cells}.get(case.get("table_layout"), table_text)
+            lines += layout(x) if what == "table" else [x]
         out, suffix = "\n".join(lines) + "\n", ".txt"
     else:
         body = "\n".join(table_html(x) if what == "table" else f"<p>{html.escape(x)}</p>" for what, x in parts)

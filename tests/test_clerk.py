@@ -259,5 +259,6 @@ def test_optional_cover_fields_reach_the_json_and_do_not_stop_the_submission(fil
     run = gk("check", "--json", report)
     assert json.loads(run.stdout)["results"][0]["contacts"] == given
     run = gk("submit", report, "-o", tmp_path / "报送.xlsx")
-    # the submission holds exactly what verify rebuilds from its embedded data: the contacts are not part of it
+    # the contacts are part of the embedded data, so verify rebuilds them too (tests/test_contacts.py)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert {k: v for k, v in read_custom_properties(tmp_path / "报送.xlsx").items() if k in given} == given

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from addin.collection import (RosterError, RosterUnit, build, parse_roster_text, read_roster, receive, unit_key)
 from addin.formats import available_formats
 from addin.pipeline import check_file
+from addin.reporters.closing import write_closing
 from addin.values import flat_values
 from addin.writing.collection_book import write_book, write_totals
 from addin.writing.submission import write_submission
@@ -316,8 +318,11 @@ def test_feedback_names_every_error_with_its_cell(view):
 @needs_office
 def test_as_dict_has_the_issue_shape(planted, view):
     d = view.as_dict()
-    assert set(d) == {"year", "roster_size", "units", "unlisted", "files", "totals"}
+    assert set(d) == {"year", "roster_size", "units", "unlisted", "files", "totals", "other_years"}
     assert d["year"] == YEAR and d["roster_size"] == len(planted["units"])
+    # the two reports of last year (one standing for its unit, one beside the unit's current report)
+    assert sorted((o["path"].endswith("年报告.xlsx"), o["year"], o["status"]) for o in d["other_years"]) == \
+        [(False, YEAR - 1, "failed"), (True, YEAR - 1, "failed")]
     assert all(set(u) == {"unit", "status", "current", "superseded", "matched_by"} for u in d["units"])
     assert {u["status"] for u in d["units"]} <= {"passed", "failed", "unreadable", "timeout", "missing"}
     assert {f["status"] for f in d["files"]} == {"passed", "failed", "unreadable", "duplicate", "not_a_report"}
@@ -619,6 +624,35 @@ def test_without_year_and_roster_the_year_most_reports_give_is_the_collections(t
     assert sorted(v.totals.included) == ["乙局", "甲局"]
     assert dict(v.totals.excluded) == {"丙局": f"报告年度为{YEAR - 1}年，不是{YEAR}年"}
     assert not v.feedback and not v.reminders and not v.unlisted
+    # ... and are named apart, in the JSON object and the closing table
+    assert [(Path(o["path"]).name, o["unit"], o["year"]) for o in v.as_dict()["other_years"]] == \
+        [("2.xlsx", "丙局", YEAR - 1), ("3.xlsx", "甲局", YEAR - 1)]
+    out = io.StringIO()
+    write_closing(v, out)
+    text = out.getvalue()
+    assert f"{YEAR}年度，收到 3 个单位的报告：已通过 3；另有其他年度的报告 2 份。" in text
+    assert f"其他年度的报告（2 份，不计入{YEAR}年度）：\n  丙局　{YEAR - 1}年度　2.xlsx\n  甲局　{YEAR - 1}年度　3.xlsx\n" in text
+
+
+def test_a_report_of_another_year_beside_this_years_is_in_the_closing_table_and_notes(tmp_path):
+    """Without --year: a 2025 report beside two 2020 ones is named in the closing table, --json and 说明."""
+    from addin import jsonio
+
+    d = tmp_path / "收集"
+    d.mkdir()
+    for name in ("clean-2020.xlsx", "seed-2020.xlsx", "clean-2025.xlsx"):
+        shutil.copy(ROOT / "examples" / name, d / name)
+    summary = tmp_path / "汇总.xlsx"
+    p = _gk(d, "--workers", "1", "--summary", summary)
+    assert "2020年度，收到 2 个单位的报告：已通过 1，未通过 1；另有其他年度的报告 1 份。" in p.stdout, p.stdout
+    assert "其他年度的报告（1 份，不计入2020年度）：\n  某市某区某街道办事处　2025年度　clean-2025.xlsx\n" in p.stdout
+    notes = {row[0]: row[1:] for row in load_workbook(summary)["说明"].iter_rows(values_only=True) if row[0]}
+    assert notes["其他年度的报告（不计入本年度）"][0] == 1
+    assert notes[str(d / "clean-2025.xlsx")] == ("已通过", "2025年度的报告，不计入2020年度（某市某区某街道办事处）")
+    j = jsonio.loads(_gk(d, "--workers", "1", "--json").stdout)["collection"]
+    assert j["other_years"] == [{"unit": "某市某区某街道办事处", "year": 2025, "path": str(d / "clean-2025.xlsx"),
+                                 "status": "passed"}]
+    assert [u["unit"] for u in j["units"]] == ["某市某区某街道办事处", "鹤岗市南山区大陆街道办事处"]
 
 
 def test_contact_comes_from_the_report_cover_then_the_roster(tmp_path):

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from addin.formats import available_formats
 from addin.pipeline import check_file
-from tests.helpers import CASES, seed_table_cells
+from tests.helpers import CASES, padding_groups, seed_table_cells
 from tests.test_real_layout import SEED_TEXT, seed_lines
 
 SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
@@ -28,7 +28,8 @@ def test_the_seed_text_file_itself(tmp_path):
         ("STR-02", "warning"), ("NORM-04", "info"), ("TT-01", "error"), ("TXT-02", "warning"), ("TXT-07", "warning"), ("TXT-08", "warning"), ("TXT-10", "info"), ("TXT-06", "info"),
         ("VAL-01", "error"),
                                                  ("STR-08", "warning"), ("STR-06", "info"), ("VAL-07", "info")})
-    assert codes.count(("VAL-01", "error")) == 5 and codes.count(("VAL-07", "info")) == 163
+    assert codes.count(("VAL-01", "error")) == 5 and padding_groups(result) == {"/T2": 4, "/T3": 159}
+    assert codes.count(("TXT-08", "warning")) == 2   # W6 and W7
     assert codes.count(("STR-06", "info")) == 5 and codes.count(("STR-08", "warning")) == 1
     # the numbers read in sequence are the tool's doubt; the contradiction with the text is the report's (W4: TXT-06)
     kinds = {(f.code, f.kind) for f in result.findings}
@@ -114,3 +115,18 @@ def test_oversized_or_padded_text_and_pages_stay_cheap(tmp_path):
     for status, codes, seconds in (lines, page):
         # reading stops at the row and line limits instead of parsing everything
         assert status == "failed" and "STR-04" in codes.split(",") and float(seconds) < 10
+
+
+def test_the_signature_closing_a_report_is_not_text_of_its_last_section(tmp_path):
+    """The issuing unit's name under section 六 (with or without a date) is the signature: section 六 that says
+    «暂时无» above it still says none (seed W6), and a last line that is a sentence stays text."""
+    head = ["白渡镇人民政府2024年政府信息公开工作年度报告", "一、总体情况", "本年度我镇主动公开信息120条。",
+            "五、存在的主要问题及改进情况", "公开内容不够全面。下一步将加强培训。", "六、其他需要报告的事项"]
+    tails = {"signed.txt": (["其他需要报告的事项暂时无。", "白渡镇人民政府"], "其他需要报告的事项暂时无。"),
+             "dated.txt": (["无。", "白渡镇人民政府", "2025年1月20日"], "无。"),
+             "sentence.txt": (["本年度未发生收费。", "联系电话：0571-1234567"], "本年度未发生收费。\n联系电话：0571-1234567")}
+    for name, (tail, expected) in tails.items():
+        path = tmp_path / name
+        path.write_text("\n".join(head + tail) + "\n", encoding="utf-8")
+        result = check_file(path)
+        assert result.document["text"]["六"] == expected, name

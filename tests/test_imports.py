@@ -96,3 +96,15 @@ def test_in_package_imports_are_at_module_top():
     heavy = _heavy_gateways()
     assert "addin.excel" in heavy   # the allowance is not vacuous: it is found from the source
     assert [(a, b) for a, b in inner if b not in heavy] == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A helper two modules need has a public home (e.g. writing/finding_sheets.py for the summary and the
+    collector's workbook); `from addin.x import _helper` would tie one module to another's internals."""
+    private = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("addin") and node.level == 0:
+                private += [(_module_name(path), node.module, a.name) for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert private == []

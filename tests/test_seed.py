@@ -9,7 +9,8 @@ from pathlib import Path
 from addin.formats import available_formats
 from addin.pipeline import Options, check_file
 from addin.writing.template import build_workbook, plan, save_workbook
-from tests.helpers import CASES
+from addin.reading.model import parse_a1
+from tests.helpers import CASES, padding_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = json.loads((CASES / "seed_2020" / "values.json").read_text(encoding="utf-8"))
@@ -59,7 +60,13 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
     where = plan(fmt, SEED["year"]).address
     blank = {p for p, raw in SEED["values"].items() if not raw.strip(WS)}
     padded = {p for p, raw in SEED["values"].items() if raw.strip(WS) and raw != raw.strip(WS)}
-    expected = {(*where(p), "VAL-01", "error") for p in blank} | {(*where(p), "VAL-07", "info") for p in padded}
+    # I4/I5: the padded numbers of each table are one grouped notice, at the table's first padded cell
+    first_padded = {}
+    for p in padded:
+        sheet, cell = where(p)
+        first_padded.setdefault(p.split("/")[1], []).append((parse_a1(cell), sheet, cell))
+    expected = {(*where(p), "VAL-01", "error") for p in blank} | {
+        (min(cells)[1], min(cells)[2], "VAL-07", "info") for cells in first_padded.values()}
     got = {(f.sheet, f.cell, f.code, f.severity) for f in result.findings}
     assert got == expected | TEXT_FINDINGS
     # W4: one finding listing the three aspects section 一 leaves out
@@ -67,6 +74,7 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
     assert len(w4) == 1 and all(a in w4[0].message for a in ("政府信息管理", "政府信息公开平台建设", "监督保障"))
     assert "主动公开、依申请公开" not in w4[0].message.split("。")[0]
     assert len(result.findings) == len(expected) + TEXT_FINDING_COUNT   # one finding per defect and cell
+    assert padding_groups(result) == {"/T2": 4, "/T3": 159}
     # E2, E3, E4, E6, E7 and nothing else as errors
     assert sorted(f.pointer for f in result.findings if f.severity == "error" and f.code not in ("STR-05", "TT-01")) == sorted([
         "/T2/A1/规范性文件/本年新制作数量", "/T2/A1/规范性文件/本年新公开数量", "/T2/A1/规范性文件/对外公开总数量",

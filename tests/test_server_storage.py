@@ -41,7 +41,7 @@ def test_database_of_a_previous_schema_revision_is_upgraded_on_start(tmp_path, k
                           "VALUES (1, 1, 0, '甲', '甲', '', '', '', 'tok-old-unit-0000000000000000000')"))
     engine.dispose()
     with Client(settings) as c:
-        assert db.current_revision(c.app.state.engine) == db.head_revision() == "0003"
+        assert db.current_revision(c.app.state.engine) == db.head_revision() == "0004"
         c.make_account()
         assert c.login().status_code == 303   # the login_attempts table of revision 0002 is there
         assert c.login(password="wrong password").status_code == 401

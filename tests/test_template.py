@@ -11,6 +11,7 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from addin.formats import available_formats
+from addin.textfit import MAX_ROW_HEIGHT, paragraph_height
 from addin.writing import template as tpl
 from addin.writing.template import TemplateError, build_workbook, plan, resolve_format, write_template
 from tests.factory import consistent_values
@@ -160,7 +161,7 @@ def test_narrative_one_paragraph_per_row(tmp_path, formats):
         assert cell.value == line and cell.alignment.wrap_text
         assert not any(ref in rng for rng in back[sheet].merged_cells.ranges)
         row = openpyxl.utils.cell.coordinate_to_tuple(ref)[0]
-        assert tpl.paragraph_height(line) <= back[sheet].row_dimensions[row].height <= tpl.MAX_ROW_HEIGHT
+        assert paragraph_height(line) <= back[sheet].row_dimensions[row].height <= MAX_ROW_HEIGHT
     result = check_file(path)
     assert result.document["text"] == {k: texts[k] for k in ("一", "五", "六")}
     assert result.counts["error"] == 0

@@ -1,10 +1,23 @@
 """`gkreport serve`: run the web service (校验 page, unit links, collection desk, JSON API)."""
 from __future__ import annotations
 
+import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
-from addin.server.settings import Settings
+from addin.server.settings import RETENTION_DAYS, RETENTION_ENV, Settings
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"应为不小于 0 的天数（0 表示一直保留），收到的是“{text}”")
+    return value
 
 
 def add_parser(sub) -> None:
@@ -22,6 +35,10 @@ def add_parser(sub) -> None:
                    help="允许跨域调用接口的来源（如 WPS 加载项所在的 https://addin.example.gov.cn），可重复")
     p.add_argument("--public-url", metavar="URL", help="对外访问地址（用于打印的链接，默认 http://主机:端口）")
     p.add_argument("--secure-cookies", action="store_true", help="只通过 HTTPS 发送登录 Cookie（在 HTTPS 反向代理之后使用）")
+    p.add_argument("--keep-checks-days", type=_days, default=os.environ.get(RETENTION_ENV, RETENTION_DAYS),
+                   metavar="天",
+                   help=f"校验页面和接口上匿名校验的记录及文件保留的天数，过期自动删除（默认 {RETENTION_DAYS:g} 天，"
+                        f"或环境变量 {RETENTION_ENV}；0 表示一直保留）。各单位通过报送链接的校验和报送记录不受影响")
     p.set_defaults(run=run)
 
 
@@ -37,7 +54,7 @@ def run(args) -> int:
     settings = Settings(data_dir=Path(args.data), db_url=args.db, max_upload=args.max_upload_mb * 1024 * 1024,
                         checkers=args.checkers, check_timeout=args.timeout, cors_origins=tuple(args.cors_origin),
                         base_url=(args.public_url or f"http://{host_for_links}:{args.port}").rstrip("/"),
-                        secure_cookies=args.secure_cookies)
+                        secure_cookies=args.secure_cookies, retention_days=args.keep_checks_days)
     try:
         app = create_app(settings)
     except Exception as exc:  # a database that cannot be reached or upgraded: say so, no traceback

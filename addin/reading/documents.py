@@ -17,9 +17,9 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
     """A report as plain text: a paragraph per line. Tables in either of two layouts: Word's text export
     (as the seed reports), where each cell is a line starting with a tab and a blank line ends a table
-    row; or a row per line with its cells separated by tabs (what a browser or Excel copy gives). Merged
-    cells are lost, so columns may not line up with the header: the table locator then reads in
-    sequence (STR-08)."""
+    row; or a row per line with its cells separated by tabs (what a browser or Excel copy gives) or by
+    '|' (what a page copied as Markdown or stored by a page archive gives). Merged cells are lost, so
+    columns may not line up with the header: the table locator then reads in sequence (STR-08)."""
     rows: list[list] = []
     cells: list = []
     # line by line, never a list of every line: a hostile file of newlines stays cheap
@@ -33,6 +33,15 @@ def read_text_export(data: bytes, name: str = "文本") -> WorkbookData:
                 cells = []
             rows.append([cell if cell.strip() else None for cell in line.split("\t", MAX_COLS)[:MAX_COLS]])
             continue
+        if "|" in line:
+            piped = _pipe_cells(line)
+            if piped is not None:
+                if cells:
+                    rows.append(cells)
+                    cells = []
+                if piped:
+                    rows.append(piped)
+                continue
         if line.startswith("\t"):
             if len(cells) < MAX_COLS:
                 cells.append(line[1:] or None)
@@ -52,6 +61,25 @@ def _is_tab_row(line: str) -> bool:
     line of Word's export holds one cell after its single leading tab)."""
     tab = line.find("\t", 1)
     return tab > 0 and any(not c.isspace() for c in line)
+
+
+def _pipe_cells(line: str) -> list | None:
+    """The cells of a '|'-separated row, or None when the line is prose with a stray '|'. A row with one
+    filled cell is that cell alone (a title or a part heading followed by the empty cells of its row, as
+    «第二十条第（一）项 |»); a line of bars and dashes only (a Markdown rule, or a row's leftover bar) gives
+    no row ([])."""
+    parts = line.split("|", MAX_COLS)[:MAX_COLS]
+    if line.lstrip().startswith("|"):
+        parts = parts[1:]
+    while parts and not parts[-1].strip():
+        parts.pop()
+    filled = [part.strip() for part in parts if part.strip() and part.strip(" -:")]
+    if len(filled) <= 1:
+        rule = all(not part.strip(" -:") for part in parts)
+        if filled:
+            return [filled[0]]
+        return [] if rule else None
+    return [part.strip() or None for part in parts]
 
 
 def read_docx(zf: zipfile.ZipFile, name: str = "文档") -> WorkbookData:

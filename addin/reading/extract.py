@@ -7,8 +7,9 @@ from functools import partial
 from typing import Any
 
 from addin import catalogue
+from addin.findings import Finding
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
-from addin.reading import formulas, outline, statements
+from addin.reading import flattened, formulas, outline, statements
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -22,6 +23,7 @@ from addin.validation import structure
 __all__ = ["Extraction", "Origin", "extract"]
 
 MIN_LABEL_SHARE = 0.2   # share of a version's labels that must be present to call its tables found
+MIN_OWN_LABELS = 3     # labels printed by one version only that identify its tables when too few are present for a share
 
 
 # -- format detection and cover ------------------------------------------------------------------
@@ -36,6 +38,12 @@ def detect_versions(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[s
     ranked = sorted(formats, key=lambda v: (len(present[v]) / len(labels[v]), len(present[v])), reverse=True)
     best = ranked[0] if ranked and len(present[ranked[0]]) >= MIN_LABEL_SHARE * len(labels[ranked[0]]) else None
     if best is None:
+        # too little of any table for a share (a page cut after table 二): labels that only one version
+        # prints still tell its tables apart («本年新制作数量» is 2019's alone)
+        own = {v: {t for t in present[v] if not any(t in labels[w] for w in formats if w != v)} for v in formats}
+        by_own = sorted(formats, key=lambda v: len(own[v]), reverse=True)
+        if by_own and len(own[by_own[0]]) >= MIN_OWN_LABELS and all(not own[v] for v in by_own[1:]):
+            return by_own[0], []
         return None, []
     # a label of another version that is a near-variant of one of this version's labels the workbook
     # lacks (「规范性文件」 printed for 「行政规范性文件」) is that label misprinted, not the other version
@@ -89,10 +97,15 @@ def read_cover(index: LabelIndex, fmt: FormatDef, ex: Extraction) -> dict:
             cover[fdef["key"]] = text
             ex.unit = text
     for fdef in fmt.layout["cover"].get("optional_fields", []):
-        # never required and not part of the data document: kept for the summary and the submission
-        raw = _field_value(index, fdef["label"])[0]
-        if raw is not None and str(raw).strip():
-            ex.contacts[fdef["key"]] = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        # never required: a field left empty is absent from the document (so a document without them,
+        # and a submission made before they were kept, stay as they were); a filled one is part of it
+        raw, sheet, cell, _ = _field_value(index, fdef["label"])
+        if raw is None or not str(raw).strip():
+            continue
+        pointer = "/cover/" + escape(fdef["key"])
+        ex.origins[pointer] = Origin(sheet, cell, raw)
+        value = raw.date().isoformat() if isinstance(raw, datetime.datetime) else " ".join(str(raw).split())
+        cover[fdef["key"]] = ex.contacts[fdef["key"]] = value
     paragraphs = _paragraphs(index)
     first = next((i for i, (text, _) in enumerate(paragraphs) if _FIRST_SECTION_RE.match(text)), None)
     pattern = fmt.layout["cover"].get("title_pattern")
@@ -190,6 +203,10 @@ TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
 _DATE_LINE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
 _SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
+
+
+def _is_signature(line: str) -> bool:
+    return len(line.strip()) <= SIGNATURE_LEN and bool(_SIGNATURE_UNIT_RE.search(norm_label(line)))
 
 
 def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
@@ -299,6 +316,7 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
     parts = []
     sheet = tx.sheet
     rows, offset = sheet.rows, sheet.row_offset
+    last_section = True   # the text runs to the end of the report (or of the article): it may end in a signature
     for r in range(max(first_row, offset), min(first_row + TEXT_ROWS_LIMIT, sheet.n_rows)):
         row = rows[r - offset]
         filled = [j for j, v in enumerate(row) if isinstance(v, str) and v.strip()]
@@ -308,14 +326,17 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
                 break
             # the cell directly below the heading is the section's own text, whatever it starts with
             if r > first_row and ((s_index, r) in heading_rows or any(t in stops for t in texts)):
+                last_section = False
                 break
         parts.extend(row[j] for j in filled)
         if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
             too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
-    if parts and _DATE_LINE_RE.match(norm_label(parts[-1])):
+    dated = bool(parts) and bool(_DATE_LINE_RE.match(norm_label(parts[-1])))
+    if dated:
         parts.pop()
-        if parts and len(parts[-1].strip()) <= SIGNATURE_LEN and _SIGNATURE_UNIT_RE.search(norm_label(parts[-1])):
-            parts.pop()
+    # the issuing unit's name closing the report (with or without a date under it) is its signature, not text
+    if (dated or last_section) and parts and _is_signature(parts[-1]):
+        parts.pop()
     return "\n".join(parts) if parts else None
 
 
@@ -379,8 +400,40 @@ def _read_cell(ex: Extraction, cell_def, sheet: SheetData, ref: str, formula: st
     if parsed.notices:
         shown = show_raw(raw)
         for n in parsed.notices:
-            ex.findings.append(catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
-                                              cell=ref, where=where, raw=shown, value=parsed.value, **n.fields))
+            finding = catalogue.make(n.code, n.variant, severity=n.severity, pointer=pointer, sheet=sheet.name,
+                                     cell=ref, where=where, raw=shown, value=parsed.value, **n.fields)
+            ex.findings.append(finding)
+            if n.code == "VAL-07" and n.variant == "default":
+                ex.padded.append((finding, n.fields.get("chars", "")))
+
+
+PAD_GROUP_MIN = 3   # this many padded numbers in one table are one notice, not one line each
+PAD_GROUP_SHOWN = 3  # cells named in the grouped notice
+
+
+def _group_padding(ex: Extraction) -> None:
+    """Padded numbers (VAL-07, read correctly) of one table as one grouped notice: a table copied from
+    Word pads nearly every value, and 159 identical notices would bury the findings that matter."""
+    groups: dict[tuple, list[tuple[Finding, str]]] = {}
+    for finding, chars in ex.padded:
+        table = pointer_tokens(finding.pointer)[0] if finding.pointer else ""
+        groups.setdefault((finding.sheet, table), []).append((finding, chars))
+    grouped = {id(f) for members in groups.values() if len(members) >= PAD_GROUP_MIN for f, _ in members}
+    if not grouped:
+        return
+    names = {t["id"]: t["name"] for t in ex.fmt.layout["tables"]}
+    first_at = {}
+    for (sheet, table), members in groups.items():
+        if len(members) >= PAD_GROUP_MIN:
+            first_at[id(members[0][0])] = catalogue.make(
+                "VAL-07", "grouped", pointer="/" + escape(table), sheet=sheet, cell=members[0][0].cell, actual=len(members),
+                table=names.get(table, table), count=len(members),
+                chars="、".join(dict.fromkeys(c for part in members for c in part[1].split("、") if c)),
+                cells="、".join(f.cell for f, _ in members[:PAD_GROUP_SHOWN] if f.cell)
+                + ("等" if len(members) > PAD_GROUP_SHOWN else ""))
+    # the grouped notice takes the place of its group's first finding, keeping the reading order
+    ex.findings[:] = [first_at.get(id(f), f) for f in ex.findings if id(f) not in grouped or id(f) in first_at]
+    ex.padded.clear()
 
 
 def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str, ...], str]]) -> dict:
@@ -409,6 +462,8 @@ def _nest(flat: dict[str, Any], skeleton: dict, paths: dict[str, tuple[tuple[str
 
 def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool = False) -> Extraction:
     """Detect the format version, read cover, texts and tables into a data document with origins."""
+    if workbook.paragraphs:
+        workbook = flattened.regroup(workbook, *_table_labels(formats))
     index = LabelIndex(workbook)
     ex, cover, assumed = _identify(index, formats, workbook.is_document)
     fmt = ex.fmt
@@ -425,8 +480,22 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     if ex.pending_formulas:
         formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
+    _group_padding(ex)
     ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
     return ex
+
+
+def _table_labels(formats: dict[str, FormatDef]) -> tuple[frozenset[str], frozenset[str]]:
+    """(labels heading columns, labels of rows) of every version's tables, normalised: what regrouping a
+    table given one cell per line goes by."""
+    rows, headers = set(), set()
+    for fmt in formats.values():
+        plans = block_plans(fmt).values()
+        row_labels = {t for p in plans for t in p.row_label_set}
+        rows |= row_labels
+        groups = {norm for p in plans for _, norm in p.column_groups}   # «行政复议» heads 表四 and anchors it
+        headers |= (reading_plan(fmt).label_keys - row_labels - reading_plan(fmt).stops) | groups
+    return frozenset(headers), frozenset(rows)
 
 
 def _identify(index: LabelIndex, formats: dict[str, FormatDef], in_document: bool) -> tuple[Extraction, dict, bool]:

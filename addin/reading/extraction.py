@@ -33,6 +33,7 @@ class Extraction:
     title: tuple | None = None   # (match, cell) of the title line, found while reading the cover
     # pointer -> (sheet, cell, formula, where) of data cells holding a formula without its result
     pending_formulas: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    padded: list = field(default_factory=list)   # (VAL-07 finding, characters) of numbers read despite padding
     contacts: dict[str, str] = field(default_factory=dict)   # optional cover fields that are filled in
     in_cells: bool = True   # texts are in spreadsheet cells, whose rows cannot grow past 409 points
     # a published document (web page, Word, text, PDF), not a workbook: a table not found there may be an image,

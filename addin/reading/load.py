@@ -19,6 +19,7 @@ __all__ = ["READERS", "FOLDER_SUFFIXES", "Reader", "Source", "Unreadable", "load
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 SNIFF_BYTES = 4096   # what a plain file's kind is told from
+WPS_SUFFIX = ".et"   # WPS 表格's own name, for BIFF and, from newer versions, for an .xlsx zip as well
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Reader:
     sniff: Callable[[bytes, str], bool] | None = None
     notice: str | None = None   # finding code saying the report was read from this kind (not a workbook)
     in_folders: bool = True     # a folder given to a batch picks up files with these suffixes
+    # a workbook container's name, for FILE-17 when a file of this kind carries another workbook kind's suffix
+    container: str | None = None
 
 
 def _read_xlsx(src: Source) -> WorkbookData:
@@ -98,9 +101,10 @@ def _read_pdf(src: Source) -> WorkbookData:
 
 
 READERS: dict[str, Reader] = {
-    "xlsx": Reader((".xlsx", ".xlsm"), _read_xlsx),
-    "xls": Reader((".xls", ".et"), _read_xls),   # WPS saves its .et spreadsheets in the same container
-    "ods": Reader((".ods",), _read_ods),
+    "xlsx": Reader((".xlsx", ".xlsm"), _read_xlsx, container="Excel 工作簿（.xlsx 格式）"),
+    # WPS saves its .et spreadsheets in the same container (newer WPS versions also as .xlsx's zip: FILE-17)
+    "xls": Reader((".xls", ".et"), _read_xls, container="Excel 97-2003 工作簿（.xls 格式）"),
+    "ods": Reader((".ods",), _read_ods, container="OpenDocument 电子表格（.ods 格式）"),
     # a report published as PDF (pdfplumber is imported only when one is read)
     "pdf": Reader((".pdf",), _read_pdf, sniff=lambda head, suffix: pdf.looks_like_pdf(head), notice="FILE-15"),
     # a web page, or an "xls" export that is really HTML, whatever its name
@@ -157,8 +161,20 @@ def load_workbook(path: str | Path) -> WorkbookData:
         raise
     if reader.notice:
         workbook.findings.append(catalogue.make(reader.notice, suffix=path.suffix or "（无扩展名）"))
+    mismatch = _container_mismatch(reader, path.suffix.lower())
+    if mismatch is not None:
+        workbook.findings.append(mismatch)
     workbook.sha256 = data.sha256
     return workbook
+
+
+def _container_mismatch(reader: Reader, suffix: str):
+    """FILE-17 when a workbook's container is not the one its (workbook) suffix names: an .et or .xls that is
+    really an .xlsx zip, an .xlsx that is really BIFF. Read all the same, since calamine goes by the content."""
+    if reader.container is None or suffix in reader.suffixes or not _spreadsheet_suffix(suffix):
+        return None
+    variant = "wps" if suffix == WPS_SUFFIX else "default"
+    return catalogue.make("FILE-17", variant, suffix=suffix, container=reader.container)
 
 
 def sniff(path: Path, data: bytes, sha256: str | None = None) -> Source:

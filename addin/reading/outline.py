@@ -11,6 +11,9 @@ NUMERALS = "一二三四五六七八九十"
 MAX_HEADING_LEN = 40    # longer lines are sentences, never headings
 # a top-level heading: a Chinese numeral, 、 or a full stop, then words (a heading may end with 。 or ：)
 HEADING_RE = re.compile(rf"^(?P<number>[{NUMERALS}]{{1,3}})[、.](?P<words>[^。；;]{{2,{MAX_HEADING_LEN}}}?)[。:：]?$")
+# a table of contents' entry (normalised): dot leaders or ellipses, then a page number («一、总体情况……1»)
+TOC_ENTRY_RE = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{4,}|_{4,})\d{1,3}$")
+BARE_NUMBER_RE = re.compile(rf"^[{NUMERALS}]{{1,3}}[、.]$")
 # a line of the web page around the article (share bar, footer), normalised: the article ends before it
 CHROME_LINE_RE = re.compile(r"^(?:附件下载|扫一扫|【?打印(?:本页|此页)?】|【?关闭(?:窗口|本页)?】?$|分享到|相关链接|主办单位|"
                             r"承办单位|网站标识码|.{0,4}ICP备|.{0,6}公网安备|技术支持[:：]|版权所有|Copyright|©)", re.I)
@@ -85,8 +88,15 @@ def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset(), sec
                 continue
             j, raw = filled[0]
             text = norm_label(raw)
+            if BARE_NUMBER_RE.match(text) and i + 1 < len(sheet.rows):
+                # the number alone on its line and the words on the next («一、» / «总体情况»: a PDF or a
+                # page that broke the heading): one heading
+                after = [v for v in sheet.rows[i + 1] if v is not None and not (isinstance(v, str) and not v.strip())]
+                if len(after) == 1 and isinstance(after[0], str) and len(after[0]) <= MAX_HEADING_LEN:
+                    raw = raw.strip() + after[0].strip()
+                    text = norm_label(raw)
             m = HEADING_RE.match(text)
-            if not m or text in exclude:
+            if not m or text in exclude or TOC_ENTRY_RE.search(text):
                 continue
             number, words = numeral_value(m.group("number")), m.group("words")
             if number is None:

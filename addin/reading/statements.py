@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from addin.reading.normalise import norm_label
 
 HEAD_LINES = 12       # paragraphs at the top of a report searched for its title
+OPENING_LINES = 3     # paragraphs under heading 一 searched as well as the preamble
 TAIL_LINES = 8        # paragraphs at the end searched for the signature and date
 MAX_UNIT_LEN = 40
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -24,12 +25,23 @@ TITLE_FORMS = [
 ]
 # the first paragraph naming the report: «现公布××2019年政府信息公开工作年度报告», «特编制××…»
 _NAMED_RE = re.compile(rf"(?:公布|编制|发布|制作|形成)(?:了|本|的)?《?(?P<unit>[^，。；、,;:：《》“”\"()（）]{{2,{MAX_UNIT_LEN}}}?){_YEAR}年度?{_NAME}工作(?:年度)?(?:报告|年报)")
+# the year before the unit: «特向社会公布2025年度宁河区教育局政府信息公开年度报告»
+_NAMED_YEAR_FIRST_RE = re.compile(rf"(?:公布|编制|发布|制作|形成)(?:了|本|的)?《?{_YEAR}(?:年度|年(?!度))(?!{_NAME}|政府{_NAME})(?P<unit>[^，。；、,;:：《》“”\"()（）]{{2,{MAX_UNIT_LEN}}}?){_NAME}(?:工作)?(?:年度)?(?:报告|年报)")
 # «由××编制», «本报告由××按照…编制»
 _COMPILED_BY_RE = re.compile(rf"由(?P<unit>[^，。；、,;:：《》“”\"()（）]{{1,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))(?=按照|根据|依据|负责|编制|[,，])[^。]{{0,120}}?编制")
 # the period statement: «统计期限自2023年1月1日起至…», «…2021年1月1日至2021年12月31日期间»
 _PERIOD_RE = re.compile(rf"(?:统计|期限|时限|期间|时间|日期|范围|涵盖)[^。]{{0,24}}?{_YEAR}年0?1月0?1日")
 # the first sentence of the text: «2022年,东风区司法局认真履行…»
 _OPENING_RE = re.compile(rf"^{_YEAR}年度?[,，](?P<unit>[^，。；、,;:：]{{1,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))")
+# the unit as the subject of an opening sentence after a clause: «2023年,在区委、区政府的坚强领导下,官洲街道
+# 办事处认真贯彻落实…»; a county or city named bare as the subject: «2020年,大英县认真贯彻落实…»
+_SUBJECT_VERBS = r"(?:认真|坚持|严格|深入|全面|紧紧|高度|始终|持续|不断|扎实|按照|围绕|积极|聚焦|进一步)"
+_SUBJECT_RE = re.compile(rf"(?:^|[,，])(?P<unit>[^，。；、,;:：《》“”\"()（）]{{2,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))(?={_SUBJECT_VERBS})")
+_PLACE_SUBJECT_RE = re.compile(rf"^{_YEAR}年度?[,，](?P<unit>[^，。；、,;:：《》“”\"()（）]{{2,12}}?[县市区旗])(?={_SUBJECT_VERBS})")
+# a name printed without its place («市自然资源和规划局»), whose full name the text prints elsewhere
+_BARE_LEVEL_RE = re.compile(r"^[市区县州旗]")
+_FULL_NAME_BEFORE = r"(?:^|[:：《“\s,，。])(?P<place>(?![我本全各该])[\u4e00-\u9fff]{2,6}?)"
+_NOT_A_PLACE_RE = re.compile(r"[请与和及向由在对为将把被从经是的了按据年月日]")   # words of a sentence, not a place name
 # a year-only opening: «2020年在区委、区政府的正确领导下…», «2021年以来…»
 _OPENING_YEAR_RE = re.compile(rf"^{_YEAR}年度?(?:[,，]|在|以来|全年|我|本)")
 # the contact sentence: «请与剑阁县杨村镇人民政府党政办联系» (the sub-office is not the unit)
@@ -39,6 +51,10 @@ _DATE_RE = re.compile(r"^(?P<unit>.*?)(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,
 # a unit's name ends so; a sub-office named in a contact sentence is not the unit («…镇人民政府党政办»)
 _UNIT_END_RE = re.compile(rf"(?:{_UNIT_ENDS})$")
 _LABEL_PREFIX_RE = re.compile(r"^[^:：]{1,6}[:：]")   # «名称:» «标题:» «称:» before a name
+# a page's metadata label run into the title without a colon («标题水城区杨梅乡2022年…报告»)
+_BARE_LABEL_RE = re.compile(r"^(?:信息名称|文章标题|标题|名称|题名)(?=.{4,}(?:报告|年报)$)")
+_PAGE_MARK_RE = re.compile(r"^[A-Za-z0-9.\-–—_:|/ ]+(?=[\u4e00-\u9fff])")   # a flip-book's «Page 2 -» before a name
+_TITLE_LABEL_RE = re.compile(r"^(?:信息名称|文章标题|标题|题名)(?=.{2,})")
 _NOT_A_NAME_RE = re.compile(r"^(?:在|按照|根据|依据|围绕|坚持|认真|以|对|为|从|经|结合|我|本|全|各|区委|县委|市委)")
 _NOT_A_UNIT_RE = re.compile(r"(?:19|20)\d{2}年|报告|政府信息公开|政务公开")   # a title or a date, not a name
 _TRAILING_RE = re.compile(r"(?:关于|的)$")          # «…管理局关于2021年度…»
@@ -64,7 +80,8 @@ def clean_unit(text: str | None) -> str | None:
     """A unit's name without a label before it, a year, or a trailing 关于."""
     if not text:
         return None
-    unit = _LABEL_PREFIX_RE.sub("", text)
+    unit = _TITLE_LABEL_RE.sub("", _LABEL_PREFIX_RE.sub("", text))
+    unit = _PAGE_MARK_RE.sub("", unit)
     unit = _TRAILING_RE.sub("", _LEADING_RE.sub("", unit))
     unit = unit.strip("《》“”\"'()（）,，.。 ")
     if _NOT_A_UNIT_RE.search(unit):
@@ -87,7 +104,7 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
     head = paragraphs[:first_heading if first_heading is not None else HEAD_LINES][:HEAD_LINES]
     unit = year = unit_source = year_source = unit_at = year_at = title_at = None
     # the title in another form, or split over two lines («福建省司法厅» / «2025年政府信息公开工作年度报告»)
-    head = [(_LABEL_PREFIX_RE.sub("", text), at) for text, at in head]
+    head = [(_BARE_LABEL_RE.sub("", _LABEL_PREFIX_RE.sub("", text)), at) for text, at in head]
     for i, (text, at) in enumerate(head):
         candidates = [(text, "标题", at)]
         if i + 1 < len(head):
@@ -102,9 +119,10 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
         if year is not None:
             break
     preamble = head if first_heading is not None else head[:3]
-    opening = paragraphs[first_heading + 1:first_heading + 2] if first_heading is not None else []
-    for text, at in preamble:
-        m = _NAMED_RE.search(text)
+    # the first paragraphs of 一: many reports write their preamble there, or open 一 with a sub-heading
+    opening = paragraphs[first_heading + 1:first_heading + 1 + OPENING_LINES] if first_heading is not None else []
+    for text, at in preamble + opening:
+        m = _NAMED_RE.search(text) or _NAMED_YEAR_FIRST_RE.search(text)
         if m and clean_unit(m.group("unit")):
             if unit is None:
                 unit, unit_source, unit_at = clean_unit(m.group("unit")), "首段", at
@@ -132,14 +150,35 @@ def find(paragraphs: list[tuple[str, tuple]], title_pattern: re.Pattern | None, 
             if year is None:
                 year, year_source, year_at = int(m.group("year")), "首段", at
             break
+    if unit is None:
+        for text, at in preamble + opening:
+            m = _PLACE_SUBJECT_RE.match(text) or _SUBJECT_RE.search(text[:120])
+            named = clean_unit(m.group("unit")) if m and not _NOT_A_NAME_RE.match(m.group("unit")) else None
+            # a bare «区统计局» as the subject is how the report speaks of itself, not its name
+            if named and (not _BARE_LEVEL_RE.match(named) or _full_name(named, paragraphs)):
+                unit, unit_source, unit_at = named, "首段", at
+                break
     if year is None:
         hit = next(((m, at) for m, at in ((_OPENING_YEAR_RE.match(t), at) for t, at in preamble + opening) if m), None)
         if hit:
             year, year_source, year_at = int(hit[0].group("year")), "首段", hit[1]
+    if unit is not None and _BARE_LEVEL_RE.match(unit):
+        unit = _full_name(unit, paragraphs) or unit
     signer, signer_at = _signature(paragraphs[-TAIL_LINES:])
     if unit is None and signer:
         unit, unit_source, unit_at = signer, "落款", signer_at
     return Stated(unit, year, unit_source, year_source, unit_at, year_at, title_at, signer, signer_at)
+
+
+def _full_name(unit: str, paragraphs: list[tuple[str, tuple]]) -> str | None:
+    """The full name of a unit read without its place («市交通运输局»), where the text prints it after a
+    label, a quote or a stop («名称:咸宁市交通运输局…», «《东阳市自然资源和规划局…》»)."""
+    rx = re.compile(_FULL_NAME_BEFORE + re.escape(unit))
+    for text, _ in paragraphs:
+        for m in rx.finditer(text):
+            if not _NOT_A_PLACE_RE.search(m.group("place")):
+                return m.group("place") + unit
+    return None
 
 
 def _signature(tail: list[tuple[str, tuple]]) -> tuple[str | None, tuple | None]:

@@ -6,7 +6,6 @@ import io
 import math
 import os
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +20,7 @@ from addin.reporters.content import (FINDING_HEADER, HEADER_FILL, LINK_COLOUR, N
                                      results_sheet)
 from addin.result import UNREADABLE, FileResult
 from addin.safe_text import MAX_CELL_TEXT, for_cell
+from addin.textfit import display_len, note_size
 from addin.writing.atomic import atomic_write
 
 COPY_TAG = "校验"                   # <name>.校验.xlsx
@@ -142,7 +142,8 @@ def annotate(result: FileResult, input_path: str | os.PathLike, out_dir: str | o
         return Outcome(target, True, reasons)
 
     try:
-        wb = load_workbook(input_path, rich_text=True)
+        # from the bytes: openpyxl refuses a file name it does not know (an .et or .xls that is an .xlsx zip)
+        wb = load_workbook(io.BytesIO(input_path.read_bytes()), rich_text=True)
     except Exception:  # readable for the checker but not for openpyxl: still give the results
         reasons = ["无法完整复制的内容"]
         target = results_path(input_path, out_dir, stem)
@@ -266,7 +267,7 @@ def write_results(ws, content: ResultsSheet, link_file: str | None = None) -> No
             if r - 1 in content.bold_rows:
                 cell.font = Font(bold=True, size=14 if r == 1 else 11)
             if wrap and c <= len(widths):
-                lines = max(lines, math.ceil(_display_len(str(value)) / max(widths[c - 1] - 1, 1)))
+                lines = max(lines, math.ceil(display_len(str(value)) / max(widths[c - 1] - 1, 1)))
         if lines > 1:
             # neither openpyxl nor LibreOffice sizes wrapped rows of a written file: set the height
             ws.row_dimensions[r].height = 15 * lines + 2
@@ -290,21 +291,13 @@ def write_results(ws, content: ResultsSheet, link_file: str | None = None) -> No
     ws.sheet_properties.tabColor = "C00000"
 
 
-def _display_len(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-NOTE_MAX_CHARS = 56    # character units of a note's widest line before it wraps
-
-
 def _comment(text: str):
-    """A note box as wide as its longest line (up to NOTE_MAX_CHARS) and as tall as its wrapped lines."""
+    """A note box sized to its text (textfit.note_size, as the desktop add-in sizes its notes)."""
     from openpyxl.comments import Comment
 
     text = for_cell(text)
-    width_chars = min(max((_display_len(line) for line in text.split("\n")), default=10), NOTE_MAX_CHARS)
-    lines = sum(max(1, math.ceil(_display_len(line) / width_chars)) for line in text.split("\n"))
-    return Comment(text, NOTE_AUTHOR, height=min(12 + 15 * lines, 800), width=max(120, 20 + 6 * width_chars))
+    width, height = note_size(text)
+    return Comment(text, NOTE_AUTHOR, height=height, width=width)
 
 
 def _fill_xml(fill) -> str:

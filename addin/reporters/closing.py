@@ -32,7 +32,8 @@ def write_closing(view: CollectionView, out: TextIO) -> None:
     scope = f"名单 {view.roster_size} 个单位" if view.roster_size else f"收到 {len(view.units)} 个单位的报告"
     parts = "，".join(f"{STATUS_ZH[s]} {counts[s]}" for s in ("passed",) + GROUPS if counts[s])
     year = f"{view.year}年度，" if view.year else ""
-    out.write(f"\n{year}{scope}：{parts or '无'}。\n")
+    other = f"；另有其他年度的报告 {len(view.other_years)} 份" if view.other_years else ""
+    out.write(f"\n{year}{scope}：{parts or '无'}{other}。\n")
     units = listed if view.roster_size else list(view.units)
     for status in GROUPS:
         group = [u for u in units if u.status == status]
@@ -53,6 +54,12 @@ def write_closing(view: CollectionView, out: TextIO) -> None:
         for u in duplicates[:MAX_LINES]:
             old = "、".join(Path(f.path).name for f in u.superseded)
             out.write(f"  {u.unit}：采用 {Path(u.current.path).name}，不计 {old}\n")
+    if view.other_years:
+        out.write(f"其他年度的报告（{len(view.other_years)} 份，不计入{view.year}年度）：\n")
+        for f in view.other_years[:MAX_LINES]:
+            out.write(f"  {f.unit or '（未识别单位）'}　{f.result.report_year}年度　{Path(f.path).name}\n")
+        if len(view.other_years) > MAX_LINES:
+            out.write(f"  ……等 {len(view.other_years)} 份，见汇总工作簿。\n")
     if view.unlisted:
         title = "不在名单中的文件" if view.roster_size else "未能识别单位的文件"
         out.write(f"{title}（{len(view.unlisted)}）：\n")

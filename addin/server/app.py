@@ -1,6 +1,7 @@
 """The ASGI application: settings in, FastAPI app out (database upgraded, store swept, checkers started)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from addin.server import api, db, security, web
 from addin.server.checker import CheckerPool
+from addin.server.retention import expire_anonymous_checks
 from addin.server.services import Service
 from addin.server.settings import Settings
 from addin.server.store import FileStore, too_large_message
@@ -80,28 +82,47 @@ def create_app(settings: Settings, *, announce=None):
     """The service for `settings`; `announce(lines)` receives the start-up lines (default: stderr)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
     Session = db.sessions(engine)
+    with db.start_lock(engine):   # several instances may start at once on one database
+        db.upgrade(engine)
+        with Session() as s:
+            secret = security.secret_key(s)
     store = FileStore(settings.data_dir)
+    expired = expire_anonymous_checks(Session, store, settings.retention_days, settings.upload_grace)
     with Session() as s:
-        secret = security.secret_key(s)
         referenced = set(s.scalars(db.select(db.Check.file_key)))
     swept = store.sweep(referenced, settings.orphan_grace)
+
+    async def expire_periodically():
+        while True:
+            await asyncio.sleep(settings.retention_interval)
+            try:
+                await asyncio.to_thread(expire_anonymous_checks, Session, store, settings.retention_days,
+                                        settings.upload_grace)
+            except Exception as exc:  # a database hiccup must not stop the service; the next round retries
+                _stderr([f"清理过期的校验记录时出错（稍后重试）：{exc.__class__.__name__}: {exc}"])
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         app.state.service.pool = CheckerPool(settings.checker_count, settings.check_timeout)
-        with Session() as s:
+        with db.start_lock(engine), Session() as s:
             token = security.setup_link_token(s)
         lines = [f"gkreport 服务已启动：{settings.base_url or '/'}"]
         if swept:
             lines.append(f"已清理上次异常退出遗留的 {len(swept)} 个未登记文件。")
+        if expired.checks:
+            lines.append(f"已删除超过 {settings.retention_days:g} 天的匿名校验记录 {expired.checks} 条"
+                         f"（文件 {len(expired.files)} 个）。")
+        sweeper = (asyncio.get_running_loop().create_task(expire_periodically())
+                   if settings.retention_days and settings.retention_days > 0 else None)
         if token:
             lines.append(f"首次启动：请在浏览器中打开以下一次性链接，创建收集单位的账户：{settings.base_url}/setup/{token}")
         (announce or _stderr)(lines)
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
             app.state.service.pool.close()
             engine.dispose()
 

@@ -1,15 +1,24 @@
 """Database tables (SQLAlchemy 2), the engine for a URL, and the schema upgrade (Alembic) run on start."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from pathlib import Path
 
 from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, create_engine,
-                        event, select)
+                        event, select, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
+if os.name == "nt":
+    import msvcrt
+else:
+    import fcntl
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock key of the start-up work (any constant bigint; "gkrp" in ASCII)
+START_LOCK_KEY = 0x676B7270
 
 
 def utcnow() -> dt.datetime:
@@ -86,10 +95,11 @@ class Submission(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, for the rate limit (schema revision 0002)."""
+    """Failed logins, for the rate limits per address and per account (schema revisions 0002, 0004)."""
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -117,6 +127,45 @@ def alembic_config(engine: Engine, connection=None):
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+@contextlib.contextmanager
+def start_lock(engine: Engine):
+    """Serialise the start-up work (schema upgrade, the first secret key and setup link) between instances
+    that start at once on one database. PostgreSQL: a session advisory lock on a connection of its own,
+    released at the end or when the process dies. SQLite: an exclusive lock on a file beside the database
+    (Python's sqlite3 runs DDL outside a transaction, so two upgrades at once could both create a table);
+    an in-memory database has no second instance."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": START_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": START_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.start-lock", "a+b") as fh:
+        _lock_file(fh)
+        yield   # closing the file releases the lock
+
+
+def _lock_file(fh) -> None:
+    """Block until this process holds the exclusive lock on the open file `fh`."""
+    if os.name == "nt":
+        fh.seek(0)
+        while True:
+            try:
+                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)   # retries for 10 s, then raises
+                return
+            except OSError:
+                continue
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -67,18 +67,25 @@ def setup_link_token(session) -> str | None:
     return token
 
 
-def login_blocked(session, address: str, limit: int) -> bool:
+def login_blocked(session, address: str, username: str, limit: int, account_limit: int) -> str | None:
+    """Why a login is refused before its password is looked at: "address" (too many failures from this client
+    address), "account" (too many failures for this user name from any address: a guess spread over many
+    addresses, or one proxy address shared by all), or None. Unknown user names count like real ones, so the
+    answer tells nothing about which accounts exist."""
     since = utcnow() - LOGIN_WINDOW
-    failed = session.scalar(select(func.count()).select_from(LoginAttempt)
-                            .where(LoginAttempt.address == address, LoginAttempt.at >= since,
-                                   LoginAttempt.ok.is_(False)))
-    return failed >= limit
+    failed = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False))
+    if session.scalar(failed.where(LoginAttempt.address == address[:64])) >= limit:
+        return "address"
+    if session.scalar(failed.where(LoginAttempt.username == username[:64])) >= account_limit:
+        return "account"
+    return None
 
 
-def record_login(session, address: str, ok: bool) -> None:
+def record_login(session, address: str, username: str, ok: bool) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - LOGIN_WINDOW))
     if ok:
-        session.execute(delete(LoginAttempt).where(LoginAttempt.address == address))
+        session.execute(delete(LoginAttempt).where((LoginAttempt.address == address[:64])
+                                                   | (LoginAttempt.username == username[:64])))
     else:
-        session.add(LoginAttempt(address=address[:64], ok=False))
+        session.add(LoginAttempt(address=address[:64], username=username[:64], ok=False))
     session.commit()

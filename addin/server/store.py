@@ -93,6 +93,18 @@ class FileStore:
         d.mkdir()
         return d
 
+    def discard(self, keys: Iterable[str], grace: float = 0.0) -> list[str]:
+        """Remove the stored files of `keys` (no row refers to them any more), except those younger than
+        `grace` seconds: put() renames a fresh file over an existing one, so a young file is a new upload's."""
+        cutoff = time.time() - grace
+        removed = []
+        for key in keys:
+            p = self.path(key)
+            if p.exists() and _mtime(p) <= cutoff:
+                p.unlink(missing_ok=True)
+                removed.append(key)
+        return removed
+
     def sweep(self, referenced: Iterable[str], grace: float = 0.0) -> list[str]:
         """Remove temp files and stored files no row refers to (left by a crash between rename and commit).
         `grace` seconds: younger entries are kept, as they may be another running instance's uploads."""

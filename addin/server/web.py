@@ -204,7 +204,8 @@ def _clerk_check(request: Request, check_id: str):
 @router.get("/check/{check_id}", response_class=HTMLResponse)
 def check_page(request: Request, check_id: str):
     c = _clerk_check(request, check_id)
-    return page(request, "result.html", base=f"/check/{c.id}", **result_context(c))
+    return page(request, "result.html", base=f"/check/{c.id}", kept_days=service(request).settings.retention_days,
+                **result_context(c))
 
 
 @router.get("/check/{check_id}/marked")
@@ -336,6 +337,12 @@ def unit_receipt(request: Request, token: str, version: int):
 
 # -- the collecting office: account ----------------------------------------------------------------------
 
+LOGIN_BLOCKED_ZH = {
+    "address": "登录失败次数过多，请 15 分钟后再试。",
+    "account": "该用户名最近登录失败次数过多，为防止密码被猜测，已暂停登录，请 15 分钟后再试。",
+}
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -387,12 +394,15 @@ async def login(request: Request):
     form = await read_form(request)
     svc = service(request)
     address = _client(request)
+    username = str(form.get("username", "")).strip()
     with svc.Session() as s:
-        if security.login_blocked(s, address, svc.settings.login_limit):
-            return page(request, "login.html", 429, error="登录失败次数过多，请 15 分钟后再试。")
-        user = s.scalar(select(User).where(User.username == str(form.get("username", "")).strip()))
+        blocked = security.login_blocked(s, address, username, svc.settings.login_limit,
+                                         svc.settings.account_login_limit)
+        if blocked:
+            return page(request, "login.html", 429, error=LOGIN_BLOCKED_ZH[blocked])
+        user = s.scalar(select(User).where(User.username == username))
         ok = user is not None and security.verify_password(user.password_hash, str(form.get("password", "")))
-        security.record_login(s, address, ok)
+        security.record_login(s, address, username, ok)
     if not ok:
         return page(request, "login.html", 401, error="用户名或密码不正确。")
     request.session.clear()   # a new session on login (no fixation)

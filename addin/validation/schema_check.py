@@ -1,6 +1,7 @@
 """Types and ranges of the data document, checked by jsonschema against report.schema.json."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -90,6 +91,7 @@ class _LeafSpec:
     types: frozenset       # Python types allowed (besides None)
     minimum: Any = None    # applies to numbers
     const: str | None = None
+    pattern: re.Pattern | None = None   # applies to strings (jsonschema's "pattern": a search, not a full match)
 
     def accepts(self, v) -> bool:
         if v is None:
@@ -99,7 +101,9 @@ class _LeafSpec:
         t = type(v)
         if t not in self.types or (t is Decimal and not v.is_finite()):
             return False
-        return self.minimum is None or t is str or v >= self.minimum
+        if t is str:
+            return self.pattern is None or self.pattern.search(v) is not None
+        return self.minimum is None or v >= self.minimum
 
 
 def compile_precheck(schema: Any) -> Precheck | None:
@@ -119,7 +123,8 @@ def _compile(schema: Any):
             return None
         names, required = frozenset(props), frozenset(schema.get("required", ()))
         specs = set(props.values())
-        if len(specs) == 1 and isinstance(next(iter(specs)), _LeafSpec) and next(iter(specs)).const is None:
+        if len(specs) == 1 and isinstance(next(iter(specs)), _LeafSpec) and next(iter(specs)).const is None \
+                and next(iter(specs)).pattern is None:
             return _uniform_object(names, required, next(iter(specs)))
         checks = {name: p.accepts if isinstance(p, _LeafSpec) else p for name, p in props.items()}
 
@@ -155,7 +160,7 @@ def _uniform_object(names: frozenset, required: frozenset, spec: _LeafSpec) -> P
 
 
 def _leaf(schema: dict, keys: set) -> _LeafSpec | None:
-    if keys - {"type", "minimum", "const"}:
+    if keys - {"type", "minimum", "const", "pattern"}:
         return None
     if "const" in schema:
         const = schema["const"]
@@ -169,4 +174,8 @@ def _leaf(schema: dict, keys: set) -> _LeafSpec | None:
     minimum = schema.get("minimum")
     if minimum is not None and type(minimum) not in (int, float):
         return None
-    return _LeafSpec(frozenset().union(*(_PY_TYPES[t] for t in types)), minimum)
+    pattern = schema.get("pattern")
+    if pattern is not None and type(pattern) is not str:
+        return None
+    return _LeafSpec(frozenset().union(*(_PY_TYPES[t] for t in types)), minimum,
+                     pattern=re.compile(pattern) if pattern is not None else None)

@@ -105,7 +105,8 @@ def _pattern(ctx: Context, rule: dict, s: Section) -> list[Finding]:
             return []
         start = max(0, m.start() - 5)
         excerpt = " ".join(text[start:m.end() + 25].split())
-        return [_make(ctx, rule, s, pointer=s.pointer, excerpt=excerpt, year=year, next_year=year + 1)]
+        return [_make(ctx, rule, s, rule.get("message", "default"), pointer=s.pointer, excerpt=excerpt, year=year,
+                      next_year=year + 1)]
     sections = [k for k in rule.get("sections", [rule["section"]]) if k in ctx.located]
     if any(regex.search(ctx.texts.get(k) or "") for k in sections):
         return []

@@ -14,7 +14,7 @@ from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, U
                               report_counts, year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
-from addin.writing.summary import _findings, _rule_counts
+from addin.writing.finding_sheets import finding_list, rule_counts
 from addin.textfit import display_len, text_height
 from addin.writing.template import build_workbook
 
@@ -206,18 +206,20 @@ def _notes(ws, view: CollectionView, command: str | None, roster_path: str | Non
     lines += [(f"文件：{STATUS_ZH[s]}", n) for s, n in file_counts.items() if n]
     lines += [(f"单位：{STATUS_ZH[s]}", n) for s, n in sorted(unit_counts.items(), key=lambda i: ACTION_ORDER.get(i[0], 9))]
     lines += [("合计口径", BASIS_ZH[t.basis]), ("纳入合计的单位", len(t.included)), ("未纳入合计的单位", len(t.excluded)),
-              ("跳过的文件", len(skipped)),
+              ("其他年度的报告（不计入本年度）", len(view.other_years)), ("跳过的文件", len(skipped)),
               ("读取存疑", "“汇总”表“读取存疑”列是工具未能读取、定位或核对的内容条数（如扫描页、未找到的表格、按顺序读取的数字），"
                           "不计入错误、警告数；报告本身不一定有错，请以原件核对。其中的错误同样使报告不通过。")]
     for r, (k, v) in enumerate(lines, 1):
         _put(ws, r, 1, k, font=Font(bold=True), border=GRID)
         _put(ws, r, 2, v, border=GRID, alignment=Alignment(horizontal="left", wrap_text=True))
     r = len(lines) + 2
-    for c, title in enumerate(["未校验、跳过或无法读取的文件", "状态", "原因"], 1):
+    for c, title in enumerate(["未校验、跳过、无法读取或其他年度的文件", "状态", "原因"], 1):
         _put(ws, r, c, title, font=Font(bold=True), fill=HEAD_FILL, border=GRID)
     listed = [(f.path, STATUS_ZH[f.status], f.note or (f.result.findings[0].message if f.result and f.result.findings else ""))
               for f in files if f.status in ("not_a_report", "unreadable", "timeout")]
     listed += [(path, "已跳过", reason) for path, reason in skipped]
+    listed += [(f.path, STATUS_ZH[f.status], f"{f.result.report_year}年度的报告，不计入{view.year}年度"
+                + (f"（{f.unit}）" if f.unit else "")) for f in view.other_years]
     for i, row in enumerate(listed, r + 1):
         for c, value in enumerate(row, 1):
             _put(ws, i, c, value, border=GRID, alignment=WRAP)
@@ -316,8 +318,8 @@ def build_book(view: CollectionView, out: str | os.PathLike | None = None, comma
     if previous is not None:
         _year_on_year(wb.create_sheet("同比"), year_on_year(view, previous, formats, documents))
     results = [f.result for f in view.files if f.result is not None]
-    _findings(wb.create_sheet("问题清单"), results)
-    _rule_counts(wb.create_sheet("规则统计"), results)
+    finding_list(wb.create_sheet("问题清单"), results)
+    rule_counts(wb.create_sheet("规则统计"), results)
     _notes(wb.create_sheet("说明"), view, command, roster_path, when or datetime.datetime.now().astimezone(),
            list(skipped), list(unmatched))
     wb.active = 0

@@ -21,6 +21,7 @@ from addin.writing.template import PROP_FORMAT_VERSION
 MAX_PACKAGE_BYTES = 16 * 1024 * 1024    # a submission is tens of KB; anything this large is not one
 MAX_PARTS = 64
 MAX_CELLS_LISTED = 20
+CUSTOM_PROPS = "docProps/custom.xml"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -33,7 +34,7 @@ PART_MEANINGS = {
     "_rels/.rels": "文件的根引用关系",
     "docProps/core.xml": "文档属性（标题、作者、时间）",
     "docProps/app.xml": "文档属性（应用程序信息）",
-    "docProps/custom.xml": "自定义文档属性（单位、年度、摘要）",
+    CUSTOM_PROPS: "自定义文档属性（单位、年度、摘要、填报人和联系电话）",
     "xl/theme/theme1.xml": "主题（颜色和字体）",
     DATA_PART: "内嵌的校验数据",
 }
@@ -43,7 +44,8 @@ PART_MEANINGS = {
 class PackageCheck:
     status: str                          # same|modified|no_data|unreadable
     message: str = ""                    # the first difference (or why it could not be checked), Chinese
-    cells: list[str] = field(default_factory=list)   # differing cells, "表三 依申请公开!C7：应为 12，现为 13"
+    cells: list[str] = field(default_factory=list)   # differing cells, "表三 依申请公开!C7：应为 12，现为 13",
+                                                     # then differing custom properties, "文档属性“联系电话”：…"
     recorded: str | None = None          # the digest recorded in the file
     document: dict | None = None         # the embedded data document
 
@@ -73,7 +75,7 @@ def check_package(path: str | os.PathLike, schema_dir: str | None = None) -> Pac
     parts = _read_parts(zf, infos)
     if isinstance(parts, str):
         return PackageCheck("unreadable", parts)
-    props = parse_custom_properties(parts.get("docProps/custom.xml"))
+    props = parse_custom_properties(parts.get(CUSTOM_PROPS))
     recorded = (props.get(PROP_SHA256) or "").strip().lower() or None
     made_by = props.get(PROP_VERSION)
     if made_by and made_by != __version__:
@@ -135,23 +137,38 @@ def _embedded_document(xml: bytes) -> dict | None:
 
 
 def compare(expected: dict[str, bytes], actual: dict[str, bytes]) -> tuple[str, list[str]]:
-    """The first difference between two packages in Chinese ("" when the same), and the cells that differ."""
+    """The first difference between two packages in Chinese ("" when the same), and the cells and custom
+    properties that differ."""
     cells = _cell_differences(expected, actual)
+    props = _property_differences(expected.get(CUSTOM_PROPS), actual.get(CUSTOM_PROPS))
+    places = cells + props
     extra = [n for n in actual if n not in expected]
     if extra:
-        return f"多出部件 {extra[0]}（{_guess(extra[0])}），报送文件不应包含。", cells
+        return f"多出部件 {extra[0]}（{_guess(extra[0])}），报送文件不应包含。", places
     missing = [n for n in expected if n not in actual]
     if missing:
-        return f"缺少部件 {missing[0]}（{PART_MEANINGS.get(missing[0], '报送文件的组成部分')}）。", cells
+        return f"缺少部件 {missing[0]}（{PART_MEANINGS.get(missing[0], '报送文件的组成部分')}）。", places
     for name in expected:
         if expected[name] != actual[name]:
             if cells:
-                return f"单元格内容或格式与校验时不同（{len(cells)} 处，首处 {cells[0]}）。", cells
+                return f"单元格内容或格式与校验时不同（{len(cells)} 处，首处 {cells[0]}）。", places
+            if props and name == CUSTOM_PROPS:
+                return f"自定义文档属性与校验时不同（{len(props)} 处，首处 {props[0]}）。", places
             sheets = _sheet_names(expected)
             what = f"工作表“{sheets[name]}”的设置（隐藏行列、格式、批注或公式）" if name in sheets else \
                 PART_MEANINGS.get(name, "报送文件的组成部分")
-            return f"部件 {name} 与 gkreport 生成时不同：{what}已被改动。", cells
-    return "", cells
+            return f"部件 {name} 与 gkreport 生成时不同：{what}已被改动。", places
+    return "", places
+
+
+def _property_differences(expected: bytes | None, actual: bytes | None) -> list[str]:
+    """Custom document properties whose text differs, is missing or was added (填报人, 联系电话, the digest...)."""
+    want, have = parse_custom_properties(expected), parse_custom_properties(actual)
+    out = []
+    for name in list(want) + [n for n in have if n not in want]:
+        if want.get(name) != have.get(name):
+            out.append(f"文档属性“{name}”：应为 {_shown(want.get(name))}，现为 {_shown(have.get(name))}")
+    return out[:MAX_CELLS_LISTED]
 
 
 def _guess(name: str) -> str:

@@ -28,6 +28,7 @@ WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 PROP_UNIT = "gkreport.unit"
 PROP_VERSION = "gkreport.version"
 PROP_SHA256 = "gkreport.sha256"
+MAX_PROPERTY_CHARS = 255   # Office's limit for a custom property's text; the cover cell keeps the whole value
 
 
 class SubmissionError(Exception):
@@ -73,7 +74,9 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     year, unit = result.report_year, for_cell(result.unit) if result.unit else result.unit
     sections = {s["key"] for s in fmt.layout["cover"]["sections"]}   # the preamble has no place in the workbook
     texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None and k in sections}
-    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts)
+    contacts = cover_contacts(fmt, document)
+    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts,
+                        contacts={key: value for key, _label, value in contacts})
     props = wb.properties
     props.title = report_title(fmt, year, unit)
     props.creator = props.lastModifiedBy = "gkreport"
@@ -87,7 +90,18 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
                         (PROP_VERSION, __version__), (PROP_VALIDATED_AT, validated_at.isoformat(timespec="seconds")),
                         (PROP_SHA256, sha)]:
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    # the cover's optional fields, by their printed labels: who to call, seen in the file's properties
+    for _key, label, value in contacts:
+        wb.custom_doc_props.append(StringProperty(name=label, value=value[:MAX_PROPERTY_CHARS]))
     return wb, document, sha
+
+
+def cover_contacts(fmt: FormatDef, document: dict) -> list[tuple[str, str, str]]:
+    """(key, label, value) of the cover's optional fields the document holds, in layout order; a document
+    made before they were kept has none, and its submission is written (and verified) as it was then."""
+    cover = document.get("cover") or {}
+    return [(f["key"], f["label"], str(cover[f["key"]])) for f in fmt.layout["cover"].get("optional_fields", [])
+            if cover.get(f["key"]) not in (None, "")]
 
 
 def data_part(document: dict) -> bytes:

@@ -5,37 +5,14 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from addin.catalogue import CATALOGUE
-from addin.findings import KIND_ZH, KINDS, READING, SEVERITY_ZH
+from addin.findings import READING
 from addin.formats import FormatDef, available_formats, column_label, escape
 from addin.result import PASSED, STATUS_ZH
-from addin.safe_text import MAX_CELL_TEXT, for_cell
 from addin.values import flat_values
 from addin.writing.atomic import atomic_write
+from addin.writing.finding_sheets import append_row, finding_list, rule_counts, text_cell
 
 # openpyxl is imported where a workbook is built, so that a check run without --summary does not load it.
-
-
-def _cell(ws, value, bold: bool = False):
-    """A cell whose text from a report is always text: never a formula, whatever it starts with."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    if isinstance(value, str):
-        text = for_cell(value)[:MAX_CELL_TEXT]
-        c = WriteOnlyCell(ws, value=text)
-        c.data_type = "s"   # openpyxl would store "=HYPERLINK(...)" as a formula
-    else:
-        c = WriteOnlyCell(ws, value=value)
-    if bold:
-        c.font = Font(bold=True)
-    return c
-
-
-def _row(ws, values, bold: bool = False) -> None:
-    from openpyxl.cell.cell import Cell
-
-    ws.append([v if isinstance(v, Cell) else _cell(ws, v, bold) for v in values])
 
 
 def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: bool = False,
@@ -47,8 +24,8 @@ def build_summary(results, locks_skipped: int = 0, unmatched=(), previous_mode: 
     wb = Workbook(write_only=True)
     # by path, not identity: the results may be read back from disk (writing.spill), one object per pass
     _overview(wb.create_sheet("汇总"), results, previous_mode, {r.path for r in unmatched})
-    _findings(wb.create_sheet("问题清单"), results)
-    _rule_counts(wb.create_sheet("规则统计"), results)
+    finding_list(wb.create_sheet("问题清单"), results)
+    rule_counts(wb.create_sheet("规则统计"), results)
     _totals(wb.create_sheet("合计"), results, formats)
     _notes(wb.create_sheet("说明"), results, locks_skipped, unmatched)
     return wb
@@ -71,7 +48,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
         head.append("上年报告")
     contacts = _contact_fields()
     head += [label for _key, label in contacts] + ["其中读取存疑"]
-    _row(ws, head, bold=True)
+    append_row(ws, head, bold=True)
     for r in results:
         c = r.counts
         row = [r.unit or "", r.report_year, r.format_version or "", STATUS_ZH.get(r.status, r.status),
@@ -80,34 +57,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
             row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
         row += [r.contacts.get(key, "") for key, _label in contacts]
         row.append(sum(f.kind == READING for f in r.findings))
-        _row(ws, row)
-
-
-def _findings(ws, results) -> None:
-    _row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明", "性质"], bold=True)
-    for r in results:
-        for f in sorted(r.findings, key=lambda f: f.kind == READING):   # the report's defects first
-            _row(ws, [r.path, r.unit or "", f.sheet or "", f.cell or "", f.code, SEVERITY_ZH.get(f.severity, f.severity),
-                      f.message, KIND_ZH.get(f.kind, f.kind)])
-
-
-def _rule_counts(ws, results) -> None:
-    reports: Counter = Counter()
-    total: Counter = Counter()
-    severity: dict[str, str] = {}
-    kinds: dict[str, set] = defaultdict(set)
-    for r in results:
-        codes = [f.code for f in r.findings]
-        total.update(codes)
-        reports.update(set(codes))
-        for f in r.findings:
-            severity.setdefault(f.code, f.severity)
-            kinds[f.code].add(f.kind)
-    _row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数", "性质"], bold=True)
-    for code in sorted(total, key=lambda c: (-reports[c], c)):
-        title = CATALOGUE[code].title if code in CATALOGUE else ""
-        _row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code],
-                  "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])
+        append_row(ws, row)
 
 
 def _number(v):
@@ -123,7 +73,7 @@ def _totals(ws, results, formats) -> None:
         if r.status == PASSED and r.format_version in formats and r.document:
             by_version[r.format_version].append(r)
     if not by_version:
-        _row(ws, ["没有通过校验的报告，无法合计。"])
+        append_row(ws, ["没有通过校验的报告，无法合计。"])
         return
     for version in sorted(by_version):
         fmt, reports = formats[version], by_version[version]
@@ -135,40 +85,40 @@ def _totals(ws, results, formats) -> None:
                 if n is not None:
                     sums[pointer] += n
                     counts[pointer] += 1
-        _row(ws, [f"{fmt.name}（{fmt.notice}，{version}版）：{len(reports)} 份通过校验的报告合计"], bold=True)
-        _row(ws, [])
+        append_row(ws, [f"{fmt.name}（{fmt.notice}，{version}版）：{len(reports)} 份通过校验的报告合计"], bold=True)
+        append_row(ws, [])
         for table in fmt.tables():
             for block in table["blocks"]:
                 caption = "".join(c["text"] for c in block.get("caption", [])) or block["anchor"]
-                _row(ws, [f"{table['name']}　{caption}"], bold=True)
-                _row(ws, ["项目"] + [column_label(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
+                append_row(ws, [f"{table['name']}　{caption}"], bold=True)
+                append_row(ws, ["项目"] + [column_label(c["path"]) for c in block["columns"]] + ["涉及报告数"], bold=True)
                 for row in block["rows"]:
-                    cells = [_cell(ws, row["label"] or table["name"])]
+                    cells = [text_cell(ws, row["label"] or table["name"])]
                     covered = 0
                     for col in block["columns"]:
                         pointer = block["pointer"].format(row=escape(row["key"]), column=escape(col["key"]))
-                        c = _cell(ws, sums[pointer] if counts[pointer] else None)
+                        c = text_cell(ws, sums[pointer] if counts[pointer] else None)
                         # the total's coverage, so a reader sees at once when a report lacked this cell
                         c.comment = Comment(f"合计 {counts[pointer]} 份报告", "gkreport")
                         covered = max(covered, counts[pointer])
                         cells.append(c)
-                    cells.append(_cell(ws, covered))
+                    cells.append(text_cell(ws, covered))
                     ws.append(cells)
-                _row(ws, [])
+                append_row(ws, [])
 
 
 def _notes(ws, results, locks_skipped: int, unmatched) -> None:
     n = Counter(r.status for r in results)
-    _row(ws, ["项目", "数量"], bold=True)
-    _row(ws, ["输入文件", len(results)])
+    append_row(ws, ["项目", "数量"], bold=True)
+    append_row(ws, ["输入文件", len(results)])
     for status, zh in STATUS_ZH.items():
-        _row(ws, [zh, n[status]])
-    _row(ws, ["已跳过的 Office 锁文件（~$ 开头）", locks_skipped])
+        append_row(ws, [zh, n[status]])
+    append_row(ws, ["已跳过的 Office 锁文件（~$ 开头）", locks_skipped])
     if unmatched:
-        _row(ws, [])
-        _row(ws, ["未找到上一年度报告的单位", "路径"], bold=True)
+        append_row(ws, [])
+        append_row(ws, ["未找到上一年度报告的单位", "路径"], bold=True)
         for r in unmatched:
-            _row(ws, [r.unit or "", r.path])
+            append_row(ws, [r.unit or "", r.path])
 
 
 def write_summary(path, results, locks_skipped: int = 0, unmatched=(), previous_mode: bool = False, options=None) -> Path:

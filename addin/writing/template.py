@@ -17,11 +17,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from addin.formats import FormatDef, available_formats, escape, format_for_year
-from addin.geometry import column_positions, place_html_rows  # noqa: F401  (re-exported)
+from addin.geometry import column_positions, place_html_rows
 from addin.printorder import heading_number
 from addin.reading.model import a1
 from addin.safe_text import for_cell
-from addin.textfit import MAX_ROW_HEIGHT, TEXT_WIDTH, display_len, paragraph_height, text_height  # noqa: F401
+from addin.textfit import TEXT_WIDTH, display_len, paragraph_height, text_height
 from addin.totals import add_up, sum_formula, totals
 from addin.writing.atomic import atomic_write
 
@@ -382,15 +382,17 @@ def _setup_sheet(ws, sp: SheetPlan) -> None:
 
 
 def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
-                   values: dict | None = None, texts: dict | None = None, notes: dict | None = None) -> Workbook:
+                   values: dict | None = None, texts: dict | None = None, notes: dict | None = None,
+                   contacts: dict | None = None) -> Workbook:
     """The standard workbook of `fmt` for report `year`, optionally pre-filled: `values` by pointer,
-    `texts` by section key (one row per paragraph), `notes` (the short text under a table) by table id.
+    `texts` by section key (one row per paragraph), `notes` (the short text under a table) by table id,
+    `contacts` (the cover's optional fields: 填报人, 联系电话...) by field key.
 
     A total cell holds its SUM formula with the result cached, unless `values` gives it a number (a
     submission file holds values only). Does not check that `fmt` applies to `year` (use
     resolve_format for that), so that tests can build deliberately mismatched workbooks."""
     unit = for_cell(unit) if unit else unit   # the title and properties hold it too
-    values, texts, notes = values or {}, texts or {}, notes or {}
+    values, texts, notes, contacts = values or {}, texts or {}, notes or {}, contacts or {}
     p = plan(fmt, year, unit, texts)
     unknown = [k for k in values if k not in p.inputs or not isinstance(k, str)]
     if unknown:
@@ -401,6 +403,10 @@ def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
     unknown = [k for k in notes if ("note", k) not in p.inputs]
     if unknown:
         raise TemplateError(f"{fmt.version}版格式中没有表格“{unknown[0]}”。")
+    optional = {f["key"] for f in fmt.layout["cover"].get("optional_fields", [])}
+    unknown = [k for k in contacts if k not in optional]
+    if unknown:
+        raise TemplateError(f"{fmt.version}版格式的封面没有选填项“{unknown[0]}”。")
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -421,6 +427,7 @@ def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
         _style_range(ws, lab.row, lab.col, lab.rowspan, lab.colspan, border)
 
     contents = _contents(p, fmt, year, unit, values, texts, notes)
+    contents.update({("cover", k): v for k, v in contacts.items()})
     formulas = {ptr: parts for ptr, parts in p.totals.items() if ptr not in values}
     cached: dict[str, dict[str, object]] = {}
     validations: dict[tuple[str, str], list[str]] = {}
