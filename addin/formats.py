@@ -224,13 +224,18 @@ def load_format(directory: Path, checked: bool = False) -> FormatDef:
 
 
 def _check_rules(fmt: FormatDef) -> None:
-    """Every rule id has its message in findings.json and every pointer a rule can produce is a layout cell."""
+    """Every rule id has its message in findings.json, every pointer a rule can produce is a layout cell and
+    every table whose note a rule reads is a layout table."""
+    tables = {t["id"] for t in fmt.tables()}
     for rule in fmt.rules:
         if rule["id"] not in fmt.findings:
             raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} has no entry in findings.json")
         for pointer in expand_pointers(fmt, rule):
             if pointer not in fmt.by_pointer:
                 raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} refers to unknown cell {pointer}")
+        for table_id in rule.get("notes", ()):
+            if table_id not in tables:
+                raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} reads the note of unknown table {table_id!r}")
     for rule in fmt.cross_year:
         if rule["id"] not in fmt.findings:
             raise FormatError(f"{fmt.directory}/rules.json: rule {rule['id']} has no entry in findings.json")

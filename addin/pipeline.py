@@ -37,7 +37,8 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     # the sections whose heading was found (read_texts gave them an origin)
     keys = [s["key"] for s in ex.fmt.layout["cover"]["sections"]] + [p["key"] for p in [ex.fmt.layout["cover"].get("preamble")] if p]
     located = {escape(k) for k in keys if "/text/" + escape(k) in ex.origins}
-    ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), located=located, year=ex.year, unit=ex.unit, extra_sections=ex.extra_sections,
+    ctx = Context(ex.fmt, operands, texts=ex.document.get("text", {}), notes=ex.document.get("notes", {}),
+                  located=located, year=ex.year, unit=ex.unit, extra_sections=ex.extra_sections,
                   origins=ex.origins, all_whole=rules.all_whole(ex.fmt, operands))
     # tables of another version than the year calls for (STR-04): the text is still the year's report,
     # held to the text rules of the year's notice (a 2021 report printing 2019 tables owes 2021's five aspects)

@@ -10,6 +10,7 @@ from addin import catalogue
 from addin.findings import Finding
 from addin.formats import FormatDef, escape, format_for_year, pointer_tokens
 from addin.reading import flattened, formulas, outline, statements
+from addin.reading.notes import read_notes as notes_of
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
@@ -200,13 +201,6 @@ def _title(index: LabelIndex, fmt: FormatDef):
 
 
 TEXT_ROWS_LIMIT = 200   # rows read below a section heading for its text
-_DATE_LINE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
-SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
-_SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
-
-
-def _is_signature(line: str) -> bool:
-    return len(line.strip()) <= SIGNATURE_LEN and bool(_SIGNATURE_UNIT_RE.search(norm_label(line)))
 
 
 def statutory_sections(fmt: FormatDef) -> list[outline.Statutory]:
@@ -331,12 +325,7 @@ def _section_text(tx: SheetTexts, first_row: int, s_index: int, stops: frozenset
         parts.extend(row[j] for j in filled)
         if too_long is not None:   # (sheet, row, col) of cells too long for a row: WB-03
             too_long.extend((s_index, r, j + sheet.col_offset) for j in filled if not fits_in_a_row(row[j]))
-    dated = bool(parts) and bool(_DATE_LINE_RE.match(norm_label(parts[-1])))
-    if dated:
-        parts.pop()
-    # the issuing unit's name closing the report (with or without a date under it) is its signature, not text
-    if (dated or last_section) and parts and _is_signature(parts[-1]):
-        parts.pop()
+    parts = outline.without_closing(parts, last_section)
     return "\n".join(parts) if parts else None
 
 
@@ -481,7 +470,11 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
         formulas.settle(ex, fmt, ex.pending_formulas)
     structure.check_subtotals(ex, fmt, lenient)
     _group_padding(ex)
-    ex.document = _nest(ex.values, {"format_version": fmt.version, "cover": cover, "text": texts}, reading_plan(fmt).nest_paths)
+    skeleton = {"format_version": fmt.version, "cover": cover, "text": texts}
+    notes = notes_of(index, fmt, ex) if not assumed else {}
+    if notes:   # only tables that have a note: a document without any stays as it always was
+        skeleton["notes"] = notes
+    ex.document = _nest(ex.values, skeleton, reading_plan(fmt).nest_paths)
     return ex
 
 
@@ -538,6 +531,7 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
             if located is None:
                 continue
             located_any = True
+            _note_place(index, ex, table["id"], located)
             if not located.sheet.visible:
                 ex.findings.append(catalogue.make("WB-01", sheet=located.sheet.name, table=table["name"]))
             for key, r in located.rows.items():
@@ -552,3 +546,17 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
                     ex.findings.append(catalogue.make(table["structure_code"], "missing_block", table=table["name"], anchor=block["anchor"]))
         for pointer in plan.pointers_by_table[table["id"]]:
             ex.values.setdefault(pointer, None)
+
+
+def _note_place(index: LabelIndex, ex: Extraction, table_id: str, located: Located) -> None:
+    """Widen the table's extent (tables_at) by a located block on the sheet of its first block."""
+    s = next(i for i, sheet in enumerate(index.sheets) if sheet is located.sheet)
+    top = located.top if located.top is not None else min(located.rows.values(), default=None)
+    if top is None:
+        return
+    bottom = max(located.rows.values(), default=top)
+    at = ex.tables_at.get(table_id)
+    if at is None:
+        ex.tables_at[table_id] = (s, top, bottom)
+    elif at[0] == s:
+        ex.tables_at[table_id] = (s, min(at[1], top), max(at[2], bottom))

@@ -40,6 +40,8 @@ class Extraction:
     # and a row not placed may be a misprint; the tool doubts its reading rather than blaming the report
     in_document: bool = False
     outline: Any = None          # the report's top-level headings (reading/outline.Outline), found while reading texts
+    # table id -> (sheet index, first row, last row) where the table was read: its note is read around it
+    tables_at: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def extra_sections(self) -> tuple:

@@ -25,6 +25,7 @@ class Located:
     columns: dict[str, int]
     rows: dict[str, int]
     row_columns: dict[str, dict[str, int]] | None = None   # per row, when read in sequence
+    top: int | None = None   # the block's first printed row (its anchor's): where text above the table ends
 
     def column(self, row: str, column: str) -> int | None:
         if self.row_columns is not None:
@@ -124,7 +125,7 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
         rows = _locate_rows(sheet, tx, table, block, ex, code, header_end, label_cols, columns, plan)
         row_columns = {key: _sequence_columns(tx, r, label_cols, plan, block)
                        for key, r in rows.items()}
-        return Located(sheet, columns, rows, row_columns)
+        return Located(sheet, columns, rows, row_columns, top=ar)
     for col in missing:
         ex.findings.append(catalogue.make(code, "missing_column", table=table["name"], label=column_label(col["path"]),
                                           sheet=sheet.name, cell=a1(h_start, ac)))
@@ -166,8 +167,8 @@ def locate_block(index: LabelIndex, table: dict, block: dict, ex: Extraction, co
                                  sheet=sheet.name, cell=a1(ar, ac))
         if not any(f.code == "STR-08" and f.message == finding.message for f in ex.findings):
             ex.findings.append(finding)
-        return Located(sheet, columns, rows, {key: shifted.get(key, columns) for key in rows})
-    return Located(sheet, columns, rows)
+        return Located(sheet, columns, rows, {key: shifted.get(key, columns) for key in rows}, top=ar)
+    return Located(sheet, columns, rows, top=ar)
 
 
 def _shifted(sheet, tx, r: int, label_cols, columns: dict, plan: BlockPlan, block: dict) -> dict | None:

@@ -18,6 +18,26 @@ BARE_NUMBER_RE = re.compile(rf"^[{NUMERALS}]{{1,3}}[、.]$")
 CHROME_LINE_RE = re.compile(r"^(?:附件下载|扫一扫|【?打印(?:本页|此页)?】|【?关闭(?:窗口|本页)?】?$|分享到|相关链接|主办单位|"
                             r"承办单位|网站标识码|.{0,4}ICP备|.{0,6}公网安备|技术支持[:：]|版权所有|Copyright|©)", re.I)
 
+_DATE_LINE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+SIGNATURE_LEN = 40      # a signature line (the issuing unit) is short
+_SIGNATURE_UNIT_RE = re.compile(r"^[^。；;，,：:]{2,}(?:政府|办公室|办公厅|办事处|委员会|管委会|局|委|办|厅|署|中心|院|所|处|站|队|会)$")
+
+
+def without_closing(parts: list[str], at_end: bool) -> list[str]:
+    """The paragraphs of a part of the report without the date and signature closing the report: a
+    date line last, and the issuing unit's name above it (or last, in a part that runs to the end of
+    the report or of the article, `at_end`)."""
+    dated = bool(parts) and bool(_DATE_LINE_RE.match(norm_label(parts[-1])))
+    if dated:
+        parts = parts[:-1]
+    if (dated or at_end) and parts and _is_signature(parts[-1]):
+        parts = parts[:-1]
+    return parts
+
+
+def _is_signature(line: str) -> bool:
+    return len(line.strip()) <= SIGNATURE_LEN and bool(_SIGNATURE_UNIT_RE.search(norm_label(line)))
+
 
 def numeral_value(text: str) -> int | None:
     """一 .. 九十九 as a number (一=1, 十=10, 十二=12, 二十=20)."""

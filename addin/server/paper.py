@@ -38,8 +38,8 @@ class PaperSheet:
 
 
 def _plan_key(pointer: str):
-    """The template plan's key of a pointer: data pointers as they are, cover fields and texts as pairs."""
-    for prefix, kind in (("/cover/", "cover"), ("/text/", "text")):
+    """The template plan's key of a pointer: data pointers as they are, cover fields, texts and notes as pairs."""
+    for prefix, kind in (("/cover/", "cover"), ("/text/", "text"), ("/notes/", "note")):
         if pointer.startswith(prefix):
             return kind, unescape(pointer[len(prefix):])
     return pointer
@@ -61,6 +61,9 @@ def sheets(result: dict, formats: dict[str, FormatDef] | None = None) -> list[Pa
     values: dict[object, tuple[str, str]] = {}
     for pointer, (sheet, cell, raw) in origins.items():
         values[_plan_key(pointer)] = (raw, f"{sheet}!{cell}")
+    for table_id, text in ((result.get("document") or {}).get("notes") or {}).items():
+        # the whole note under its table (its origin holds only the first line read)
+        values[("note", table_id)] = (text or "", values.get(("note", table_id), ("", ""))[1])
 
     out = []
     for sp in p.sheets:

@@ -46,6 +46,7 @@ class Context:
     fmt: FormatDef
     values: Mapping[str, Any]                  # pointer -> value ("/this/..." and "/previous/..." across years)
     texts: Mapping[str, Any] = field(default_factory=dict)      # section key -> text of this year's report
+    notes: Mapping[str, Any] = field(default_factory=dict)      # table id -> the note printed with that table
     located: set = field(default_factory=set)  # the sections whose heading was found in the workbook
     year: int | None = None
     unit: str | None = None

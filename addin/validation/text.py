@@ -30,7 +30,9 @@ class Section:
 
 
 def text_rule(ctx: Context, rule: dict) -> list[Finding]:
-    """A rule on a narrative section; a section whose heading is not in the workbook is not judged."""
+    """A rule on a narrative section; a section whose heading is not in the workbook is not judged.
+    A rule naming tables in "notes" reads the note printed with each of them too (the same check, a
+    finding the section already gave not repeated)."""
     if rule["section"] not in ctx.located:
         return []
     text, compact = ctx.section(rule["section"])
@@ -38,8 +40,22 @@ def text_rule(ctx: Context, rule: dict) -> list[Finding]:
     counted = _positive_total(rule["only_if_positive"], ctx.values) if "only_if_positive" in rule else None
     if counted == 0:
         return []
-    pointer = "/text/" + escape(rule["section"])
-    return TEXT_CHECKS[rule["check"]](ctx, rule, Section(pointer, text, compact, counted, _labels(ctx.fmt, rule)))
+    check, labels = TEXT_CHECKS[rule["check"]], _labels(ctx.fmt, rule)
+    found = check(ctx, rule, Section("/text/" + escape(rule["section"]), text, compact, counted, labels))
+    for table_id in rule.get("notes", ()):
+        note = (ctx.notes.get(table_id) or "").strip()
+        if note:
+            section = Section("/notes/" + escape(table_id), note, "".join(note.split()), counted,
+                              {**labels, "section": note_name(ctx.fmt, table_id)})
+            found += [f for f in check(ctx, rule, section) if f not in found]
+    return found
+
+
+def note_name(fmt: FormatDef, table_id: str) -> str:
+    """What the note under a table is called (layout table_notes.name: «表三下方的说明»)."""
+    table = next(t for t in fmt.tables() if t["id"] == table_id)
+    spec = fmt.layout.get("table_notes") or {}
+    return spec.get("name", "{table}").format(table=table["name"])
 
 
 def _labels(fmt: FormatDef, rule: dict) -> dict:

@@ -22,12 +22,13 @@ MARGIN_CM = 2.0
 def build_docx(fmt: FormatDef, document: dict, notes: dict | None = None,
                created: datetime.datetime | None = None):
     """A python-docx Document of the report in `document` (the checked data document of `fmt`);
-    `notes`: table id -> the short text printed under that table."""
+    `notes`: table id -> the short text printed under that table (default: the document's own notes)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    cover, texts, notes = document.get("cover") or {}, document.get("text") or {}, notes or {}
+    cover, texts = document.get("cover") or {}, document.get("text") or {}
+    notes = (document.get("notes") or {}) if notes is None else notes
     unit, year = cover.get("单位名称"), cover.get("报告年度")
     p = plan(fmt, year, unit, texts)
     values = flat_values(fmt, document)

@@ -74,8 +74,9 @@ def build_submission(result: FileResult, validated_at: datetime.datetime, schema
     year, unit = result.report_year, for_cell(result.unit) if result.unit else result.unit
     sections = {s["key"] for s in fmt.layout["cover"]["sections"]}   # the preamble has no place in the workbook
     texts = {k: v for k, v in (document.get("text") or {}).items() if v is not None and k in sections}
+    notes = {k: v for k, v in (document.get("notes") or {}).items() if v is not None}   # each in the box under its table
     contacts = cover_contacts(fmt, document)
-    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts,
+    wb = build_workbook(fmt, year, unit, values=flat_values(fmt, document), texts=texts, notes=notes,
                         contacts={key: value for key, _label, value in contacts})
     props = wb.properties
     props.title = report_title(fmt, year, unit)

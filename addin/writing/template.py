@@ -21,7 +21,7 @@ from addin.geometry import column_positions, place_html_rows
 from addin.printorder import heading_number
 from addin.reading.model import a1
 from addin.safe_text import for_cell
-from addin.textfit import TEXT_WIDTH, display_len, paragraph_height, text_height
+from addin.textfit import MAX_ROW_HEIGHT, NARROW, TEXT_WIDTH, display_len, paragraph_height, text_height
 from addin.totals import add_up, sum_formula, totals
 from addin.writing.atomic import atomic_write
 
@@ -156,9 +156,10 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None,
-         texts: dict | None = None) -> Plan:
+         texts: dict | None = None, notes: dict | None = None) -> Plan:
     """Place the cover, the narrative sections and every table of `fmt` on sheets (1-based rows/cols).
-    `texts` (section key -> text) only decides how many paragraph rows each section gets."""
+    `texts` (section key -> text) only decides how many paragraph rows each section gets, `notes`
+    (table id -> text) how high the box under each table is."""
     layout = fmt.layout
     cover = layout["cover"]
     title = report_title(fmt, year, unit)
@@ -245,7 +246,10 @@ def plan(fmt: FormatDef, year: int | None = None, unit: str | None = None,
             sp.row_heights[first + r] = need
         note_row = first + grid + 1
         inputs[("note", table["id"])] = InputCell(sp.name, note_row, 1, table["width"], "note", table["id"], "text")
-        sp.row_heights[note_row] = NOTE_ROW_HEIGHT
+        note = (notes or {}).get(table["id"])
+        # a note longer than the box grows it (the submission prints it whole, up to what a row holds)
+        sp.row_heights[note_row] = min(max(NOTE_ROW_HEIGHT, text_height(note, sum(sp.column_widths) * NARROW)),
+                                       MAX_ROW_HEIGHT) if note else NOTE_ROW_HEIGHT
         sp.height = note_row
 
     missing = set(c.pointer for c in fmt.cells) - set(k for k in inputs if isinstance(k, str))
@@ -393,7 +397,7 @@ def build_workbook(fmt: FormatDef, year: int, unit: str | None = None,
     resolve_format for that), so that tests can build deliberately mismatched workbooks."""
     unit = for_cell(unit) if unit else unit   # the title and properties hold it too
     values, texts, notes, contacts = values or {}, texts or {}, notes or {}, contacts or {}
-    p = plan(fmt, year, unit, texts)
+    p = plan(fmt, year, unit, texts, notes)
     unknown = [k for k in values if k not in p.inputs or not isinstance(k, str)]
     if unknown:
         raise TemplateError(f"{fmt.version}版格式中没有数据单元格 {unknown[0]}。")
