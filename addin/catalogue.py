@@ -1,11 +1,11 @@
 """Catalogue of finding codes: the engine's own codes here, the rules' codes merged from schema/<version>/findings.json."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Iterator, Mapping
 
-from addin.findings import SEVERITY_ZH, Finding
+from addin.findings import KIND_ZH, KINDS, READING, REPORT, SEVERITY_ZH, Finding
 from addin.formats import FormatDef, available_formats
 
 
@@ -16,22 +16,27 @@ class Entry:
     title: str
     templates: Mapping[str, str]
     group: str
+    kind: str = REPORT      # findings.KINDS: a defect of the report, or a doubt of the reading
+    kinds: Mapping[str, str] = field(default_factory=dict)   # variant -> kind, where a variant differs
+
+    def kind_of(self, variant: str | None = None) -> str:
+        return self.kinds.get(variant, self.kind) if variant else self.kind
 
 
-def _e(code, severity, group, title, **templates) -> Entry:
-    return Entry(code, severity, title, templates, group)
+def _e(code, severity, group, title, kind=REPORT, kinds=None, **templates) -> Entry:
+    return Entry(code, severity, title, templates, group, kind, kinds or {})
 
 
 _ENTRIES = [
     # -- the file itself ----------------------------------------------------------------------
-    _e("FILE-01", "error", "文件", "文件无法打开",
+    _e("FILE-01", "error", "文件", "文件无法打开", kind=READING,
        default="无法打开文件：{reason}。"),
     _e("FILE-02", "error", "文件", "不支持的文件类型",
        default="不支持的文件类型（{kind}）。请将报告另存为 Excel 工作簿（.xlsx）后再校验。"),
     _e("FILE-03", "error", "文件", "文件已加密",
        default="文件设有打开密码（已加密），无法读取。请取消密码后另存为 .xlsx 再校验。",
        pdf="PDF 文件设有打开密码（已加密），无法读取。请提供未加密的 PDF，或 Word、网页、Excel 版本。"),
-    _e("FILE-04", "error", "文件", "文件已损坏",
+    _e("FILE-04", "error", "文件", "文件已损坏", kinds={"pdf_page": READING},
        default="文件已损坏或不是有效的 Excel 工作簿：{reason}。请用 Excel 或 WPS 打开后重新保存。",
        pdf="PDF 文件已损坏，无法读取：{reason}。请重新导出 PDF，或提供 Word、网页或 Excel 版本。",
        pdf_page="PDF 第 {page} 页无法读取（{reason}），该页内容未校验。"),
@@ -41,41 +46,44 @@ _ENTRIES = [
        default="工作簿含有宏（VBA 项目）。gkreport 只读取数据，不会运行宏；报送时请使用不含宏的 .xlsx 文件。"),
     _e("FILE-07", "warning", "文件", "工作簿含外部链接",
        default="工作簿引用了其他文件（外部链接 {detail}）。报送文件不应依赖外部文件，请将链接转换为数值。"),
-    _e("FILE-08", "error", "文件", "校验超时",
+    _e("FILE-08", "error", "文件", "校验超时", kind=READING,
        default="文件在 {seconds} 秒内未能校验完毕，已跳过。请检查文件是否异常庞大或损坏。"),
-    _e("FILE-09", "error", "文件", "校验程序异常",
+    _e("FILE-09", "error", "文件", "校验程序异常", kind=READING,
        default="校验此文件时程序意外中止（{reason}）。其他文件不受影响，请将此文件反馈给技术支持。"),
-    _e("FILE-10", "warning", "文件", "工作表范围过大，只读取了一部分",
+    _e("FILE-10", "warning", "文件", "工作表范围过大，只读取了一部分", kind=READING,
        default="工作表“{sheet}”的内容延伸到第 {rows} 行、第 {cols} 列，超出读取范围；只读取了前 {max_rows} 行、前 {max_cols} 列。请删除表格以外的多余内容。"),
-    _e("FILE-11", "info", "文件", "文件是网页格式",
+    _e("FILE-11", "info", "文件", "文件是网页格式", kind=READING,
        default="文件（扩展名 {suffix}）实际上是网页（HTML）格式，已按网页中的段落和表格读取。报送时请另存为 Excel 工作簿（.xlsx）。"),
-    _e("FILE-12", "info", "文件", "文件是纯文本",
+    _e("FILE-12", "info", "文件", "文件是纯文本", kind=READING,
        default="文件是从 Word 导出的纯文本（{suffix}），已按其中的段落和以制表符分隔的表格读取；合并单元格已丢失，请以原始报告核对。"),
-    _e("FILE-13", "info", "文件", "文件是 Word 文档",
+    _e("FILE-13", "info", "文件", "文件是 Word 文档", kind=READING,
        default="文件（扩展名 {suffix}）是 Word 文档，已按其中的段落和表格读取。报送时请使用 Excel 报告工作簿（.xlsx）。"),
-    _e("FILE-14", "error", "文件", "PDF 中没有可提取的文字",
+    _e("FILE-14", "error", "文件", "PDF 中没有可提取的文字", kind=READING,
        scanned="扫描件，无法提取文字：PDF 的页面是图片，没有文字层，无法校验。请提供原始 Word、网页或 Excel 版本，或可复制文字的 PDF。",
        empty="PDF 中没有可提取的文字，无法校验。请提供原始 Word、网页或 Excel 版本。",
        pages="第 {pages} 页是图片（扫描件），无法提取文字，其中的正文和表格未能读取；以图片发布的表格会被报告为缺失，请以原件核对。"),
-    _e("FILE-15", "info", "文件", "文件是 PDF",
+    _e("FILE-15", "info", "文件", "文件是 PDF", kind=READING,
        default="文件是 PDF，已按页面上的文字和带框线的表格读取；位置以页码和表格行列表示，请以原件核对。"),
-    _e("FILE-16", "warning", "文件", "PDF 只读取了一部分",
+    _e("FILE-16", "warning", "文件", "PDF 只读取了一部分", kind=READING,
        default="PDF 共 {pages} 页，超出读取限制，只读取了前 {read} 页；其余内容未校验。"),
-    _e("FILE-17", "info", "文件", "扩展名与工作簿格式不符",
+    _e("FILE-17", "info", "文件", "扩展名与工作簿格式不符", kind=READING,
        default="文件扩展名是 {suffix}，内容却是{container}，已按其内容读取。报送时请另存为扩展名与内容一致的 Excel 工作簿（.xlsx）。",
        wps="文件扩展名是 .et，内容却是{container}：较新版本的 WPS 表格会这样保存 .et 文件。已按其内容读取；报送时请另存为 Excel 工作簿（.xlsx）。"),
-    _e("OUT-01", "warning", "文件", "标注副本未能生成",
+    _e("OUT-01", "warning", "文件", "标注副本未能生成", kind=READING,
        default="未能生成标注副本：{reason}。校验结果不受影响。"),
     # -- cover and workbook structure -------------------------------------------------------------
-    _e("COV-01", "error", "封面", "缺少单位名称",
-       default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。"),
-    _e("COV-02", "error", "封面", "报告年度缺失或无效",
+    _e("COV-01", "error", "封面", "缺少单位名称", kinds={"document": READING},
+       default="未找到单位名称：请在“单位名称”右侧的单元格中填写本单位全称。",
+       document="未能在报告中识别出单位名称（标题、正文开头和落款中都没有找到）：可能是报告没有写明，也可能是工具未能识别，请以原件核对。"),
+    _e("COV-02", "error", "封面", "报告年度缺失或无效", kinds={"missing_document": READING},
        missing="未找到报告年度：请在“报告年度”右侧的单元格中填写四位年份（如 2025）。",
+       missing_document="未能在报告中识别出报告年度（标题、正文开头和统计期限中都没有找到）：可能是报告没有写明，也可能是工具未能识别，"
+                        "请以原件核对；需要年度的检查未进行。",
        invalid="报告年度“{raw}”不是有效的四位年份。"),
     _e("COV-05", "error", "封面", "报告年度与标题年度不一致",
        default="封面填写的报告年度是 {year} 年，而报告标题写的是 {title_year} 年。请核实并改正报告年度（或标题）；"
                "正文和表格按标题的 {title_year} 年核对。"),
-    _e("COV-03", "info", "封面", "单位名称或报告年度取自正文",
+    _e("COV-03", "info", "封面", "单位名称或报告年度取自正文", kind=READING,
        both="报告没有按规范格式写明单位名称和报告年度：单位“{unit}”取自{unit_source}，年度 {year} 取自{year_source}，请核对。",
        unit="报告没有按规范格式写明单位名称：单位“{unit}”取自{unit_source}，请核对。",
        year="报告没有按规范格式写明报告年度：年度 {year} 取自{year_source}，请核对。"),
@@ -93,35 +101,42 @@ _ENTRIES = [
        default="报告缺少一级标题“{heading}”（官方格式共六部分：一、总体情况……六、其他需要报告的事项）。",
        numbering="标题写作“{raw}”，编号不规范，应为“{heading}”。",
        outline="报告的一级标题与官方格式（一、总体情况……六、其他需要报告的事项）不一致：{details}。请按官方格式的六个部分编排。"),
-    _e("STR-04", "error", "结构", "表格格式与报告年度不符",
+    _e("STR-04", "error", "结构", "表格格式与报告年度不符", kinds={"unknown_document": READING},
        wrong="{year}年度报告应使用{expected_name}（{expected_notice}）的表格，但工作簿中的表格属于{actual_name}（{actual_notice}）。",
        mixed="工作簿同时含有两种格式版本的表格标签（{versions}），新旧表格混用。",
        row="{table}中的“{raw}”是另一版格式（{other_notice}）的一行，本报告所用格式（{notice}）把它分为{rows}，新旧表格混用。该行的数字（{numbers}）无法分到各行，未参与核对，请按{notice}的格式填报。",
        unsupported="报告年度 {year} 不在本工具支持的范围内（支持 {supported}）。",
-       unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。"),
-    _e("STR-06", "error", "结构", "表二结构与官方格式不符",
+       unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。",
+       unknown_document="未能在文件中识别出任何一版官方表格（表二、表三、表四）：表格可能以图片发布、未发布或未能识别，"
+                        "无法判断格式版本，表格未校验。请以原件核对。"),
+    _e("STR-06", "error", "结构", "表二结构与官方格式不符", kinds={"not_found": READING, "unplaced_row": READING},
        missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
        missing_block="{table}缺少“{anchor}”部分。",
        missing_row="{table}缺少“{label}”行。",
        missing_column="{table}缺少“{label}”列。",
        missing_label="{table}表头缺少“{label}”。",
        extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
+       unplaced_row="{table}中的“{label}”行无法对应到官方格式的任何一行，该行的数字未参与校验，请以原件核对。",
        prefix="{table}标题写作“{raw}”（带条例名称前缀），可以接受。"),
-    _e("STR-07", "error", "结构", "表三结构与官方格式不符",
+    _e("STR-07", "error", "结构", "表三结构与官方格式不符", kinds={"not_found": READING, "unplaced_row": READING},
        missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
        missing_row="{table}缺少“{label}”行（或行的顺序与官方格式不符）。",
        missing_column="{table}缺少“{label}”列。",
        missing_label="{table}表头缺少“{label}”。",
        note="{table}左上角的勾稽关系说明缺失或被改动：应为“{label}”。",
-       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。"),
-    _e("STR-08", "warning", "结构", "数据行超出表头范围",
+       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
+       unplaced_row="{table}中的“{label}”行无法对应到官方格式的任何一行，该行的数字未参与校验，请以原件核对。"),
+    _e("STR-08", "warning", "结构", "数据行超出表头范围", kinds={"sequence": READING},
        sequence="{table}的数字与表头各列没有对齐（常见于从 Word 复制、丢失了合并单元格的表格），已按每行标签之后的顺序从左到右读取 {n} 个数，请核对。",
        default="{table}“{label}”行在表头之外的单元格 {extra} 中还有内容，无法确定对齐方式，请删除多余内容。"),
     _e("STR-09", "warning", "结构", "自行增加的小计",
        added="{table}自行增加了小计“{label}”（官方格式没有此项），该小计不参与报送。",
        mismatch="{table}小计“{label}”应等于其各分项之和 {expected}，实际填写 {actual}。"),
-    _e("STR-10", "error", "结构", "表四结构与官方格式不符",
+    _e("STR-10", "error", "结构", "表四结构与官方格式不符", kinds={"not_found": READING},
        missing_table="未找到{table}（应含“{anchor}”等标签）。",
+       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
        missing_column="{table}缺少“{label}”列。",
        missing_label="{table}表头缺少“{label}”。",
        missing_row="{table}表头下方没有数据行。"),
@@ -132,18 +147,18 @@ _ENTRIES = [
     _e("WB-03", "info", "正文", "正文单元格文字过长，无法完整显示和打印",
        default="“{heading}”下的这个单元格有 {length} 个字，超过一行所能显示的长度（Excel 的行高最多 409 磅），"
                "屏幕上和打印时都会被截去一部分。请每段写一行（在下方插入行），过长的段落分成几段。"),
-    _e("FML-01", "error", "公式", "公式没有计算结果",
+    _e("FML-01", "error", "公式", "公式没有计算结果", kind=READING,
        default="{where}是公式“{formula}”，但文件中没有保存计算结果。请在 Excel/WPS 中打开、重新计算并保存，或改为填写数值。"),
     _e("FML-02", "error", "公式", "公式计算出错",
        default="{where}的公式结果是错误值 {raw}。"),
     # -- normalisation notices -------------------------------------------------------------------
-    _e("NORM-04", "info", "正文", "文字提取残留标记",
+    _e("NORM-04", "info", "正文", "文字提取残留标记", kind=READING,
        default="“{raw}”含有文字提取残留的书签标记（如 [bookmark: _GoBack]），已忽略。"),
     _e("NORM-06", "info", "数值", "数字含千位分隔符",
        default="{where}“{raw}”含千位分隔符，已读作 {value}。"),
-    _e("NORM-08", "info", "结构", "标签含附加说明",
+    _e("NORM-08", "info", "结构", "标签含附加说明", kind=READING,
        default="“{raw}”含官方格式之外的说明文字，已按“{label}”识别。"),
-    _e("NORM-09", "info", "结构", "标签与官方格式略有不同",
+    _e("NORM-09", "info", "结构", "标签与官方格式略有不同", kind=READING,
        default="{table}中的“{raw}”与官方格式的“{label}”略有不同（多字、少字或错字），已按“{label}”读取该{what}的数字，请按官方格式改正。"),
     # -- value rules (rules.md §2) -------------------------------------------------------------------
     _e("VAL-01", "error", "数值", "数据单元格为空",
@@ -166,7 +181,7 @@ _ENTRIES = [
        default="{where}应为非负数，实际为“{raw}”。",
        unit_unknown="{where}为 {value}，但表格和单元格都没有写明单位（元还是万元），请注明。",
        unit_recorded="{where}“{raw}”写明了单位“{unit}”，已记录。"),
-    _e("VAL-07", "info", "数值", "数字前后有空格",
+    _e("VAL-07", "info", "数值", "数字前后有空格", kinds={"inner": READING},
        default="{where}“{raw}”的数字前后有空格或不可见字符（{chars}），已读作 {value}。",
        inner="{where}“{raw}”的数字之间有空格，可能是两个数字，请核实后只填写一个数。",
        grouped="{table}共有 {count} 个数字前后有空格或不可见字符（{chars}），如 {cells}，均已按数字读取；建议清除这些字符。"),
@@ -175,7 +190,7 @@ _ENTRIES = [
     _e("VAL-09", "info", "数值", "数字带单位",
        default="{where}“{raw}”带有单位“{unit}”，已读作 {value}。"),
     # -- cross-year (rules.md §5): raised by the engine when no previous report is given ---------------
-    _e("XY-10", "info", "跨年", "未找到上年报告",
+    _e("XY-10", "info", "跨年", "未找到上年报告", kind=READING,
        default="未找到本单位{prev_year}年度的报告，跨年度核对（XY-01 等）未进行。"),
 ]
 
@@ -187,7 +202,8 @@ ENGINE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
 @cache
 def entries_of(fmt: FormatDef) -> dict[str, Entry]:
     """The entries of a format version's findings.json (the codes its rules raise)."""
-    return {code: Entry(code, d["severity"], d["title"], d["messages"], d["group"]) for code, d in fmt.findings.items()}
+    return {code: Entry(code, d["severity"], d["title"], d["messages"], d["group"], d["kind"], d.get("kinds", {}))
+            for code, d in fmt.findings.items()}
 
 
 @cache
@@ -232,7 +248,17 @@ def make(code: str, variant: str = "default", *, entries: Mapping[str, Entry] | 
     message = tidy_quotes(template.format_map(_Blank({"sheet": sheet or "", **fields}, expected=_fmt(expected),
                                                        actual=_fmt(actual))))
     return Finding(code=code, severity=severity or entry.severity, message=message, pointer=pointer,
-                   sheet=sheet, cell=cell, expected=expected, actual=actual)
+                   sheet=sheet, cell=cell, expected=expected, actual=actual, kind=entry.kind_of(variant))
+
+
+def finding_from_dict(d: dict) -> Finding:
+    """A Finding back from its JSON form; a record written before findings had a kind takes its code's."""
+    kind = d.get("kind")
+    if kind not in KINDS:
+        entry = CATALOGUE.get(d["code"])
+        kind = entry.kind if entry is not None else REPORT
+    return Finding(code=d["code"], severity=d["severity"], message=d["message"], pointer=d.get("pointer"),
+                   sheet=d.get("sheet"), cell=d.get("cell"), expected=d.get("expected"), actual=d.get("actual"), kind=kind)
 
 
 def tidy_quotes(text: str) -> str:
@@ -266,8 +292,41 @@ def legend_rows(codes) -> list[tuple[str, str, str]]:
     return [(e.code, e.severity, e.title) for e in CATALOGUE.values() if e.code in wanted]
 
 
+# The message variants whose kind differs from their code's, in words for the legend (docs/findings.md;
+# a document is a web page, Word, text or PDF report, as opposed to a workbook)
+VARIANT_ZH = {
+    "pdf_page": "PDF 某一页无法读取",
+    "document": "文档中未识别出单位名称",
+    "missing_document": "文档中未识别出报告年度",
+    "unknown_document": "文档中未识别出任何表格",
+    "not_found": "文档中未找到该表",
+    "unplaced_row": "文档中的行无法对应到官方格式",
+    "sequence": "数字与表头未对齐，按顺序读取",
+    "inner": "数字之间有空格，可能是两个数",
+}
+
+
+def kind_text(entry: Entry) -> str:
+    """The kind of an entry in words: «读取存疑», or «报告问题，读取存疑：…» naming the variants that differ."""
+    if not entry.kinds:
+        return KIND_ZH[entry.kind]
+    parts = [KIND_ZH[entry.kind]]
+    for kind in KINDS:
+        variants = [VARIANT_ZH.get(v, v) for v, k in entry.kinds.items() if k == kind and k != entry.kind]
+        if variants:
+            parts.append(f"{KIND_ZH[kind]}：{'；'.join(variants)}")
+    return "，".join(parts)
+
+
+def _severity_text(entry: Entry) -> str:
+    """The default severity, with the format versions whose own entry sets another (TXT-06: 提示 on 2019)."""
+    others = [f"{fmt.version} 版格式为{SEVERITY_ZH[own.severity]}" for fmt in available_formats().values()
+              if (own := entries_of(fmt).get(entry.code)) is not None and own.severity != entry.severity]
+    return SEVERITY_ZH[entry.severity] + (f"（{'，'.join(others)}）" if others else "")
+
+
 def markdown_table() -> str:
     """The merged catalogue as a Markdown table (docs/findings.md is generated from this)."""
-    lines = ["| 代码 | 默认级别 | 类别 | 说明 |", "|---|---|---|---|"]
-    lines += [f"| {e.code} | {SEVERITY_ZH[e.severity]} | {e.group} | {e.title} |" for e in CATALOGUE.values()]
+    lines = ["| 代码 | 默认级别 | 性质 | 类别 | 说明 |", "|---|---|---|---|---|"]
+    lines += [f"| {e.code} | {_severity_text(e)} | {kind_text(e)} | {e.group} | {e.title} |" for e in CATALOGUE.values()]
     return "\n".join(lines) + "\n"

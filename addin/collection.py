@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from addin.catalogue import CATALOGUE
-from addin.findings import SEVERITIES
+from addin.findings import READING, READING_HEADING, SEVERITIES
+from addin.findings import REPORT as REPORT_KIND
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.result import FAILED, PASSED, TIMED_OUT, UNREADABLE, FileResult
 from addin.validation.cross_year import unit_key
@@ -583,12 +584,18 @@ def is_output_finding(f) -> bool:
 
 
 def report_counts(result: FileResult) -> dict[str, int]:
-    """Errors/warnings/infos of the report itself, without the tool's output problems."""
+    """Errors/warnings/infos of the report itself: without the doubts of the reading (what the tool could not
+    read or place) and the tool's own output problems, which are never the unit's."""
     counts = {s: 0 for s in SEVERITIES}
     for f in result.findings:
-        if not is_output_finding(f):
+        if f.kind == REPORT_KIND and not is_output_finding(f):
             counts[f.severity] += 1
     return counts
+
+
+def doubt_count(result: FileResult | None) -> int | None:
+    """How many findings are doubts of the reading (the collector checks these against the original)."""
+    return None if result is None else sum(f.kind == READING for f in result.findings if not is_output_finding(f))
 
 
 def table_errors(result: FileResult) -> list[str]:
@@ -655,31 +662,41 @@ def _item(f) -> str:
     return f"{where} {message}" if where else message
 
 
+def _numbered(items: list[str]) -> str:
+    return "；".join(f"{i}. {text.rstrip('。；; ')}" for i, text in enumerate(items, 1))
+
+
 def feedback_text(u: UnitView) -> str | None:
-    """The 退回意见 for a unit that must correct and resend its report, naming every error and its cell."""
+    """The 退回意见 for a unit that must correct and resend its report, naming every error and its cell; what
+    the tool could not read or place (its errors and warnings) is listed apart, never as the unit's defect."""
     r = u.result
     if u.status in (UNREADABLE, TIMEOUT) and u.current is not None:
         reason = r.findings[0].message if r and r.findings else STATUS_ZH[u.status]
         return f"你单位报送的文件“{Path(u.current.path).name}”无法校验：{reason.rstrip('。')}。请处理后重新报送。"
     if u.status != FAILED or r is None:
         return None
-    items = list(u.problems) + [_item(f) for f in r.findings if f.severity == "error"]
-    if not items:
+    items = list(u.problems) + [_item(f) for f in r.findings if f.severity == "error" and f.kind == REPORT_KIND]
+    doubts = [_item(f) for f in r.findings if f.kind == READING and f.severity != "info" and not is_output_finding(f)]
+    if not items and not any(f.severity == "error" for f in r.findings if f.kind == READING):
         return None
-    listed = "；".join(f"{i}. {text.rstrip('。；; ')}" for i, text in enumerate(items, 1))
     warnings = report_counts(r)["warning"]
-    more = f"另有警告 {warnings} 条，请一并核实。" if warnings else ""
-    return f"你单位报告存在以下问题：{listed}。{more}请修改后重新报送。"
+    parts = [f"你单位报告存在以下问题：{_numbered(items)}。" if items else "",
+             f"另有警告 {warnings} 条，请一并核实。" if warnings else "",
+             f"{READING_HEADING}（不一定是报告的问题）：{_numbered(doubts)}。" if doubts else "",
+             "请修改后重新报送。" if items else "如原件无误，请提供可以读取的文件（如报告工作簿或可复制文字的 PDF）后重新报送。"]
+    return "".join(parts)
 
 
 def main_problems(u: UnitView, limit: int = 3) -> str:
-    """The first errors in words, for the 主要问题 column."""
+    """The first errors in words, for the 主要问题 column: the report's first, then what the tool could not read."""
     if u.status == MISSING:
         return _missing_note(u) or ""
     r = u.result
     if r is None:
         return ""
-    items = list(u.problems) + [_item(f) for f in r.findings if f.severity == "error"]
+    errors = [f for f in r.findings if f.severity == "error"]
+    items = list(u.problems) + [_item(f) for f in errors if f.kind == REPORT_KIND] + \
+        [f"（读取存疑）{_item(f)}" for f in errors if f.kind == READING]
     if not items:
         return ""
     text = "；".join(i.rstrip("。") for i in items[:limit])

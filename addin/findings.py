@@ -8,11 +8,18 @@ from typing import Any
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# What a finding is about: a defect of the report itself, or a doubt of the reading (the tool could not read,
+# place or compare something; the report may be right, a person checks the original). Defects come first.
+REPORT, READING = "report", "reading"
+KINDS = (REPORT, READING)
+KIND_ZH = {REPORT: "报告问题", READING: "读取存疑"}
+# how the doubts of the reading are introduced wherever they are listed apart (results sheet, console, feedback)
+READING_HEADING = "以下内容工具未能确定，请人工核对"
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem or notice: a stable code, its severity, a Chinese message and where it is."""
+    """One problem or notice: a stable code, its severity, its kind, a Chinese message and where it is."""
 
     code: str
     severity: str
@@ -22,6 +29,7 @@ class Finding:
     cell: str | None = None
     expected: Any = None
     actual: Any = None
+    kind: str = REPORT    # from the catalogue entry (and its variant) when made: catalogue.make
 
     def at(self, sheet: str | None, cell: str | None) -> "Finding":
         return replace(self, sheet=sheet, cell=cell)
@@ -36,6 +44,7 @@ class Finding:
             "sheet": self.sheet,
             "cell": self.cell,
             "pointer": self.pointer,
+            "kind": self.kind,
             "message": self.message,
             "expected": _jsonable(self.expected),
             "actual": _jsonable(self.actual),

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from addin.findings import Finding, SEVERITIES
+from addin.catalogue import finding_from_dict
+from addin.findings import KINDS, SEVERITIES, Finding
 
 PASSED, FAILED, UNREADABLE, TIMED_OUT = "passed", "failed", "unreadable", "timed_out"
 # The one table of status words, for the console, the 校验结果 sheet and the summary workbook.
@@ -35,6 +36,14 @@ class FileResult:
             counts[f.severity] += 1
         return counts
 
+    @property
+    def kind_counts(self) -> dict[str, dict[str, int]]:
+        """Per kind (defects of the report, doubts of the reading), the count of each severity."""
+        counts = {k: {s: 0 for s in SEVERITIES} for k in KINDS}
+        for f in self.findings:
+            counts[f.kind][f.severity] += 1
+        return counts
+
     def not_evaluated_rules(self, waiting_for_previous: bool) -> list[str]:
         """Sorted ids of the rules not evaluated: blocked by cells that are not numbers (False), or
         cross-year rules waiting for last year's report (True)."""
@@ -53,6 +62,7 @@ class FileResult:
             "report_year": self.report_year,
             "unit": self.unit,
             "counts": self.counts,
+            "counts_by_kind": self.kind_counts,
             "findings": [f.as_dict() for f in self.findings],
             "not_evaluated": [{"rule": n.rule, "pointer": n.mark, "blocked_by": list(n.blocked_by)} for n in self.not_evaluated],
             "rules_held": list(self.rules_held),
@@ -70,9 +80,7 @@ class FileResult:
     @classmethod
     def from_dict(cls, d: dict) -> "FileResult":
         """A FileResult back from its JSON form (findings and document; not-evaluated rules are not kept)."""
-        findings = [Finding(code=f["code"], severity=f["severity"], message=f["message"], pointer=f.get("pointer"),
-                            sheet=f.get("sheet"), cell=f.get("cell"), expected=f.get("expected"), actual=f.get("actual"))
-                    for f in d.get("findings", [])]
+        findings = [finding_from_dict(f) for f in d.get("findings", [])]
         return cls(path=d["path"], status=d["status"], format_version=d.get("format_version"),
                    report_year=d.get("report_year"), unit=d.get("unit"), findings=findings,
                    rules_held=list(d.get("rules_held", [])), document=d.get("document"), content_hash=d.get("sha256"), annotated=d.get("annotated"),

@@ -44,8 +44,10 @@ def test_json_output_shape(tmp_path):
     assert (first["status"], first["format_version"], first["report_year"]) == ("failed", "2021", 2025)
     assert first["counts"] == {"error": 1, "warning": 0, "info": 0}
     finding = first["findings"][0]
-    assert set(finding) == {"code", "severity", "sheet", "cell", "pointer", "message", "expected", "actual"}
+    assert set(finding) == {"code", "severity", "kind", "sheet", "cell", "pointer", "message", "expected", "actual"}
     assert (finding["code"], finding["sheet"], finding["cell"], finding["pointer"]) == ("T4-01", "表四 复议诉讼", "E6", "/T4/D5")
+    assert finding["kind"] == "report"    # an arithmetic error is a defect of the report
+    assert first["counts_by_kind"]["report"]["error"] == 1 and not any(first["counts_by_kind"]["reading"].values())
     assert (finding["expected"], finding["actual"]) == (2, 9)
     assert second["status"] == "unreadable" and second["format_version"] is None
     assert [f["code"] for f in second["findings"]] == ["FILE-04"]

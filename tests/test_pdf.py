@@ -88,6 +88,8 @@ def test_a_workbook_printed_to_pdf_gives_the_workbook_findings(tmp_path):
     assert [(f.sheet, f.cell, f.code) for f in from_book.findings] == [("表三 依申请公开", "D29", "T3-01")]
     assert [(f.sheet, f.cell, f.code) for f in from_pdf.findings] == [("PDF", "第 4 页 表三 第 27 行第 4 列", "T3-01"),
                                                                        (None, None, "FILE-15")]
+    # the arithmetic error is the report's; "read from a PDF, check against the original" is the reading's
+    assert [f.kind for f in from_pdf.findings] == ["report", "reading"]
     assert [from_pdf.document[t] for t in ("T2", "T3", "T4")] == [from_book.document[t] for t in ("T2", "T3", "T4")]
     assert (from_pdf.unit, from_pdf.report_year) == (from_book.unit, from_book.report_year)
 
@@ -101,7 +103,7 @@ def test_a_scanned_pdf_says_so_and_gives_no_zeros(tmp_path):
     image.save(path, "PDF", resolution=150)
     result = check_file(path)
     assert result.status == "unreadable"
-    assert [(f.code, f.severity) for f in result.findings] == [("FILE-14", "error")]
+    assert [(f.code, f.severity, f.kind) for f in result.findings] == [("FILE-14", "error", "reading")]
     assert "扫描件，无法提取文字" in result.findings[0].message and result.document is None
 
 
@@ -116,7 +118,7 @@ def test_a_page_that_is_an_image_is_named(tmp_path):
     pdf = convert(page, "pdf:writer_pdf_Export", tmp_path / "out", infilter=HTML_FILTER)
     result = check_file(pdf)
     image_pages = [f for f in result.findings if f.code == "FILE-14"]
-    assert [(f.severity, "第 2 页" in f.message) for f in image_pages] == [("warning", True)]
+    assert [(f.severity, f.kind, "第 2 页" in f.message) for f in image_pages] == [("warning", "reading", True)]
 
 
 def test_an_encrypted_pdf(tmp_path):

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from addin import catalogue
+from addin.findings import KINDS as FINDING_KINDS
+from addin.findings import SEVERITY_ZH
 from addin.formats import FormatError, available_formats, load_format, schema_root
 from addin.pipeline import Options, check_file
+from addin.result import FileResult
 from addin.validation.engine import KINDS
 from addin.validation.text import TEXT_CHECKS
 from addin.writing.template import build_workbook, plan, save_workbook
@@ -37,9 +40,9 @@ def _with_new_rules(tmp_path: Path) -> Path:
         {"id": "TXT-11", "kind": "text", "section": "六", "check": "contains_none", "phrases": ["未收取信息处理费"]},
     ]))
     _edit(root / "2021" / "findings.json", lambda d: d["findings"].update({
-        "T2-09": {"severity": "warning", "group": "勾稽", "title": "许可决定数多于处罚决定数（测试规则）",
+        "T2-09": {"severity": "warning", "kind": "report", "group": "勾稽", "title": "许可决定数多于处罚决定数（测试规则）",
                   "messages": {"default": "{where}为 {actual}，多于{table}“行政处罚”行的 {bound}（测试规则）。"}},
-        "TXT-11": {"severity": "info", "group": "正文", "title": "正文写有指定短语（测试规则）",
+        "TXT-11": {"severity": "info", "kind": "report", "group": "正文", "title": "正文写有指定短语（测试规则）",
                    "messages": {"default": "“{section}”写有“{phrase}”（测试规则）。"}},
     }))
     return root
@@ -80,7 +83,15 @@ def test_a_rule_without_its_message_is_refused_on_load(tmp_path):
     with pytest.raises(FormatError, match="TXT-11 has no entry in findings.json"):
         load_format(root / "2021")
     _edit(root / "2021" / "findings.json", lambda d: d["findings"].update(
-        {"TXT-11": {"severity": "fatal", "group": "正文", "title": "x", "messages": {"default": "x"}}}))
+        {"TXT-11": {"severity": "fatal", "kind": "report", "group": "正文", "title": "x", "messages": {"default": "x"}}}))
+    with pytest.raises(FormatError, match="findings.json"):
+        load_format(root / "2021")
+    # every code says what it is about: a defect of the report or a doubt of the reading
+    _edit(root / "2021" / "findings.json", lambda d: d["findings"].update(
+        {"TXT-11": {"severity": "info", "group": "正文", "title": "x", "messages": {"default": "x"}}}))
+    with pytest.raises(FormatError, match="TXT-11: 'kind' is a required property"):
+        load_format(root / "2021")
+    _edit(root / "2021" / "findings.json", lambda d: d["findings"]["TXT-11"].update(kind="doubt"))
     with pytest.raises(FormatError, match="findings.json"):
         load_format(root / "2021")
 
@@ -102,5 +113,20 @@ def test_rule_codes_are_data_and_the_catalogue_merges_them():
         assert not raised & set(catalogue.ENGINE), "a rule's code is not also an engine code"
         for code, entry in catalogue.entries_of(fmt).items():
             merged = catalogue.CATALOGUE[code]
-            assert (merged.severity, merged.title, merged.group) == (entry.severity, entry.title, entry.group), code
+            assert (merged.title, merged.group, merged.kind) == (entry.title, entry.group, entry.kind), code
+            if merged.severity != entry.severity:   # TXT-06: a notice on 2019-format reports, a warning on 2021
+                assert f"{fmt.version} 版格式为{SEVERITY_ZH[entry.severity]}" in catalogue.markdown_table(), code
     assert set(catalogue.CATALOGUE) == set(catalogue.ENGINE) | {c for f in formats.values() for c in f.findings}
+
+
+def test_every_code_and_variant_has_a_kind():
+    entries = [*catalogue.CATALOGUE.values(), *(e for f in available_formats().values() for e in catalogue.entries_of(f).values())]
+    for entry in entries:
+        assert entry.kind in FINDING_KINDS, entry.code
+        for variant, kind in entry.kinds.items():
+            assert variant in entry.templates and kind in FINDING_KINDS and kind != entry.kind, (entry.code, variant)
+            assert variant in catalogue.VARIANT_ZH, (entry.code, variant)   # the legend names it in words
+        for variant in entry.templates:
+            made = catalogue.make(entry.code, variant, entries={entry.code: entry})
+            assert made.kind == entry.kind_of(variant) and made.as_dict()["kind"] == made.kind
+            assert FileResult.from_dict({"path": "p", "status": "failed", "findings": [made.as_dict()]}).findings == [made]

@@ -30,8 +30,10 @@ def seed_workbook(tmp_path) -> Path:
 # The walkthrough's findings that come from the title and the text, where the workbook shows them:
 # E1, E5 (at the table cell the text contradicts), W1, W3, W5 (a district office writing 县政府),
 # W6 and W7 (two TXT-08: "other matters" and problems written in 一 and again, differently, in 六/五), I1, I2.
-# W4 (TXT-06, the five aspects of 总体情况) is the 2021 notice's requirement: not judged on this 2019-format report.
+# W4 (TXT-06, the five aspects of 总体情况) is the 2021 notice's requirement: on this 2019-format report one
+# grouped notice (info, not a warning) advising the three missing aspects.
 TEXT_FINDINGS = {("一 总体情况", "A2", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
+                 ("一 总体情况", "A2", "TXT-06", "info"),
                  ("封面", "A1", "STR-02", "warning"), ("一 总体情况", "A2", "TXT-02", "warning"),
                  ("一 总体情况", "A2", "TXT-07", "warning"),
                  ("一 总体情况", "A2", "TXT-08", "warning"),
@@ -67,6 +69,10 @@ def test_seed_table_findings_match_the_walkthrough(tmp_path):
         (min(cells)[1], min(cells)[2], "VAL-07", "info") for cells in first_padded.values()}
     got = {(f.sheet, f.cell, f.code, f.severity) for f in result.findings}
     assert got == expected | TEXT_FINDINGS
+    # W4: one finding listing the three aspects section 一 leaves out
+    w4 = [f for f in result.findings if f.code == "TXT-06"]
+    assert len(w4) == 1 and all(a in w4[0].message for a in ("政府信息管理", "政府信息公开平台建设", "监督保障"))
+    assert "主动公开、依申请公开" not in w4[0].message.split("。")[0]
     assert len(result.findings) == len(expected) + TEXT_FINDING_COUNT   # one finding per defect and cell
     assert padding_groups(result) == {"/T2": 4, "/T3": 159}
     # E2, E3, E4, E6, E7 and nothing else as errors

@@ -145,11 +145,14 @@ def _from_statements(index: LabelIndex, ex: Extraction, cover: dict, missing: li
         # a cover field the workbook has but left empty stays a defect of the cover
         value = None if sheet is not None else stated.year if is_year else stated.unit
         if value is None:
+            # a document with no cover field: the tool did not find the unit or year where reports state them
+            in_document = sheet is None
             if is_year:
-                ex.findings.append(catalogue.make("COV-02", "invalid" if raw is not None else "missing", pointer=pointer,
-                                                  sheet=sheet, cell=cell, raw=show_raw(raw)))
+                variant = "invalid" if raw is not None else "missing_document" if in_document else "missing"
+                ex.findings.append(catalogue.make("COV-02", variant, pointer=pointer, sheet=sheet, cell=cell, raw=show_raw(raw)))
             else:
-                ex.findings.append(catalogue.make("COV-01", pointer=pointer, sheet=sheet, cell=cell))
+                ex.findings.append(catalogue.make("COV-01", "document" if in_document else "default", pointer=pointer,
+                                                  sheet=sheet, cell=cell))
             continue
         cover[fdef["key"]] = value
         if is_year:
@@ -451,7 +454,7 @@ def extract(workbook: WorkbookData, formats: dict[str, FormatDef], lenient: bool
     if workbook.paragraphs:
         workbook = flattened.regroup(workbook, *_table_labels(formats))
     index = LabelIndex(workbook)
-    ex, cover, assumed = _identify(index, formats)
+    ex, cover, assumed = _identify(index, formats, workbook.is_document)
     fmt = ex.fmt
     if fmt is None:
         return ex
@@ -488,14 +491,14 @@ def _table_labels(formats: dict[str, FormatDef]) -> tuple[frozenset[str], frozen
     return frozenset(headers), frozenset(rows)
 
 
-def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extraction, dict, bool]:
+def _identify(index: LabelIndex, formats: dict[str, FormatDef], in_document: bool) -> tuple[Extraction, dict, bool]:
     """The format version the tables and the year call for (STR-04 when they disagree or none fits), the cover,
     and whether the version is only assumed: with no table and no year the text is still read, by the
     newest format's sections, so that every rule that needs no year runs."""
     best, mixed = detect_versions(index, formats)
     fmt = formats[best] if best else None
     probe = fmt or next(iter(formats.values()))
-    ex = Extraction(fmt)
+    ex = Extraction(fmt, in_document=in_document)
     cover = read_cover(index, probe, ex)
     if ex.year is not None:
         ex.expected_fmt = format_for_year(ex.year, formats)
@@ -508,7 +511,7 @@ def _identify(index: LabelIndex, formats: dict[str, FormatDef]) -> tuple[Extract
     if fmt is None:
         fmt = ex.expected_fmt
         if fmt is None:
-            ex.findings.append(catalogue.make("STR-04", "unknown"))
+            ex.findings.append(catalogue.make("STR-04", "unknown_document" if in_document else "unknown"))
             fmt, assumed = max(formats.values(), key=lambda f: f.meta["years"]["first"]), True
     elif ex.expected_fmt is not None and ex.expected_fmt is not fmt:
         ex.findings.append(catalogue.make("STR-04", "wrong", year=ex.year, expected_name=ex.expected_fmt.name,
@@ -535,8 +538,8 @@ def _read_tables(index: LabelIndex, fmt: FormatDef, ex: Extraction, lenient: boo
                 ex.row_positions[(block["id"], key)] = r
             _read_block_cells(ex, plan.cells_by_block[(table["id"], block["id"])], located, lenient)
         if not located_any:
-            ex.findings.append(catalogue.make(table["structure_code"], "missing_table", table=table["name"],
-                                              anchor=table["blocks"][0]["anchor"]))
+            ex.findings.append(catalogue.make(table["structure_code"], "not_found" if ex.in_document else "missing_table",
+                                              table=table["name"], anchor=table["blocks"][0]["anchor"]))
         elif look:
             for block in table["blocks"]:
                 if not any((block["id"], row["key"]) in ex.row_positions for row in block["rows"]) and len(table["blocks"]) > 1:

@@ -36,6 +36,9 @@ class Extraction:
     padded: list = field(default_factory=list)   # (VAL-07 finding, characters) of numbers read despite padding
     contacts: dict[str, str] = field(default_factory=dict)   # optional cover fields that are filled in
     in_cells: bool = True   # texts are in spreadsheet cells, whose rows cannot grow past 409 points
+    # a published document (web page, Word, text, PDF), not a workbook: a table not found there may be an image,
+    # and a row not placed may be a misprint; the tool doubts its reading rather than blaming the report
+    in_document: bool = False
     outline: Any = None          # the report's top-level headings (reading/outline.Outline), found while reading texts
     # table id -> (sheet index, first row, last row) where the table was read: its note is read around it
     tables_at: dict[str, tuple[int, int, int]] = field(default_factory=dict)

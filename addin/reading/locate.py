@@ -291,7 +291,8 @@ def _extra_row(sheet, tx, table, block, ex, code, r, label_cols, columns, group_
     label_col = next(c for c in label_cols if tx.at(r, c))
     raw_label = str(sheet.value(r, label_col)).strip()
     if group is None:
-        ex.findings.append(catalogue.make(code, "extra_row", severity="warning", table=table["name"], label=raw_label,
+        ex.findings.append(catalogue.make(code, "unplaced_row" if ex.in_document else "extra_row", severity="warning",
+                                          table=table["name"], label=raw_label,
                                           sheet=sheet.name, cell=a1(r, label_col)))
         return
     ex.findings.append(catalogue.make("STR-09", "added", table=table["name"], label=raw_label,

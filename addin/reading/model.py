@@ -60,6 +60,11 @@ class WorkbookData:
     # that a row height limits
     paragraphs: bool = False
 
+    @property
+    def is_document(self) -> bool:
+        """A published document (web page, Word, text, PDF) rather than a workbook of cells."""
+        return self.paragraphs or any(sheet.places is not None for sheet in self.sheets)
+
 
 @lru_cache(maxsize=1 << 16)
 def a1(row: int, col: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from addin.collection import BASIS_ZH, STATUS_ZH, CollectionView, is_output_finding, main_problems, report_counts
+from addin.collection import BASIS_ZH, STATUS_ZH, CollectionView, doubt_count, is_output_finding, main_problems, report_counts
 from addin.result import STATUS_ZH as FILE_STATUS_ZH
 
 # the groups a collector acts on, in this order
@@ -17,7 +17,8 @@ def write_file_line(result, out: TextIO) -> None:
     then where its marked copy went, or why it could not be written (the tool's problem, not the unit's)."""
     c = report_counts(result)
     status = FILE_STATUS_ZH.get(result.status, result.status)
-    out.write(f"{status}　错误 {c['error']}　警告 {c['warning']}　{result.path}\n")
+    doubts = doubt_count(result)
+    out.write(f"{status}　错误 {c['error']}　警告 {c['warning']}　" + (f"读取存疑 {doubts}　" if doubts else "") + f"{result.path}\n")
     if result.annotated_note:
         out.write(f"  {result.annotated_note}\n")
     for f in result.findings:
@@ -42,7 +43,8 @@ def write_closing(view: CollectionView, out: TextIO) -> None:
         for u in group[:MAX_LINES]:
             detail = main_problems(u, limit=1)
             n = report_counts(u.result)["error"] + len(u.problems) if u.result else 0
-            errors = f"错误 {n} 项　" if status == "failed" else ""
+            doubts = doubt_count(u.result) if status == "failed" else 0
+            errors = (f"错误 {n} 项　" if status == "failed" else "") + (f"读取存疑 {doubts} 项　" if doubts else "")
             out.write(f"  {u.unit}　{errors}{detail}\n".rstrip() + "\n")
         if len(group) > MAX_LINES:
             out.write(f"  ……等 {len(group)} 个单位，见汇总工作簿。\n")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import TextIO
 
 from addin.catalogue import CATALOGUE
-from addin.findings import SEVERITY_ZH
+from addin.findings import KIND_ZH, READING, READING_HEADING, SEVERITY_ZH
 from addin.reporters import closing
 from addin.reporters.base import Reporter, RunEnd
 from addin.result import FAILED, PASSED, STATUS_ZH, TIMED_OUT, UNREADABLE, FileResult
@@ -29,21 +29,13 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
     if result.status != UNREADABLE:
         fmt = f"{result.format_version}版" if result.format_version else "未识别"
         out.write(f"  单位：{for_terminal(result.unit) if result.unit else '（未填写）'}　年度：{result.report_year or '（未填写）'}　格式：{fmt}\n")
-    out.write(f"  结果：{STATUS_ZH[result.status]}（错误 {c['error']} 项，警告 {c['warning']} 项，提示 {c['info']} 项）\n")
-    by_code = defaultdict(list)
-    for f in result.findings:
-        if f.severity == "info" and not verbose:
-            by_code[f.code].append(f)
-    grouped = {code for code, items in by_code.items() if len(items) > GROUP_INFOS_OVER}
-    for f in result.findings:
-        if f.code in grouped and f.severity == "info" and not verbose:
-            continue
-        out.write(f"  [{SEVERITY_ZH[f.severity]}] {_location(f)}  {f.code}  {for_terminal(f.message)}\n")
-    for code in sorted(grouped):
-        items = by_code[code]
-        places = "、".join(_location(f) for f in items[:5])
-        more = f" 等 {len(items)} 处" if len(items) > 5 else ""
-        out.write(f"  [提示] {code}  {CATALOGUE[code].title}：{places}{more}（共 {len(items)} 处，加 --verbose 逐条列出）\n")
+    doubts = [f for f in result.findings if f.kind == READING]
+    out.write(f"  结果：{STATUS_ZH[result.status]}（错误 {c['error']} 项，警告 {c['warning']} 项，提示 {c['info']} 项"
+              + (f"；其中读取存疑 {len(doubts)} 项" if doubts else "") + "）\n")
+    _write_findings([f for f in result.findings if f.kind != READING], out, verbose)
+    if doubts:
+        out.write(f"  读取存疑 {len(doubts)} 项，{READING_HEADING}（不一定是报告的问题）：\n")
+        _write_findings(doubts, out, verbose, tag=f"[{KIND_ZH[READING]}]")
     blocked = result.not_evaluated_rules(waiting_for_previous=False)
     if blocked:
         count = sum(not n.waits_for_previous for n in result.not_evaluated)
@@ -55,6 +47,24 @@ def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None
         out.write(f"  说明：跨年度核对（{'、'.join(cross)}）需要上一年度的报告，本次未核对"
                   f"（单个文件用 --previous 指定，批量用 --previous-dir）。\n")
     out.write("\n")
+
+
+def _write_findings(findings: list, out: TextIO, verbose: bool, tag: str = "") -> None:
+    """One line a finding; more than GROUP_INFOS_OVER infos of one code as one line (unless verbose)."""
+    by_code = defaultdict(list)
+    for f in findings:
+        if f.severity == "info" and not verbose:
+            by_code[f.code].append(f)
+    grouped = {code for code, items in by_code.items() if len(items) > GROUP_INFOS_OVER}
+    for f in findings:
+        if f.code in grouped and f.severity == "info" and not verbose:
+            continue
+        out.write(f"  [{SEVERITY_ZH[f.severity]}]{tag} {_location(f)}  {f.code}  {for_terminal(f.message)}\n")
+    for code in sorted(grouped):
+        items = by_code[code]
+        places = "、".join(_location(f) for f in items[:5])
+        more = f" 等 {len(items)} 处" if len(items) > 5 else ""
+        out.write(f"  [提示]{tag} {code}  {CATALOGUE[code].title}：{places}{more}（共 {len(items)} 处，加 --verbose 逐条列出）\n")
 
 
 def write_summary(results: list[FileResult], out: TextIO) -> None:

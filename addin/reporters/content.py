@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from addin.catalogue import CATALOGUE, legend_rows
-from addin.findings import SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.findings import KIND_ZH, KINDS, READING, READING_HEADING, REPORT, SEVERITY_RANK, SEVERITY_ZH, Finding
 from addin.formats import available_formats
 from addin.printorder import sheet_order
 from addin.reading.model import parse_a1
@@ -22,8 +22,8 @@ LINK_COLOUR = "0563C1"
 NOTE_AUTHOR = "gkreport"
 RESULTS_SHEET = "校验结果"
 STATE_SHEET = markstate.SHEET      # very hidden: what gkreport changed, so a re-run can undo it
-FINDING_HEADER = ["级别", "代码", "工作表", "单元格", "说明", "应为", "实际"]
-FINDING_WIDTHS = [8, 10, 18, 10, 80, 14, 22]
+FINDING_HEADER = ["级别", "代码", "工作表", "单元格", "说明", "应为", "实际", "性质"]
+FINDING_WIDTHS = [8, 10, 18, 10, 80, 14, 22, 10]
 LINK_COLUMN = 3                    # 0-based column of the cell reference that carries the hyperlink
 
 
@@ -61,8 +61,13 @@ def show(value) -> str:
     return str(value)
 
 
+# The heading of the block of reading doubts, after the report's defects (results sheet, clerk page, feedback)
+READING_BLOCK = f"{READING_HEADING}（读取存疑：工具未能读取、定位或核对，报告本身不一定有错）："
+
+
 def note_line(f: Finding) -> str:
-    line = f"【{SEVERITY_ZH[f.severity]}】{f.code} {f.message}"
+    tag = f"【{KIND_ZH[READING]}】" if f.kind == READING else ""
+    line = f"【{SEVERITY_ZH[f.severity]}】{tag}{f.code} {f.message}"
     parts = []
     if f.expected is not None:
         parts.append(f"应为：{show(f.expected)}")
@@ -102,7 +107,10 @@ def status_sentence(result: FileResult, submission: str | None = None) -> str:
     if result.status == UNREADABLE or result.format_version is None:
         return "未能识别为政府信息公开工作年度报告：" + (result.findings[0].message if result.findings else "")
     if c["error"]:
-        first = next(f for f in ordered(result) if f.severity == "error")
+        first = next((f for f in ordered(result) if f.severity == "error" and f.kind == REPORT), None)
+        if first is None:
+            return (f"有 {c['error']} 处内容未能读取（读取存疑），这些内容未经校验，不能视为通过；"
+                    "请以原件人工核对，或提供可以读取的文件后重新校验。")
         where = f"{first.sheet}!{first.cell}" if first.sheet and first.cell else "下表第一行"
         return (f"发现 {c['error']} 个错误、{c['warning']} 个警告，请从 {where} 开始修改；"
                 "点击“单元格”列可跳转到该单元格。")
@@ -113,7 +121,16 @@ def status_sentence(result: FileResult, submission: str | None = None) -> str:
 
 def counts_line(result: FileResult) -> str:
     c = result.counts
-    return f"错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"
+    doubts = sum(result.kind_counts[READING].values())
+    return f"错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个" + (f"（其中读取存疑 {doubts} 项）" if doubts else "")
+
+
+def by_kind(result: FileResult) -> dict[str, list[Finding]]:
+    """The findings in workbook order, the report's defects first, then the doubts of the reading."""
+    groups: dict[str, list[Finding]] = {kind: [] for kind in KINDS}
+    for f in ordered(result):
+        groups[f.kind].append(f)
+    return groups
 
 
 def ordered(result: FileResult) -> list[Finding]:
@@ -147,6 +164,8 @@ def _rule_rows(label: str, codes: list[str], why: str) -> list[list]:
 
 LEGEND = (("error", "红色：错误，必须修改后才能报送"), ("warning", "橙黄色：警告，请核实"),
           ("info", "蓝色：提示，一般不影响报送"))
+READING_LEGEND = ("工具未能读取、定位或核对的内容（如扫描页、未找到的表格、按顺序读取的数字），列在报告问题之后；"
+                  "报告本身不一定有错，请以原件核对。其中的错误同样使文件不通过：未能读取的内容不能视为已核对。")
 
 
 def results_sheet(result: FileResult, notice: str | None = None, submission: str | None = None) -> ResultsSheet:
@@ -173,13 +192,18 @@ def results_sheet(result: FileResult, notice: str | None = None, submission: str
     header = len(rows)
     rows.append(list(FINDING_HEADER))
     out = ResultsSheet(rows, header, bold_rows=bold | {header})
-    for f in ordered(result):
-        i = len(rows)
-        rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,
-                     show(f.expected), show(f.actual)])
-        out.row_severity[i] = f.severity
-        if f.sheet:
-            out.links[(i, LINK_COLUMN if f.cell else 2)] = (f.sheet, f.cell)
+    groups = by_kind(result)
+    for kind, findings in groups.items():
+        if kind == READING and findings:
+            out.bold_rows.add(len(rows))
+            rows.append([KIND_ZH[READING], "", "", "", READING_BLOCK])
+        for f in findings:
+            i = len(rows)
+            rows.append([SEVERITY_ZH[f.severity], f.code, f.sheet or "", f.cell or "", f.message,
+                         show(f.expected), show(f.actual), KIND_ZH[f.kind]])
+            out.row_severity[i] = f.severity
+            if f.sheet:
+                out.links[(i, LINK_COLUMN if f.cell else 2)] = (f.sheet, f.cell)
     if not result.findings:
         rows.append(["", "", "", "", "未发现问题。"])
     rows.append([])
@@ -188,13 +212,18 @@ def results_sheet(result: FileResult, notice: str | None = None, submission: str
     for severity, text in LEGEND:
         out.row_severity[len(rows)] = severity
         rows.append([SEVERITY_ZH[severity], "", "", "", text])
+    if groups[READING]:
+        rows.append([KIND_ZH[READING], "", "", "", READING_LEGEND])
     codes = {f.code for f in result.findings}
     if codes:
         rows.append([])
         out.bold_rows.add(len(rows))
         rows.append(["代码说明"])
         out.bold_rows.add(len(rows))
-        rows.append(["代码", "默认级别", "名称"])
+        rows.append(["代码", "默认级别", "名称", "性质"])
+        kinds = {}
+        for f in result.findings:
+            kinds.setdefault(f.code, set()).add(f.kind)
         for code, severity, title in legend_rows(codes):
-            rows.append([code, SEVERITY_ZH[severity], title])
+            rows.append([code, SEVERITY_ZH[severity], title, "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])
     return out

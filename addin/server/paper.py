@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from addin.findings import SEVERITY_RANK, Finding
+from addin.catalogue import finding_from_dict
+from addin.findings import SEVERITY_RANK
 from addin.formats import FormatDef, available_formats, unescape
 from addin.reporters.content import SEVERITY_FILL, note_line, show
 from addin.writing.template import plan
@@ -99,5 +100,4 @@ def sheets(result: dict, formats: dict[str, FormatDef] | None = None) -> list[Pa
 
 
 def _note(f: dict) -> str:
-    return note_line(Finding(code=f["code"], severity=f["severity"], message=f["message"],
-                             expected=f.get("expected"), actual=f.get("actual")))
+    return note_line(finding_from_dict(f))

@@ -16,7 +16,8 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from addin import jsonio
-from addin.findings import SEVERITY_ZH
+from addin.catalogue import finding_from_dict
+from addin.findings import READING, READING_HEADING, SEVERITY_ZH
 from addin.result import FAILED, PASSED, TIMED_OUT
 from addin.server import collect, paper, security
 from addin.server.db import Collection, Setting, Submission, Unit, User, utcnow
@@ -34,7 +35,7 @@ YEARS = range(2019, dt.date.today().year + 2)
 
 def _templates():
     t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals.update(SEVERITY_ZH=SEVERITY_ZH, local=local, STATUSES=collect.STATUSES, markable=Service.markable)
+    t.env.globals.update(SEVERITY_ZH=SEVERITY_ZH, READING_HEADING=READING_HEADING, local=local, STATUSES=collect.STATUSES, markable=Service.markable)
     t.env.filters["local"] = local
     return t
 
@@ -116,6 +117,9 @@ def verdict(result: dict) -> str:
             return f"校验通过：没有错误，有 {c['warning']} 处警告，请逐一核实。可以下载报送文件。"
         return "校验通过：没有发现错误。可以下载报送文件。"
     if status == FAILED:
+        if not any(f.get("severity") == "error" and _kind(f) != READING for f in result.get("findings", [])):
+            return (f"校验未通过：有 {c.get('error', 0)} 处内容工具未能读取（读取存疑），未经校验不能视为通过。"
+                    "请以原件核对，或上传可以读取的文件（如报告工作簿或可复制文字的 PDF）。")
         return f"校验未通过：有 {c.get('error', 0)} 处错误。请按下面的说明改正后重新上传校验。"
     first = (result.get("findings") or [{}])[0].get("message", "")
     if status == TIMED_OUT:
@@ -123,16 +127,28 @@ def verdict(result: dict) -> str:
     return f"无法读取该文件：{first}"
 
 
+def _kind(f: dict) -> str:
+    """A stored finding's kind (records stored before findings had one take their code's)."""
+    return finding_from_dict(f).kind
+
+
 def grouped(result: dict) -> list[tuple[str, list[dict]]]:
+    """The report's defects by sheet; the doubts of the reading are listed apart (doubts)."""
     groups: dict[str, list[dict]] = {}
     for f in result.get("findings", []):
-        groups.setdefault(f.get("sheet") or "（整个文件）", []).append(f)
+        if _kind(f) != READING:
+            groups.setdefault(f.get("sheet") or "（整个文件）", []).append(f)
     return list(groups.items())
+
+
+def doubts(result: dict) -> list[dict]:
+    """What the tool could not read, place or compare: shown after the report's defects, apart from them."""
+    return [f for f in result.get("findings", []) if _kind(f) == READING]
 
 
 def result_context(check) -> dict:
     result = jsonio.loads(check.result_json)
-    return dict(check=check, result=result, verdict=verdict(result), groups=grouped(result),
+    return dict(check=check, result=result, verdict=verdict(result), groups=grouped(result), doubts=doubts(result),
                 sheets=paper.sheets(result), passed=check.status == PASSED, markable=Service.markable(check))
 
 
@@ -492,7 +508,8 @@ def unit_detail(request: Request, cid: int, uid: int):
     latest = row.latest
     sheets = paper.sheets(latest) if latest else []
     return page(request, "unit_detail.html", collection=c, row=row, versions=subs.get(uid, []), checks=checks,
-                result=latest, groups=grouped(latest) if latest else [], sheets=sheets,
+                result=latest, groups=grouped(latest) if latest else [], doubts=doubts(latest) if latest else [],
+                sheets=sheets,
                 link=str(request.base_url).rstrip("/") + f"/u/{row.unit.token}")
 
 

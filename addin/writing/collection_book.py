@@ -10,7 +10,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, arrival, main_problems,
+from addin.collection import (BASIS_ZH, MATCHED_ZH, STATUS_ZH, CollectionView, UnitView, arrival, doubt_count, main_problems,
                               report_counts, year_on_year)
 from addin.formats import FormatDef, available_formats, format_for_year
 from addin.writing.atomic import atomic_write
@@ -139,7 +139,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
     head = [("单位", _fit(head_units, 16, 32)), ("上级单位", 12), ("类别", 8), ("状态", 10), ("错误", 6),
             ("警告", 6), ("主要问题", 50),
             ("联系人", _fit([u.contact for u in units], 10, 24)), ("收到时间", 16), ("名单匹配", 9), ("标注副本", 9),
-            ("文件", 32), ("重复及其他文件", 36)]
+            ("文件", 32), ("重复及其他文件", 36), ("读取存疑", 9)]
     rows, fills, links = [], [], []
     for u in units:
         r = u.result
@@ -154,7 +154,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
                      _when(arrival(u.current.received)) if u.current else None, match,
                      "打开" if r and r.annotated else None,
                      _shown(os.path.abspath(u.current.path), root) if u.current else None,
-                     "\n".join(more) or None])
+                     "\n".join(more) or None, doubt_count(r)])
         fills.append(STATUS_FILL.get(u.status))
         links.append(_link(r.annotated if r else None, out))
     for f in view.unlisted:
@@ -164,7 +164,7 @@ def _overview(ws, view: CollectionView, out: Path | None) -> None:
         rows.append(["（未识别单位）", None, None, STATUS_ZH[f.status], report_counts(r)["error"] if r else None,
                      report_counts(r)["warning"] if r else None, f.note or (r.findings[0].message if r and r.findings else None),
                      None, _when(arrival(f.received)), "不在名单中" if view.roster_size else "", None,
-                     _shown(os.path.abspath(f.path), root), None])
+                     _shown(os.path.abspath(f.path), root), None, doubt_count(r)])
         fills.append(STATUS_FILL.get(f.status))
         links.append(None)
     _table(ws, head, rows, wrap={7, 13}, fills=fills)
@@ -206,7 +206,9 @@ def _notes(ws, view: CollectionView, command: str | None, roster_path: str | Non
     lines += [(f"文件：{STATUS_ZH[s]}", n) for s, n in file_counts.items() if n]
     lines += [(f"单位：{STATUS_ZH[s]}", n) for s, n in sorted(unit_counts.items(), key=lambda i: ACTION_ORDER.get(i[0], 9))]
     lines += [("合计口径", BASIS_ZH[t.basis]), ("纳入合计的单位", len(t.included)), ("未纳入合计的单位", len(t.excluded)),
-              ("其他年度的报告（不计入本年度）", len(view.other_years)), ("跳过的文件", len(skipped))]
+              ("其他年度的报告（不计入本年度）", len(view.other_years)), ("跳过的文件", len(skipped)),
+              ("读取存疑", "“汇总”表“读取存疑”列是工具未能读取、定位或核对的内容条数（如扫描页、未找到的表格、按顺序读取的数字），"
+                          "不计入错误、警告数；报告本身不一定有错，请以原件核对。其中的错误同样使报告不通过。")]
     for r, (k, v) in enumerate(lines, 1):
         _put(ws, r, 1, k, font=Font(bold=True), border=GRID)
         _put(ws, r, 2, v, border=GRID, alignment=Alignment(horizontal="left", wrap_text=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from addin.catalogue import CATALOGUE
-from addin.findings import SEVERITY_ZH
+from addin.findings import KIND_ZH, KINDS, READING, SEVERITY_ZH
 from addin.safe_text import MAX_CELL_TEXT, for_cell
 
 # openpyxl is imported where a cell is made, so that a check run without a workbook output does not load it.
@@ -35,11 +35,11 @@ def append_row(ws, values, bold: bool = False) -> None:
 
 def finding_list(ws, results) -> None:
     """问题清单: every finding of every result, one row each."""
-    append_row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明"], bold=True)
+    append_row(ws, ["文件", "单位", "工作表", "单元格", "代码", "级别", "说明", "性质"], bold=True)
     for r in results:
-        for f in r.findings:
+        for f in sorted(r.findings, key=lambda f: f.kind == READING):   # the report's defects first
             append_row(ws, [r.path, r.unit or "", f.sheet or "", f.cell or "", f.code,
-                            SEVERITY_ZH.get(f.severity, f.severity), f.message])
+                            SEVERITY_ZH.get(f.severity, f.severity), f.message, KIND_ZH.get(f.kind, f.kind)])
 
 
 def rule_counts(ws, results) -> None:
@@ -47,13 +47,16 @@ def rule_counts(ws, results) -> None:
     reports: Counter = Counter()
     total: Counter = Counter()
     severity: dict[str, str] = {}
+    kinds: dict[str, set] = {}
     for r in results:
         codes = [f.code for f in r.findings]
         total.update(codes)
         reports.update(set(codes))
         for f in r.findings:
             severity.setdefault(f.code, f.severity)
-    append_row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数"], bold=True)
+            kinds.setdefault(f.code, set()).add(f.kind)
+    append_row(ws, ["代码", "名称", "级别", "涉及报告数", "问题条数", "性质"], bold=True)
     for code in sorted(total, key=lambda c: (-reports[c], c)):
         title = CATALOGUE[code].title if code in CATALOGUE else ""
-        append_row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code]])
+        append_row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code],
+                        "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from addin.findings import READING
 from addin.formats import FormatDef, available_formats, column_label, escape
 from addin.result import PASSED, STATUS_ZH
 from addin.values import flat_values
@@ -46,7 +47,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
     if previous_mode:
         head.append("上年报告")
     contacts = _contact_fields()
-    head += [label for _key, label in contacts]
+    head += [label for _key, label in contacts] + ["其中读取存疑"]
     append_row(ws, head, bold=True)
     for r in results:
         c = r.counts
@@ -55,6 +56,7 @@ def _overview(ws, results, previous_mode: bool, unmatched: set) -> None:
         if previous_mode:
             row.append("未找到" if r.path in unmatched else ("" if r.document is None else "已核对"))
         row += [r.contacts.get(key, "") for key, _label in contacts]
+        row.append(sum(f.kind == READING for f in r.findings))
         append_row(ws, row)
 
 
