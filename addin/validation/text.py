@@ -72,7 +72,7 @@ def _headings(fmt: FormatDef) -> dict[str, str]:
 
 
 def _make(ctx: Context, rule: dict, s: Section, variant: str = "default", **fields) -> Finding:
-    return ctx.make(rule["id"], variant, **s.labels, **fields)
+    return ctx.make(rule["id"], variant, severity=rule.get("severity"), **s.labels, **fields)
 
 
 def _present(ctx: Context, rule: dict, s: Section) -> list[Finding]:
@@ -115,7 +115,7 @@ def _pattern(ctx: Context, rule: dict, s: Section) -> list[Finding]:
     # {year}/{next_year} are replaced literally: the pattern's own braces ({4}) stay regex quantifiers
     regex = _compiled(rule["pattern"].replace("{year}", str(year)).replace("{next_year}", str(year + 1)))
     if rule["when"] == "present":
-        text = ctx.texts.get(rule["section"]) or ""
+        text = s.text   # the section's, or the note of a table the rule names
         m = regex.search(text)
         if not m:
             return []
