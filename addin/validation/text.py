@@ -40,7 +40,7 @@ def text_rule(ctx: Context, rule: dict) -> list[Finding]:
     counted = _positive_total(rule["only_if_positive"], ctx.values) if "only_if_positive" in rule else None
     if counted == 0:
         return []
-    check, labels = TEXT_CHECKS[rule["check"]], _labels(ctx.fmt, rule)
+    check, labels = TEXT_CHECKS[rule["check"]], _rule_labels(ctx.fmt).get(id(rule)) or _labels(ctx.fmt, rule)
     found = check(ctx, rule, Section("/text/" + escape(rule["section"]), text, compact, counted, labels))
     for table_id in rule.get("notes", ()):
         note = (ctx.notes.get(table_id) or "").strip()
@@ -56,6 +56,13 @@ def note_name(fmt: FormatDef, table_id: str) -> str:
     table = next(t for t in fmt.tables() if t["id"] == table_id)
     spec = fmt.layout.get("table_notes") or {}
     return spec.get("name", "{table}").format(table=table["name"])
+
+
+@cache
+def _rule_labels(fmt: FormatDef) -> dict[int, dict]:
+    """The message labels of each of the format's text rules, worked out once per format (by the rule's
+    identity: the format keeps its rules, and the cache keeps the format)."""
+    return {id(rule): _labels(fmt, rule) for rule in fmt.rules if rule.get("kind") == "text"}
 
 
 def _labels(fmt: FormatDef, rule: dict) -> dict:
