@@ -9,17 +9,17 @@ sys.path.insert(0, str(ROOT))
 
 from addin import jsonio  # noqa: E402
 from addin.formats import available_formats  # noqa: E402
-from addin.writing.template import build_workbook, save_workbook  # noqa: E402
+from addin.writing.template import build_workbook, plan, save_workbook  # noqa: E402
 
 
 def build(data_file: Path, target: Path) -> None:
     data = jsonio.loads(data_file.read_text(encoding="utf-8"))
     fmt = available_formats()[data["format_version"]]
-    wb = build_workbook(fmt, data["year"], data["unit"], data["values"], data.get("texts"))
+    wb = build_workbook(fmt, data["year"], data["unit"], data["values"], data.get("texts"), data.get("notes"))
     if data.get("title"):
         # the seed's own title line, with its extraction artefacts, as the clerk's file had it
-        cover = wb[fmt.layout["cover"]["sheet"]]
-        cover["A1"].value = data["title"]
+        title = next(lab for lab in plan(fmt, data["year"]).labels if lab.role == "title")
+        wb[title.sheet].cell(title.row, title.col).value = data["title"]
     save_workbook(wb, target)
     print(f"written {target}")
 

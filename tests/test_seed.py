@@ -20,7 +20,7 @@ WS = " \u00a0\u3000"
 def seed_workbook(tmp_path) -> Path:
     fmt = available_formats()["2019"]
     path = tmp_path / "seed.xlsx"
-    wb = build_workbook(fmt, SEED["year"], SEED["unit"], SEED["values"], SEED["texts"])
+    wb = build_workbook(fmt, SEED["year"], SEED["unit"], SEED["values"], SEED["texts"], SEED["notes"])
     title = next(lab for lab in plan(fmt, SEED["year"]).labels if lab.role == "title")
     wb[title.sheet].cell(title.row, title.col).value = SEED["title"]   # the seed's own title line
     save_workbook(wb, path)
@@ -31,8 +31,9 @@ def seed_workbook(tmp_path) -> Path:
 # E1, E5 (at the table cell the text contradicts), W1, W3, W5 (a district office writing 县政府),
 # W6 and W7 (two TXT-08: "other matters" and problems written in 一 and again, differently, in 六/五), I1, I2.
 # W4 (TXT-06, the five aspects of 总体情况) is the 2021 notice's requirement: on this 2019-format report one
-# grouped notice (info, not a warning) advising the three missing aspects.
-TEXT_FINDINGS = {("一 总体情况", "A2", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
+# grouped notice (info, not a warning) advising the three missing aspects. I7 (TT-03 info): the note under
+# table 三 says only the platform received no application.
+TEXT_FINDINGS = {("表三 依申请公开", "A30", "TT-03", "info"), ("一 总体情况", "A2", "STR-05", "error"), ("表二 主动公开", "C6", "TT-01", "error"),
                  ("一 总体情况", "A2", "TXT-06", "info"),
                  ("封面", "A1", "STR-02", "warning"), ("一 总体情况", "A2", "TXT-02", "warning"),
                  ("一 总体情况", "A2", "TXT-07", "warning"),
