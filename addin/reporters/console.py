@@ -18,7 +18,7 @@ GROUP_INFOS_OVER = 3   # more infos of one code than this are shown as one summa
 def _location(f) -> str:
     if f.sheet and f.cell:
         return for_terminal(f"{f.sheet}!{f.cell}")
-    return for_terminal(f.sheet) if f.sheet else "（工作簿）"
+    return for_terminal(f.sheet) if f.sheet else "（整个文件）"   # workbook or document alike
 
 
 def write_result(result: FileResult, out: TextIO, verbose: bool = False) -> None:
