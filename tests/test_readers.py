@@ -77,3 +77,27 @@ def test_check_and_folder_batch_accept_a_registered_kind(tmp_path):
     assert empty.returncode == 1, empty.stderr
     doc = json.loads(empty.stdout)
     assert doc["results"] == [] and doc["collection"]["files"] == [{"path": str(report), "status": "not_a_report"}]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("report.pdf", b"not a pdf at all"),
+    ("report.docx", b"x"),
+    ("report.html", b"\x00\x01\x02\x03" * 8),
+])
+def test_a_kind_we_read_with_other_content_is_damaged_not_unsupported(tmp_path, name, content):
+    """A .pdf/.docx/.html whose bytes are not of that kind: FILE-04 saying so, never «不支持的文件类型（.pdf）»
+    (which would tell the user that PDF reports are not read at all)."""
+    from addin.pipeline import check_file
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = check_file(path)
+    assert [(f.code, f.severity) for f in result.findings] == [("FILE-04", "error")]
+    assert "Excel" not in result.findings[0].message
+
+
+def test_a_damaged_pdf_is_told_in_chinese(tmp_path):
+    from addin.pipeline import check_file
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4\ngarbage")
+    finding = check_file(path).findings[0]
+    assert finding.code == "FILE-04" and "不是有效的 PDF" in finding.message

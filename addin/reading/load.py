@@ -74,7 +74,7 @@ def _read_docx(src: Source) -> WorkbookData:
     try:
         return documents.read_docx(src.zf)
     except Exception as exc:  # a damaged document.xml, or entities defusedxml refuses
-        raise Unreadable(catalogue.make("FILE-04", reason=f"Word 文档内容无法解析（{catalogue.shorten(str(exc), 80)}）")) from exc
+        raise Unreadable(catalogue.make("FILE-04", "document", reason=f"Word 文档内容无法解析（{catalogue.shorten(str(exc), 80)}）")) from exc
 
 
 def _document_bytes(src: Source) -> bytes:
@@ -196,6 +196,9 @@ def _plain_kind(start: bytes, suffix: str) -> str:
         return kind
     if _spreadsheet_suffix(suffix):
         raise Unreadable(catalogue.make("FILE-04", reason="文件内容不是 Excel 工作簿格式（可能是改了扩展名的其他文件）"))
+    if any(suffix in r.suffixes for r in READERS.values()):
+        # a kind we read (.pdf, .docx, .html …) whose bytes are not of that kind: damaged, not unsupported
+        raise Unreadable(catalogue.make("FILE-04", "document", reason=f"扩展名是 {suffix}，但文件内容不是这种格式（可能已损坏，或是改了扩展名的其他文件）"))
     raise Unreadable(catalogue.make("FILE-02", kind=f"{suffix} 文件" if suffix else "不是 Excel 工作簿"))
 
 
@@ -285,4 +288,5 @@ def _damage(exc: BaseException):
         return catalogue.make("FILE-04", reason=f"文件中有读取程序无法处理的值（{catalogue.shorten(text, 80)}）")
     if "password" in text.lower() or "encrypt" in text.lower():
         return catalogue.make("FILE-03")
-    return catalogue.make("FILE-04", reason=catalogue.shorten(text))
+    # the library's own (English) words stay in brackets for whoever supports the user
+    return catalogue.make("FILE-04", reason=f"文件内容无法解析（{catalogue.shorten(text, 80)}）")

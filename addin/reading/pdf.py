@@ -73,7 +73,8 @@ def read_pdf(path: str | Path) -> WorkbookData:
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
         if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(exc).lower():
             raise Refused(catalogue.make("FILE-03", "pdf")) from exc
-        raise Refused(catalogue.make("FILE-04", "pdf", reason=catalogue.shorten(str(inner) or type(inner).__name__, 80))) from exc
+        raise Refused(catalogue.make("FILE-04", "pdf", reason="文件结构不完整或不是有效的 PDF"
+                                     f"（{catalogue.shorten(str(inner) or type(inner).__name__, 80)}）")) from exc
     try:
         return _read_pages(pdf, pages)
     finally:
@@ -98,7 +99,8 @@ def _read_pages(pdf, pages) -> WorkbookData:
             page_items, page_chars, has_images = _read_page(page, number)
         except Exception as exc:  # one damaged page: say so and read the rest
             findings.append(catalogue.make("FILE-04", "pdf_page", page=number,
-                                           reason=catalogue.shorten(str(exc) or type(exc).__name__, 80), severity="warning"))
+                                           reason=f"页面内容结构有误：{catalogue.shorten(str(exc) or type(exc).__name__, 80)}",
+                                           severity="warning"))
             continue
         finally:
             page.close()
