@@ -27,6 +27,18 @@ def _e(code, severity, group, title, kind=REPORT, kinds=None, **templates) -> En
     return Entry(code, severity, title, templates, group, kind, kinds or {})
 
 
+# the messages the three table-structure codes (STR-06 表二, STR-07 表三, STR-10 表四) share, in their order
+_TABLE_FOUND = dict(
+    missing_table="未找到{table}（应含“{anchor}”等标签）。",
+    not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。")
+_TABLE_PARTS = dict(
+    missing_column="{table}缺少“{label}”列。",
+    missing_label="{table}表头缺少“{label}”。")
+_TABLE_ROWS = dict(
+    extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
+    unplaced_row="{table}中的“{label}”行无法对应到官方格式的任何一行，该行的数字未参与校验，请以原件核对。")
+_TABLE_DOUBTS = {"not_found": READING, "unplaced_row": READING}   # the tool's doubts, not the report's defects
+
 _ENTRIES = [
     # -- the file itself ----------------------------------------------------------------------
     _e("FILE-01", "error", "文件", "文件无法打开", kind=READING,
@@ -110,25 +122,18 @@ _ENTRIES = [
        unknown="未能在工作簿中识别出任何一版官方表格（表二、表三、表四），无法判断格式版本。",
        unknown_document="未能在文件中识别出任何一版官方表格（表二、表三、表四）：表格可能以图片发布、未发布或未能识别，"
                         "无法判断格式版本，表格未校验。请以原件核对。"),
-    _e("STR-06", "error", "结构", "表二结构与官方格式不符", kinds={"not_found": READING, "unplaced_row": READING},
-       missing_table="未找到{table}（应含“{anchor}”等标签）。",
-       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
+    _e("STR-06", "error", "结构", "表二结构与官方格式不符", kinds=_TABLE_DOUBTS,
+       **_TABLE_FOUND,
        missing_block="{table}缺少“{anchor}”部分。",
        missing_row="{table}缺少“{label}”行。",
-       missing_column="{table}缺少“{label}”列。",
-       missing_label="{table}表头缺少“{label}”。",
-       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
-       unplaced_row="{table}中的“{label}”行无法对应到官方格式的任何一行，该行的数字未参与校验，请以原件核对。",
+       **_TABLE_PARTS, **_TABLE_ROWS,
        prefix="{table}标题写作“{raw}”（带条例名称前缀），可以接受。"),
-    _e("STR-07", "error", "结构", "表三结构与官方格式不符", kinds={"not_found": READING, "unplaced_row": READING},
-       missing_table="未找到{table}（应含“{anchor}”等标签）。",
-       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
+    _e("STR-07", "error", "结构", "表三结构与官方格式不符", kinds=_TABLE_DOUBTS,
+       **_TABLE_FOUND,
        missing_row="{table}缺少“{label}”行（或行的顺序与官方格式不符）。",
-       missing_column="{table}缺少“{label}”列。",
-       missing_label="{table}表头缺少“{label}”。",
+       **_TABLE_PARTS,
        note="{table}左上角的勾稽关系说明缺失或被改动：应为“{label}”。",
-       extra_row="{table}含有官方格式之外的行“{label}”，该行不参与校验。",
-       unplaced_row="{table}中的“{label}”行无法对应到官方格式的任何一行，该行的数字未参与校验，请以原件核对。"),
+       **_TABLE_ROWS),
     _e("STR-08", "warning", "结构", "数据行超出表头范围", kinds={"sequence": READING},
        sequence="{table}的数字与表头各列没有对齐（常见于从 Word 复制、丢失了合并单元格的表格），已按每行标签之后的顺序从左到右读取 {n} 个数，请核对。",
        default="{table}“{label}”行在表头之外的单元格 {extra} 中还有内容，无法确定对齐方式，请删除多余内容。"),
@@ -136,10 +141,7 @@ _ENTRIES = [
        added="{table}自行增加了小计“{label}”（官方格式没有此项），该小计不参与报送。",
        mismatch="{table}小计“{label}”应等于其各分项之和 {expected}，实际填写 {actual}。"),
     _e("STR-10", "error", "结构", "表四结构与官方格式不符", kinds={"not_found": READING},
-       missing_table="未找到{table}（应含“{anchor}”等标签）。",
-       not_found="文件中未找到{table}（应含“{anchor}”等标签）：该表可能以图片发布、未发布或未能识别，其中的数字未校验，也未与正文比较。请以原件核对。",
-       missing_column="{table}缺少“{label}”列。",
-       missing_label="{table}表头缺少“{label}”。",
+       **_TABLE_FOUND, **_TABLE_PARTS,
        missing_row="{table}表头下方没有数据行。"),
     _e("WB-01", "warning", "结构", "表格位于隐藏工作表",
        default="{table}位于隐藏的工作表“{sheet}”中。请取消隐藏，确认其内容是本单位的正式报告。"),
