@@ -14,7 +14,7 @@ from addin.reading.notes import read_notes as notes_of
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex, SheetTexts, numbered_heading
 from addin.reading.locate import Located, locate_block
-from addin.reading.model import SheetData, WorkbookData, a1
+from addin.reading.model import SheetData, WorkbookData, a1, holds_something
 from addin.reading.normalise import norm_label, parse_value, show_raw
 from addin.reading.plans import block_plans, reading_plan
 from addin.textfit import fits_in_a_row
@@ -60,7 +60,7 @@ def _field_value(index: LabelIndex, label: str):
             sheet = index.sheets[s]
             for cc in range(c + 1, c + 8):
                 v = sheet.value(r, cc)
-                if v not in (None, "") and not (isinstance(v, str) and not v.strip()):
+                if holds_something(v):
                     return v, sheet.name, a1(r, cc), True
             return None, sheet.name, a1(r, c + 1), True
     return None, None, None, False

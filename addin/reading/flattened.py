@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from addin.reading.model import SheetData, WorkbookData
+from addin.reading.model import SheetData, WorkbookData, holds_something
 from addin.reading.normalise import norm_label
 from addin.reading.variants import variant_of
 
@@ -23,7 +23,7 @@ def regroup(workbook: WorkbookData, headers: frozenset[str], row_labels: frozens
 
 def _single(row: list) -> str | None:
     """The one filled cell of a row, as text, or None."""
-    filled = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+    filled = [v for v in row if holds_something(v)]
     return str(filled[0]).strip() if len(filled) == 1 else None
 
 

@@ -66,6 +66,16 @@ class WorkbookData:
         return self.paragraphs or any(sheet.places is not None for sheet in self.sheets)
 
 
+def holds_something(value: Any) -> bool:
+    """A cell value that is there: not None and not only whitespace."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def filled_cells(row) -> list[tuple[int, Any]]:
+    """(index, value) of the cells of a row that hold something."""
+    return [(j, v) for j, v in enumerate(row) if holds_something(v)]
+
+
 @lru_cache(maxsize=1 << 16)
 def a1(row: int, col: int) -> str:
     """0-based (row, col) -> "B3"."""

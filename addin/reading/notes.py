@@ -9,7 +9,7 @@ from addin.formats import FormatDef
 from addin.reading import outline
 from addin.reading.extraction import Extraction, Origin
 from addin.reading.labels import LabelIndex
-from addin.reading.model import a1, parse_a1
+from addin.reading.model import a1, filled_cells, parse_a1
 from addin.reading.normalise import norm_label
 from addin.reading.plans import reading_plan
 
@@ -117,7 +117,7 @@ class _Lines:
         sheet = self.index.sheets[s]
         i = r - sheet.row_offset
         row = sheet.rows[i] if 0 <= i < len(sheet.rows) else ()
-        filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
+        filled = filled_cells(row)
         if not filled:
             return BLANK, "", 0, None
         if len(filled) > 1:

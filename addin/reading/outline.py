@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from addin.reading.model import SheetData
+from addin.reading.model import SheetData, filled_cells
 from addin.reading.normalise import norm_label
 
 NUMERALS = "一二三四五六七八九十"
@@ -103,7 +103,7 @@ def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset(), sec
     for s, sheet in enumerate(sheets):
         last, nested = 0, False
         for i, row in enumerate(sheet.rows):
-            filled = [(j, v) for j, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
+            filled = filled_cells(row)
             if len(filled) != 1 or not isinstance(filled[0][1], str) or len(filled[0][1]) > 3 * MAX_HEADING_LEN:
                 continue
             j, raw = filled[0]
@@ -111,7 +111,7 @@ def headings(sheets: list[SheetData], exclude: frozenset[str] = frozenset(), sec
             if BARE_NUMBER_RE.match(text) and i + 1 < len(sheet.rows):
                 # the number alone on its line and the words on the next («一、» / «总体情况»: a PDF or a
                 # page that broke the heading): one heading
-                after = [v for v in sheet.rows[i + 1] if v is not None and not (isinstance(v, str) and not v.strip())]
+                after = [v for _, v in filled_cells(sheet.rows[i + 1])]
                 if len(after) == 1 and isinstance(after[0], str) and len(after[0]) <= MAX_HEADING_LEN:
                     raw = raw.strip() + after[0].strip()
                     text = norm_label(raw)
