@@ -45,7 +45,7 @@ def validate(ex: Extraction) -> tuple[list[Finding], list]:
     text_fmt = ex.expected_fmt if ex.expected_fmt is not None and ex.expected_fmt is not ex.fmt else None
     found += engine.run(ctx, [r for r in ex.fmt.rules if text_fmt is None or r["kind"] != "text"])
     if text_fmt is not None:
-        text_ctx = Context(text_fmt, operands, texts=ctx.texts, located=located, year=ex.year, unit=ex.unit,
+        text_ctx = Context(text_fmt, operands, texts=ctx.texts, notes=ctx.notes, located=located, year=ex.year, unit=ex.unit,
                            extra_sections=ex.extra_sections, origins=ex.origins, all_whole=ctx.all_whole)
         found += engine.run(text_ctx, [r for r in text_fmt.rules if r["kind"] == "text"])
     return [_locate(f, ex) for f in found], ctx.skipped
