@@ -254,12 +254,18 @@ def make(code: str, variant: str = "default", *, entries: Mapping[str, Entry] | 
                    sheet=sheet, cell=cell, expected=expected, actual=actual, kind=entry.kind_of(variant))
 
 
-def finding_from_dict(d: dict) -> Finding:
-    """A Finding back from its JSON form; a record written before findings had a kind takes its code's."""
+def stored_kind(d: dict) -> str:
+    """The kind of a finding in its JSON form; a record written before findings had a kind takes its code's."""
     kind = d.get("kind")
-    if kind not in KINDS:
-        entry = CATALOGUE.get(d["code"])
-        kind = entry.kind if entry is not None else REPORT
+    if kind in KINDS:
+        return kind
+    entry = CATALOGUE.get(d["code"])
+    return entry.kind if entry is not None else REPORT
+
+
+def finding_from_dict(d: dict) -> Finding:
+    """A Finding back from its JSON form (see stored_kind for records without a kind)."""
+    kind = stored_kind(d)
     return Finding(code=d["code"], severity=d["severity"], message=d["message"], pointer=d.get("pointer"),
                    sheet=d.get("sheet"), cell=d.get("cell"), expected=d.get("expected"), actual=d.get("actual"), kind=kind)
 

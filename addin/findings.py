@@ -13,8 +13,14 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 REPORT, READING = "report", "reading"
 KINDS = (REPORT, READING)
 KIND_ZH = {REPORT: "报告问题", READING: "读取存疑"}
+
 # how the doubts of the reading are introduced wherever they are listed apart (results sheet, console, feedback)
 READING_HEADING = "以下内容工具未能确定，请人工核对"
+
+
+def kinds_text(kinds) -> str:
+    """The kinds a code was raised as, in words and in KINDS order («报告问题、读取存疑»)."""
+    return "、".join(KIND_ZH[k] for k in KINDS if k in kinds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from addin.catalogue import CATALOGUE, legend_rows
-from addin.findings import KIND_ZH, KINDS, READING, READING_HEADING, REPORT, SEVERITY_RANK, SEVERITY_ZH, Finding
+from addin.findings import KIND_ZH, KINDS, READING, READING_HEADING, REPORT, SEVERITY_RANK, SEVERITY_ZH, Finding, kinds_text
 from addin.formats import available_formats
 from addin.printorder import sheet_order
 from addin.reading.model import parse_a1
@@ -225,5 +225,5 @@ def results_sheet(result: FileResult, notice: str | None = None, submission: str
         for f in result.findings:
             kinds.setdefault(f.code, set()).add(f.kind)
         for code, severity, title in legend_rows(codes):
-            rows.append([code, SEVERITY_ZH[severity], title, "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])
+            rows.append([code, SEVERITY_ZH[severity], title, kinds_text(kinds[code])])
     return out

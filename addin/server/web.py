@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from addin import jsonio
-from addin.catalogue import finding_from_dict
+from addin.catalogue import stored_kind
 from addin.findings import READING, READING_HEADING, SEVERITY_ZH
 from addin.result import FAILED, PASSED, TIMED_OUT
 from addin.server import collect, paper, security
@@ -117,7 +117,7 @@ def verdict(result: dict) -> str:
             return f"校验通过：没有错误，有 {c['warning']} 处警告，请逐一核实。可以下载报送文件。"
         return "校验通过：没有发现错误。可以下载报送文件。"
     if status == FAILED:
-        if not any(f.get("severity") == "error" and _kind(f) != READING for f in result.get("findings", [])):
+        if not any(f.get("severity") == "error" and stored_kind(f) != READING for f in result.get("findings", [])):
             return (f"校验未通过：有 {c.get('error', 0)} 处内容工具未能读取（读取存疑），未经校验不能视为通过。"
                     "请以原件核对，或上传可以读取的文件（如报告工作簿或可复制文字的 PDF）。")
         return f"校验未通过：有 {c.get('error', 0)} 处错误。请按下面的说明改正后重新上传校验。"
@@ -127,23 +127,18 @@ def verdict(result: dict) -> str:
     return f"无法读取该文件：{first}"
 
 
-def _kind(f: dict) -> str:
-    """A stored finding's kind (records stored before findings had one take their code's)."""
-    return finding_from_dict(f).kind
-
-
 def grouped(result: dict) -> list[tuple[str, list[dict]]]:
     """The report's defects by sheet; the doubts of the reading are listed apart (doubts)."""
     groups: dict[str, list[dict]] = {}
     for f in result.get("findings", []):
-        if _kind(f) != READING:
+        if stored_kind(f) != READING:
             groups.setdefault(f.get("sheet") or "（整个文件）", []).append(f)
     return list(groups.items())
 
 
 def doubts(result: dict) -> list[dict]:
     """What the tool could not read, place or compare: shown after the report's defects, apart from them."""
-    return [f for f in result.get("findings", []) if _kind(f) == READING]
+    return [f for f in result.get("findings", []) if stored_kind(f) == READING]
 
 
 def result_context(check) -> dict:

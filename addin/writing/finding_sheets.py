@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from addin.catalogue import CATALOGUE
-from addin.findings import KIND_ZH, KINDS, READING, SEVERITY_ZH
+from addin.findings import KIND_ZH, READING, SEVERITY_ZH, kinds_text
 from addin.safe_text import MAX_CELL_TEXT, for_cell
 
 # openpyxl is imported where a cell is made, so that a check run without a workbook output does not load it.
@@ -59,4 +59,4 @@ def rule_counts(ws, results) -> None:
     for code in sorted(total, key=lambda c: (-reports[c], c)):
         title = CATALOGUE[code].title if code in CATALOGUE else ""
         append_row(ws, [code, title, SEVERITY_ZH.get(severity[code], ""), reports[code], total[code],
-                        "、".join(KIND_ZH[k] for k in KINDS if k in kinds[code])])
+                        kinds_text(kinds[code])])
