@@ -41,11 +41,7 @@ def _regroup_sheet(sheet: SheetData, headers: frozenset[str], row_labels: frozen
             continue
         label, used, key = _label_at(rows, i, labels)
         if key in row_labels and not _is_number(label):
-            numbers = []
-            j = i + used
-            while j < len(rows) and _single(rows[j]) is not None and _is_number(_single(rows[j])):
-                numbers.append(_single(rows[j]))
-                j += 1
+            numbers, j = _numbers_from(rows, i + used)
             if numbers:
                 out.append([label, *numbers])
                 i, changed = j, True
@@ -62,10 +58,7 @@ def _regroup_sheet(sheet: SheetData, headers: frozenset[str], row_labels: frozen
                 out.append(run)
                 # numbers right below a header with no label of their own: the one data row of a table
                 # whose rows are not labelled (表四)
-                numbers = []
-                while j < len(rows) and _single(rows[j]) is not None and _is_number(_single(rows[j])):
-                    numbers.append(_single(rows[j]))
-                    j += 1
+                numbers, j = _numbers_from(rows, j)
                 if numbers:
                     out.append(numbers)
                 i, changed = j, True
@@ -77,6 +70,15 @@ def _regroup_sheet(sheet: SheetData, headers: frozenset[str], row_labels: frozen
         out.append(rows[i])
         i += 1
     return replace(sheet, rows=out) if changed else sheet
+
+
+def _numbers_from(rows: list, j: int) -> tuple[list[str], int]:
+    """The numbers on the one-cell lines from row j on, and the row after them."""
+    numbers = []
+    while j < len(rows) and (text := _single(rows[j])) is not None and _is_number(text):
+        numbers.append(text)
+        j += 1
+    return numbers, j
 
 
 def _label_at(rows: list, i: int, labels: frozenset[str], near: frozenset[str] = frozenset()) -> tuple[str, int, str | None]:
