@@ -30,6 +30,9 @@ def _find(lines: list[str], heading: str = "一、总体情况"):
     (["本年度报告是根据《条例》的要求，由杭州市上城区司法局编制。本年度报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。",
       "一、总体情况"], "杭州市上城区司法局", 2021, "首段"),
     (["一、总体情况", "2022年，东风区司法局认真履行《条例》规定的法定义务。"], "东风区司法局", 2022, "首段"),
+    # the office named in the contact sentence is the unit's own group office, not the unit
+    (["本年度报告中所列数据的统计期限自2024年1月1日起至12月31日止。如对本年度报告有任何疑问，请与桐屿街道信息公开领导小组办公室联系。",
+      "一、总体情况"], "桐屿街道", 2024, "首段"),
 ])
 def test_unit_and_year_are_found_where_the_report_states_them(lines, unit, year, source):
     stated = _find(lines)

@@ -46,7 +46,8 @@ _NOT_A_PLACE_RE = re.compile(r"[请与和及向由在对为将把被从经是的
 _OPENING_YEAR_RE = re.compile(rf"^{_YEAR}年度?(?:[,，]|在|以来|全年|我|本)")
 # the contact sentence: «请与剑阁县杨村镇人民政府党政办联系» (the sub-office is not the unit)
 _CONTACT_RE = re.compile(rf"请与(?P<unit>[^，。；、,;:：《》“”\"()（）]{{1,{MAX_UNIT_LEN}}}?(?:{_UNIT_ENDS}))"
-                         r"(?:党政综合办公室|党政办公室|综合办公室|党政办|办公室|信息室|信息科|综合科)?联系")
+                         r"(?:(?:政务公开|政府信息公开|信息公开)(?:工作)?领导小组办公室|"
+                         r"党政综合办公室|党政办公室|综合办公室|党政办|办公室|信息室|信息科|综合科)?联系")
 _DATE_RE = re.compile(r"^(?P<unit>.*?)(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日$")
 # a unit's name ends so; a sub-office named in a contact sentence is not the unit («…镇人民政府党政办»)
 _UNIT_END_RE = re.compile(rf"(?:{_UNIT_ENDS})$")
